@@ -1,0 +1,3 @@
+"""Shturman: a self-hosted AI operations agent for Linux servers."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,249 @@
+"""Settings: the one settings object, and the only reader of ``os.environ``.
+
+Sources, strongest first: explicit keyword arguments, ``SHTURMAN_*`` environment variables
+(nested with ``__``, e.g. ``SHTURMAN_LLM__MODEL``), then ``shturman.yaml``. A broken file gives a
+:class:`ConfigError` naming the file, the line and the field.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from shturman.domain.errors import ConfigError
+from shturman.domain.models import AccessProfile, AuthMethod, Server
+
+DEFAULT_HOME = Path("~/.local/share/shturman")
+CONFIG_NAME = "shturman.yaml"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ServerConfig(_Strict):
+    """One server of the inventory. Secrets never appear here: they live in the vault."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    host: str = Field(min_length=1)
+    port: int = Field(default=22, ge=1, le=65535)
+    user: str = "root"
+    auth: AuthMethod = AuthMethod.KEY
+    key_path: str | None = None
+    aliases: list[str] = []
+    services: list[str] = []
+    tags: list[str] = []
+    profile: AccessProfile = AccessProfile.OPERATOR
+    forbidden_commands: list[str] = []
+
+    def to_domain(self) -> Server:
+        return Server(
+            name=self.name,
+            host=self.host,
+            port=self.port,
+            user=self.user,
+            auth=self.auth,
+            key_path=self.key_path,
+            aliases=tuple(self.aliases),
+            services=tuple(self.services),
+            tags=tuple(self.tags),
+            profile=self.profile,
+            forbidden_commands=tuple(self.forbidden_commands),
+        )
+
+
+class LlmSettings(_Strict):
+    provider: Literal["openai", "anthropic"] | None = None
+    base_url: str | None = None
+    model: str | None = None
+    api_key: SecretStr | None = None
+    timeout: float = Field(default=60.0, gt=0)
+    max_retries: int = Field(default=4, ge=0)
+    max_requests_per_run: int = Field(default=40, ge=1)
+    max_tokens_per_run: int = Field(default=200_000, ge=1000)
+    price_per_1k_input: float = 0.0
+    price_per_1k_output: float = 0.0
+
+    @property
+    def configured(self) -> bool:
+        return self.provider is not None and bool(self.model)
+
+
+class SshSettings(_Strict):
+    connect_timeout: float = Field(default=10.0, gt=0)
+    keepalive_interval: float = Field(default=15.0, ge=0)
+    command_timeout: float = Field(default=120.0, gt=0)
+    output_cap_bytes: int = Field(default=1_048_576, ge=1024)
+    max_concurrency: int = Field(default=32, ge=1)
+
+
+class AgentSettings(_Strict):
+    error_threshold_per_step: int = Field(default=4, ge=1)
+    human_escalation_threshold: int = Field(default=3, ge=1)
+    max_iterations: int = Field(default=30, ge=1)
+    max_wall_time: float = Field(default=900.0, gt=0)
+    approval_timeout: float = Field(default=300.0, gt=0)
+
+
+class PolicySettings(_Strict):
+    rules_files: list[Path] = []
+
+
+class Settings(BaseSettings):
+    """Everything configurable. Build it with :func:`load_settings`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SHTURMAN_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    home: Path = DEFAULT_HOME
+    database_url: str | None = None
+    language: Literal["ru", "en"] = "ru"
+    vault_key_file: Path | None = None
+    vault_key: SecretStr | None = None
+    servers: list[ServerConfig] = []
+    llm: LlmSettings = LlmSettings()
+    ssh: SshSettings = SshSettings()
+    agent: AgentSettings = AgentSettings()
+    policy: PolicySettings = PolicySettings()
+    config_file: Path | None = Field(default=None, exclude=True)
+
+    @field_validator("home", mode="after")
+    @classmethod
+    def _expand_home(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @field_validator("servers", mode="after")
+    @classmethod
+    def _unique_names(cls, value: list[ServerConfig]) -> list[ServerConfig]:
+        seen: set[str] = set()
+        for server in value:
+            if server.name in seen or server.name == "local":
+                raise ValueError(f"duplicate or reserved server name {server.name!r}")
+            seen.add(server.name)
+        return value
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.home / 'shturman.db'}"
+
+    @property
+    def key_file(self) -> Path:
+        return (self.vault_key_file or self.home / "vault.key").expanduser()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _YamlSource(settings_cls))
+
+
+_yaml_data: dict[str, Any] = {}
+
+
+class _YamlSource(PydanticBaseSettingsSource):
+    """Feeds the parsed YAML file (set by load_settings for the duration of one build)."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return _yaml_data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(_yaml_data)
+
+
+def config_path(explicit: Path | None = None) -> Path | None:
+    """Where the config file is: --config, then SHTURMAN_CONFIG, then $SHTURMAN_HOME or cwd."""
+    if explicit is not None:
+        return explicit.expanduser()
+    env = os.environ.get("SHTURMAN_CONFIG")
+    if env:
+        return Path(env).expanduser()
+    home = Path(os.environ.get("SHTURMAN_HOME", str(DEFAULT_HOME))).expanduser()
+    for candidate in (Path.cwd() / CONFIG_NAME, home / CONFIG_NAME):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
+    """Read the YAML file (if any) and the environment into one validated Settings."""
+    path = config_path(config)
+    data: dict[str, Any] = {}
+    root: yaml.Node | None = None
+    if path is not None:
+        if not path.is_file():
+            raise ConfigError(f"{path}: config file not found / файл конфигурации не найден")
+        text = path.read_text(encoding="utf-8")
+        try:
+            root = yaml.compose(text, Loader=yaml.SafeLoader)
+            loaded = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+            problem = getattr(exc, "problem", None) or str(exc)
+            raise ConfigError(f"{where}: invalid YAML: {problem}") from exc
+        if loaded is None:
+            loaded = {}
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"{path}:1: the top level must be a mapping of settings")
+        data = loaded
+    global _yaml_data
+    _yaml_data = data
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path, root)) from exc
+    finally:
+        _yaml_data = {}
+    settings.config_file = path
+    return settings
+
+
+def _describe(exc: ValidationError, path: Path | None, root: yaml.Node | None) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        field = ".".join(str(p) for p in loc) or "(top level)"
+        line = _line_of(root, loc)
+        where = f"{path}:{line}" if path and line else (str(path) if path else "environment")
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field (typo?) / неизвестное поле (опечатка?)"
+        lines.append(f"{where}: field '{field}': {msg}")
+    return "invalid configuration / ошибка конфигурации:\n  " + "\n  ".join(lines)
+
+
+def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+    line = None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next((kv for kv in node.value if kv[0].value == part), None)
+            if match is None:
+                break
+            line = match[0].start_mark.line + 1
+            node = match[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                break
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line

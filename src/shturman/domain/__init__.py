@@ -1,0 +1,1 @@
+"""Pure data: frozen dataclasses, closed enums and the error tree. Imports nothing of ours."""

@@ -1,0 +1,1 @@
+"""User-facing interfaces: cli/, web/, telegram/. Thin: parse input, call services, render."""

@@ -1,0 +1,1 @@
+"""The `shturman` command line."""

@@ -1,0 +1,50 @@
+"""Top-level `shturman` command: global options and sub-command registration.
+
+Heavy imports (SQLAlchemy, asyncssh, tree-sitter, pydantic-ai) happen inside the commands, so
+`shturman --help` and `shturman policy check` start fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from shturman.interfaces.cli import policy_cmd
+
+app = typer.Typer(
+    name="shturman",
+    help=(
+        "Shturman — AI operations agent for Linux servers. / "
+        "Штурман — ИИ-агент эксплуатации Linux-серверов."
+    ),
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="Path to shturman.yaml (default: $SHTURMAN_CONFIG, ./shturman.yaml, "
+            "$SHTURMAN_HOME/shturman.yaml).",
+            envvar="SHTURMAN_CONFIG",
+        ),
+    ] = None,
+) -> None:
+    ctx.obj = config
+
+
+app.add_typer(policy_cmd.app, name="policy")
+
+
+def main() -> None:
+    app()
