@@ -75,7 +75,6 @@ class Server:
     tags: tuple[str, ...] = ()
     profile: AccessProfile = AccessProfile.OPERATOR
     forbidden_commands: tuple[str, ...] = ()
-    host_key: str | None = None  # pinned "ssh-ed25519 AAAA…" public key line
 
     @property
     def is_local(self) -> bool:

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from shturman.interfaces.cli import policy_cmd
+from shturman.interfaces.cli import exec_cmd, policy_cmd, server_cmd, setup_cmd
 
 app = typer.Typer(
     name="shturman",
@@ -43,7 +43,16 @@ def _root(
     ctx.obj = config
 
 
+app.command("init")(setup_cmd.init)
+app.add_typer(server_cmd.app, name="server")
+app.command(
+    "exec",
+    cls=exec_cmd.SplitAtDashes,
+    context_settings={"allow_interspersed_args": False},
+)(exec_cmd.exec_)
 app.add_typer(policy_cmd.app, name="policy")
+app.add_typer(setup_cmd.vault_app, name="vault")
+app.command("audit")(setup_cmd.audit)
 
 
 def main() -> None:

@@ -1,0 +1,40 @@
+# Shturman — the two commands: `make demo` (main job) and `make test` (full suite).
+# Both set everything up themselves on a fresh Debian machine and are idempotent.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: install system demo test lint unit bench clean
+
+install: system $(STAMP)  ## venv with the package (console script `shturman`) and dev tools
+
+system:
+	@bash scripts/setup-system.sh
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --upgrade pip
+	@$(PY) -m pip install -q -e '.[dev,bench]'
+	@touch $(STAMP)
+
+demo: install  ## the main job, end to end, on a real loopback test host
+	@$(PY) scripts/demo.py
+
+lint: install
+	$(VENV)/bin/ruff check src tests bench scripts
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+unit: install
+	$(VENV)/bin/pytest -q
+
+test: install lint unit  ## lint, types, layer contracts, then the whole test suite
+
+bench: install  ## benchmarks (print tables, write bench/results/*.json)
+	$(PY) bench/executor_bench.py
+	$(PY) bench/policy_bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

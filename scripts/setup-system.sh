@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Shturman's tests, demo and benchmarks need. Idempotent:
+# only missing commands trigger apt-get. Run as root (CI does); otherwise uses sudo if present.
+set -euo pipefail
+
+need=()
+have() { command -v "$1" >/dev/null 2>&1 || [ -x "$1" ]; }
+want() { have "$1" || need+=("$2"); }
+
+want /usr/sbin/sshd openssh-server
+want ssh openssh-client
+want nginx nginx-light
+want redis-server redis-server
+want /usr/lib/postgresql/15/bin/initdb postgresql
+want curl curl
+want ss iproute2
+want pkill procps
+want lsof lsof
+want runuser util-linux
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
+
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+echo "setup: installing Debian packages: ${need[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# Services must not auto-start inside containers; the tests start their own instances.
+printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+$SUDO chmod +x /usr/sbin/policy-rc.d
+$SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+$SUDO rm -f /usr/sbin/policy-rc.d

@@ -1,0 +1,204 @@
+"""GuardedExecutor: the ONE enforcement point. policy → approval → run → redact → audit.
+
+Nothing reaches a server except through :meth:`GuardedExecutor.run`. The command that was judged
+is byte-for-byte the command that runs. Decisions are final per call: ``block`` never runs in any
+mode; ``confirm`` runs only with an approval bound to this exact server and command (or a mode that
+pre-approves the tier); with no approver it is denied (fail closed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from shturman.domain.approval import (
+    ApprovalDecision,
+    ApprovalOutcome,
+    ApprovalRequest,
+)
+from shturman.domain.errors import HostError
+from shturman.domain.models import (
+    AccessProfile,
+    Actor,
+    AuditEntry,
+    CommandOutcome,
+    CommandResult,
+    Decision,
+    Output,
+    RunMode,
+    Server,
+)
+from shturman.domain.verdict import Reason, Verdict
+from shturman.hosts.executor import Executor
+from shturman.observability import metrics
+
+
+class CommandPolicy(Protocol):
+    def check(self, command: str, server: Server | None = None) -> Verdict: ...
+
+
+class Approver(Protocol):
+    async def decide(self, request: ApprovalRequest) -> ApprovalDecision: ...
+
+
+class AuditSink(Protocol):
+    async def record(self, entry: AuditEntry, stdout: str = "", stderr: str = "",
+                     stdout_bytes: int = 0, stderr_bytes: int = 0) -> int: ...
+
+
+EventSink = Callable[[str, dict[str, Any]], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class GuardedResult:
+    """What the caller learns: the verdict, the approval (if any) and the redacted result."""
+
+    verdict: Verdict
+    result: CommandResult
+    approval: ApprovalDecision | None = None
+
+
+class GuardedExecutor:
+    def __init__(
+        self,
+        executor: Executor,
+        policy: CommandPolicy,
+        audit: AuditSink,
+        *,
+        redact: Callable[[str], str] = lambda s: s,
+        default_timeout: float = 120.0,
+    ) -> None:
+        self._executor = executor
+        self._policy = policy
+        self._audit = audit
+        self._redact = redact
+        self._timeout = default_timeout
+
+    def judge(self, server: Server, command: str) -> Verdict:
+        """The policy verdict for this server, with the server's access profile applied."""
+        verdict = self._policy.check(command, server)
+        if server.profile is AccessProfile.READONLY and verdict.decision is Decision.CONFIRM:
+            reason = Reason("server.readonly", Decision.BLOCK,
+                            f"server {server.name} is read-only",
+                            f"сервер {server.name} только для чтения", command)
+            verdict = Verdict(Decision.BLOCK, (*verdict.reasons, reason), verdict.commands,
+                              verdict.command)
+        return verdict
+
+    async def run(
+        self,
+        server: Server,
+        command: str,
+        *,
+        actor: Actor,
+        mode: RunMode = RunMode.INTERACTIVE,
+        approver: Approver | None = None,
+        run_id: str | None = None,
+        timeout: float | None = None,
+        events: EventSink | None = None,
+        diff: str = "",
+    ) -> GuardedResult:
+        verdict = self.judge(server, command)
+        metrics.POLICY_DECISIONS.labels(decision=verdict.decision.value).inc()
+        await _emit(events, "policy_decision", {
+            "server": server.name, "command": command, "decision": verdict.decision.value,
+            "reasons": [f"{r.rule_id}: {r.en}" for r in verdict.reasons],
+        })
+        approval: ApprovalDecision | None = None
+        refusal: tuple[CommandOutcome, str] | None = None
+        if verdict.decision is Decision.BLOCK:
+            refusal = (CommandOutcome.BLOCKED, "blocked by policy")
+        elif verdict.decision is Decision.CONFIRM:
+            request = ApprovalRequest(server.name, command, verdict, str(actor), run_id, diff)
+            approval = await self._approve(request, mode, approver, events)
+            if not (approval.approved and approval.matches(request)):
+                refusal = (CommandOutcome.DENIED, f"not approved ({approval.outcome.value})")
+        if refusal is not None:
+            result = _refused(server, command, *refusal)
+            await self._record(server, command, actor, run_id, verdict, approval, result)
+            return GuardedResult(verdict, result, approval)
+
+        await _emit(events, "command_started", {"server": server.name, "command": command})
+        try:
+            raw = await self._executor.run(server, command, timeout=timeout or self._timeout)
+        except HostError as exc:
+            raw = _refused(server, command, CommandOutcome.ERROR, exc.detail)
+            await self._record(server, command, actor, run_id, verdict, approval, raw)
+            raise
+        result = self._redacted(raw)
+        metrics.COMMANDS.labels(outcome=result.outcome.value).inc()
+        metrics.COMMAND_SECONDS.observe(result.duration)
+        await self._record(server, command, actor, run_id, verdict, approval, result)
+        return GuardedResult(verdict, result, approval)
+
+    async def _approve(self, request: ApprovalRequest, mode: RunMode, approver: Approver | None,
+                       events: EventSink | None) -> ApprovalDecision:
+        def decided(outcome: ApprovalOutcome, who: str, note: str) -> ApprovalDecision:
+            return ApprovalDecision(outcome, who, request.server, request.command, note)
+
+        if mode is RunMode.AUTONOMOUS:
+            decision = decided(ApprovalOutcome.PRE_APPROVED, f"mode:{mode.value}",
+                               "autonomous mode pre-approves confirm-tier commands")
+        elif mode in (RunMode.DRY_RUN, RunMode.READONLY):
+            decision = decided(ApprovalOutcome.DENIED, f"mode:{mode.value}",
+                               f"{mode.value} mode runs only read-only commands")
+        elif approver is None:
+            decision = decided(ApprovalOutcome.UNAVAILABLE, "none",
+                               "no approver available: denied (fail closed)")
+        else:
+            await _emit(events, "approval_requested", {
+                "server": request.server, "command": request.command,
+                "reasons": [f"{r.rule_id}: {r.en}" for r in request.verdict.reasons],
+                "diff": request.diff,
+            })
+            decision = await approver.decide(request)
+        await _emit(events, "approval_decided", {
+            "server": request.server, "command": request.command,
+            "outcome": decision.outcome.value, "approver": decision.approver,
+            "note": decision.note,
+        })
+        return decision
+
+    def _redacted(self, result: CommandResult) -> CommandResult:
+        def clean(o: Output) -> Output:
+            return Output(self._redact(o.text), o.total_bytes, o.truncated, o.binary)
+
+        return CommandResult(result.server, result.command, result.exit_code,
+                             clean(result.stdout), clean(result.stderr), result.duration,
+                             result.outcome, self._redact(result.error))
+
+    async def _record(self, server: Server, command: str, actor: Actor, run_id: str | None,
+                      verdict: Verdict, approval: ApprovalDecision | None,
+                      result: CommandResult) -> None:
+        detail = "; ".join(f"{r.rule_id}: {r.en}" for r in verdict.reasons)
+        if approval is not None:
+            detail = f"{detail}; approval={approval.outcome.value} by {approval.approver}"
+        if result.error:
+            detail = f"{detail}; {result.error}"
+        entry = AuditEntry(
+            at=datetime.now(UTC),
+            actor=str(actor),
+            server=server.name,
+            action="command",
+            command=self._redact(command),
+            decision=verdict.decision.value,
+            exit_code=result.exit_code,
+            duration=round(result.duration, 6),
+            outcome=result.outcome.value,
+            detail=self._redact(detail.strip("; ")),
+            run_id=run_id,
+        )
+        await self._audit.record(entry, result.stdout.text, result.stderr.text,
+                                 result.stdout.total_bytes, result.stderr.total_bytes)
+
+
+def _refused(server: Server, command: str, outcome: CommandOutcome, why: str) -> CommandResult:
+    empty = Output("", 0)
+    return CommandResult(server.name, command, None, empty, empty, 0.0, outcome, why)
+
+
+async def _emit(events: EventSink | None, kind: str, data: dict[str, Any]) -> None:
+    if events is not None:
+        await events(kind, data)

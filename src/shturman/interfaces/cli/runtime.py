@@ -1,0 +1,78 @@
+"""Shared CLI plumbing: settings, the container, and the ONE place errors become messages."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable, Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from shturman.domain.errors import (
+    AuthError,
+    ConfigError,
+    HostKeyError,
+    ShturmanError,
+    UnknownServerError,
+    UnreachableError,
+    VaultError,
+)
+
+T = TypeVar("T")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def settings_from(ctx: typer.Context) -> Any:
+    from shturman.config import load_settings
+
+    config: Path | None = ctx.find_root().obj
+    return load_settings(config)
+
+
+def run(ctx: typer.Context, work: Callable[[Any], Coroutine[Any, Any, T]]) -> T:
+    """Load settings, run ``work(settings)`` on an event loop, map errors to messages."""
+    try:
+        settings = settings_from(ctx)
+        return asyncio.run(work(settings))
+    except ShturmanError as exc:
+        err.print(f"[bold red]✗[/] {describe(exc)}")
+        raise typer.Exit(code=exit_code(exc)) from None
+    except KeyboardInterrupt:
+        err.print("interrupted / прервано")
+        raise typer.Exit(code=130) from None
+
+
+async def with_container(settings: Any, body: Callable[[Any], Awaitable[T]]) -> T:
+    from shturman.app import container
+
+    async with container(settings) as c:
+        return await body(c)
+
+
+def describe(exc: ShturmanError) -> str:
+    if isinstance(exc, UnknownServerError):
+        return (f"unknown server '{exc.name}' (see `shturman server list`) / "
+                f"неизвестный сервер '{exc.name}'")
+    if isinstance(exc, HostKeyError):
+        text = f"{exc}"
+        if exc.expected:
+            text += f"\n  pinned:    {exc.expected}\n  presented: {exc.got or '?'}"
+        return text
+    return str(exc)
+
+
+def exit_code(exc: ShturmanError) -> int:
+    if isinstance(exc, ConfigError | VaultError):
+        return 3
+    if isinstance(exc, UnreachableError | AuthError | HostKeyError):
+        return 4
+    return 2
+
+
+def is_interactive() -> bool:
+    return sys.stdin.isatty()

@@ -1,0 +1,1 @@
+"""Logging set-up, metrics (all in one module) and audit helpers."""

@@ -1,0 +1,33 @@
+"""structlog set-up: JSON lines to a file under SHTURMAN_HOME, readable text to stderr."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import structlog
+
+
+def configure(log_dir: Path | None = None, level: int = logging.INFO, json: bool = True) -> None:
+    handlers: list[logging.Handler] = []
+    if log_dir is not None:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(log_dir / "shturman.log", encoding="utf-8"))
+    logging.basicConfig(level=level, handlers=handlers or None, format="%(message)s", force=True)
+    renderer: structlog.types.Processor = (
+        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            renderer,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        cache_logger_on_first_use=True,
+    )
+
+
+def get_logger(name: str) -> structlog.stdlib.BoundLogger:
+    return structlog.get_logger(name)  # type: ignore[no-any-return]

@@ -1,0 +1,303 @@
+"""What a program does to files: reads, writes, truncations, deletions, permission changes.
+
+Computed from the parsed arguments of the innermost program plus the shell redirections of
+the command line, so rules can speak about paths ("writes under /etc") instead of strings."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from shturman.policy.shell import Redirect, Word
+from shturman.policy.unwrap import Invocation
+
+_HARMLESS = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "/dev/zero",
+                       "/dev/random", "/dev/urandom", "-"})
+_NO_READ = frozenset(
+    "ls stat file du test [ [[ touch mkdir realpath readlink basename dirname which whereis "
+    "type lsattr getfacl namei echo printf chmod chown chgrp chattr setfacl cd pushd find tree "
+    "df mount umount rm rmdir unlink shred truncate mv cp install ln tee dd sed tar rsync scp "
+    "wc md5sum sha1sum sha256sum sha512sum b2sum cksum sum id getent systemctl service "
+    "journalctl docker kubectl ssh sftp ssh-add ssh-copy-id git apt apt-get dpkg yum dnf rpm "
+    "pip pip3 kill pkill killall ps pgrep lsof fuser ping dig nslookup host curl wget "
+    "useradd usermod userdel groupadd passwd crontab sleep seq mkfs ufw iptables "
+    "nginx apachectl sshd openssl".split())
+_SIZE0 = re.compile(r"^(--size=|-s)?0+[KMGkmg]?$")
+
+
+@dataclass(slots=True)
+class Effects:
+    reads: list[str] = field(default_factory=list)
+    writes: list[str] = field(default_factory=list)  # created or modified in place
+    truncates: list[str] = field(default_factory=list)  # content destroyed or replaced
+    deletes: list[str] = field(default_factory=list)
+    perms: list[str] = field(default_factory=list)
+    dynamic_write: bool = False  # a write whose target is only known at run time
+
+    def changed(self) -> list[str]:
+        return self.writes + self.truncates + self.deletes + self.perms
+
+    def destroyed(self) -> list[str]:
+        return self.truncates + self.deletes
+
+
+def normalise_path(value: str, cwd: str | None = None) -> str:
+    """`/usr/bin/../bin/x` → `/usr/bin/x`; `//etc/` → `/etc`; relative paths join `cwd`."""
+    if not value:
+        return value
+    if value.startswith("$HOME"):
+        value = "~" + value[5:]
+    if not value.startswith(("/", "~")) and cwd:
+        value = posixpath.join(cwd, value)
+    norm = posixpath.normpath(value)
+    if norm.startswith("//"):
+        norm = "/" + norm.lstrip("/")
+    return norm
+
+
+def _positionals(args: Sequence[Word]) -> list[str]:
+    out: list[str] = []
+    after_dashdash = False
+    for w in args:
+        v = w.value
+        if v == "--" and not after_dashdash:
+            after_dashdash = True
+            continue
+        if not after_dashdash and v.startswith("-") and len(v) > 1:
+            continue
+        out.append(v)
+    return out
+
+
+def _option_values(args: Sequence[Word], opts: Iterable[str]) -> list[str]:
+    wanted = set(opts)
+    values: list[str] = []
+    for i, w in enumerate(args):
+        v = w.value
+        if v in wanted and i + 1 < len(args):
+            values.append(args[i + 1].value)
+        for o in wanted:
+            if o.startswith("--") and v.startswith(o + "="):
+                values.append(v[len(o) + 1:])
+            elif len(o) == 2 and v.startswith(o) and len(v) > 2 and not v.startswith("--"):
+                values.append(v[2:])
+    return values
+
+
+def _has_flag(args: Sequence[Word], short: str, long: str = "") -> bool:
+    for w in args:
+        v = w.value
+        if long and (v == long or v.startswith(long + "=")):
+            return True
+        if v.startswith("-") and not v.startswith("--") and short in v[1:]:
+            return True
+    return False
+
+
+def compute(inv: Invocation, redirects: Sequence[Redirect], cwd: str | None,
+            examples: Sequence[str] = ()) -> Effects:
+    eff = Effects()
+    _program(inv, eff)
+    for r in redirects:
+        _redirect(r, eff)
+    for attr in ("reads", "writes", "truncates", "deletes", "perms"):
+        paths = [normalise_path(p, cwd) for p in getattr(eff, attr)
+                 if p and p not in _HARMLESS and not p.startswith("/dev/fd/")]
+        paths += [e for p in paths if any(c in p for c in "*?[") for e in examples
+                  if _glob_hits(p, e)]
+        setattr(eff, attr, paths)
+    return eff
+
+
+def _glob_hits(glob: str, path: str) -> bool:
+    rx = re.escape(glob).replace(r"\*", "[^/]*").replace(r"\?", "[^/]")
+    rx = re.sub(r"\\\[(.*?)\\\]", lambda m: "[" + m.group(1).replace("\\", "") + "]", rx)
+    try:
+        return re.fullmatch(rx, path) is not None
+    except re.error:
+        return False
+
+
+def _redirect(r: Redirect, eff: Effects) -> None:
+    if r.op in ("<<", "<<<"):
+        return
+    if r.target is None:
+        return
+    target = r.target.value
+    if r.op in (">&", "<&") and (target.isdigit() or target == "-"):
+        return
+    if not r.target.literal:
+        if r.op != "<":
+            eff.dynamic_write = True
+        return
+    if r.op == "<":
+        eff.reads.append(target)
+    elif r.op in (">>", "&>>"):
+        eff.writes.append(target)
+    elif r.op == "<>":
+        eff.writes.append(target)
+        eff.reads.append(target)
+    else:
+        eff.truncates.append(target)
+
+
+def _program(inv: Invocation, eff: Effects) -> None:
+    name, args = inv.name, inv.args
+    pos = _positionals(args)
+    handler = _HANDLERS.get(name)
+    if handler is not None:
+        handler(args, pos, eff)
+    elif name not in _NO_READ:
+        eff.reads.extend(pos)
+    for w in args:  # option values like --in=FILE, @FILE uploads
+        v = w.value
+        if "=" in v and v.startswith("-"):
+            eff.reads.append(v.split("=", 1)[1].lstrip("@"))
+        elif v.startswith("@") and len(v) > 1:
+            eff.reads.append(v[1:])
+    if name in ("ssh", "scp", "sftp", "rsync", "ssh-add", "git"):
+        keys = set(_option_values(args, ["-i"]))
+        eff.reads[:] = [p for p in eff.reads if p not in keys]
+
+
+def _rm(args: Sequence[Word], pos: list[str], eff: Effects) -> None:
+    eff.deletes.extend(pos)
+
+
+def _shred(args: Sequence[Word], pos: list[str], eff: Effects) -> None:
+    eff.deletes.extend(pos)
+
+
+def _truncate(args: Sequence[Word], pos: list[str], eff: Effects) -> None:
+    sizes = _option_values(args, ["-s", "--size"])
+    files = [p for p in pos if p not in sizes]
+    if any(_SIZE0.match(s) for s in sizes):
+        eff.truncates.extend(files)
+    else:
+        eff.writes.extend(files)
+
+
+def _copy(args: Sequence[Word], pos: list[str], eff: Effects) -> None:
+    target = _option_values(args, ["-t", "--target-directory"])
+    if target:
+        eff.truncates.extend(target)
+        eff.reads.extend(pos)
+        return
+    if len(pos) >= 2:
+        eff.reads.extend(pos[:-1])
+        eff.truncates.append(pos[-1])
+    elif pos:
+        eff.reads.extend(pos)
+
+
+def _move(args: Sequence[Word], pos: list[str], eff: Effects) -> None:
+    if len(pos) >= 2:
+        eff.deletes.extend(pos[:-1])
+        eff.truncates.append(pos[-1])
+    else:
+        eff.deletes.extend(pos)
+
+
+def _link(args: Sequence[Word], pos: list[str], eff: Effects) -> None:
+    if len(pos) >= 2:
+        eff.truncates.append(pos[-1])
+    elif pos:
+        eff.writes.append(posixpath.basename(pos[0]))
+
+
+def _tee(args: Sequence[Word], pos: list[str], eff: Effects) -> None:
+    (eff.writes if _has_flag(args, "a", "--append") else eff.truncates).extend(pos)
+
+
+def _dd(args: Sequence[Word], pos: list[str], eff: Effects) -> None:
+    for p in pos:
+        if p.startswith("of="):
+            eff.truncates.append(p[3:])
+        elif p.startswith("if="):
+            eff.reads.append(p[3:])
+
+
+def _sed(args: Sequence[Word], pos: list[str], eff: Effects) -> None:
+    scripted = bool(_option_values(args, ["-e", "--expression", "-f", "--file"]))
+    files = pos if scripted else pos[1:]
+    in_place = _has_flag(args, "i", "--in-place")
+    (eff.writes if in_place else eff.reads).extend(files)
+    for script in ([] if scripted else pos[:1]) + _option_values(args, ["-e", "--expression"]):
+        for kind, path in sed_file_commands(script):
+            (eff.writes if kind == "w" else eff.reads).append(path)
+
+
+def sed_file_commands(script: str) -> list[tuple[str, str]]:
+    """(`w`|`r`, path) for sed's file commands and the s///w flag."""
+    found = []
+    for m in re.finditer(r"(?:^|[;\n{}])\s*[0-9,$!/^.*\\a-z]*?\s*([wWrR])\s+(\S+)", script):
+        found.append(("w" if m.group(1) in "wW" else "r", m.group(2)))
+    for m in re.finditer(r"s(.)(?:(?!\1).|\\.)*\1(?:(?!\1).|\\.)*\1[gpiImMe0-9]*w\s*(\S+)",
+                         script):
+        found.append(("w", m.group(2)))
+    return found
+
+
+def _perms(args: Sequence[Word], pos: list[str], eff: Effects) -> None:
+    has_ref = any(w.value.startswith("--reference") for w in args)
+    eff.perms.extend(pos if has_ref else pos[1:])
+
+
+def _chattr(args: Sequence[Word], pos: list[str], eff: Effects) -> None:
+    eff.perms.extend(p for p in pos if not p.startswith("+") and not p.startswith("="))
+    eff.perms.extend(w.value for w in args if w.value.startswith("/"))
+
+
+def _create(args: Sequence[Word], pos: list[str], eff: Effects) -> None:
+    eff.writes.extend(pos)
+
+
+def _output_opts(opts: list[str]) -> object:
+    def handler(args: Sequence[Word], pos: list[str], eff: Effects) -> None:
+        eff.truncates.extend(_option_values(args, opts))
+        eff.reads.extend(p for p in pos if p.startswith(("/", "~", ".")))
+    return handler
+
+
+def _tar(args: Sequence[Word], pos: list[str], eff: Effects) -> None:
+    first = args[0].value if args else ""
+    mode = first if not first.startswith("-") else ""
+    flags = mode + "".join(w.value for w in args if w.value.startswith("-")
+                           and not w.value.startswith("--"))
+    archive = _option_values(args, ["-f", "--file"])
+    if mode and "f" in mode and pos[1:]:
+        archive.append(pos[1])
+    if "c" in flags or any(w.value == "--create" for w in args):
+        eff.truncates.extend(archive)
+        eff.reads.extend(p for p in pos[1 if mode else 0:] if p not in archive)
+    elif "x" in flags or any(w.value in ("--extract", "--get") for w in args):
+        eff.writes.extend(_option_values(args, ["-C", "--directory"]) or ["."])
+        eff.reads.extend(archive)
+    else:
+        eff.reads.extend(archive)
+
+
+def _rsync(args: Sequence[Word], pos: list[str], eff: Effects) -> None:
+    if len(pos) >= 2:
+        eff.reads.extend(p for p in pos[:-1] if ":" not in p)
+        dest = pos[-1]
+        if ":" not in dest:
+            deleting = any(w.value.startswith("--delete") for w in args)
+            (eff.deletes if deleting else eff.writes).append(dest)
+
+
+_Handler = object
+_HANDLERS: dict[str, object] = {}
+_HANDLERS.update({
+    "rm": _rm, "unlink": _rm, "rmdir": _rm, "shred": _shred, "wipe": _rm, "srm": _rm,
+    "truncate": _truncate, "cp": _copy, "install": _copy, "mv": _move, "ln": _link,
+    "tee": _tee, "dd": _dd, "sed": _sed, "chmod": _perms, "chown": _perms, "chgrp": _perms,
+    "setfacl": _perms, "chattr": _chattr, "touch": _create, "mkdir": _create,
+    "mkfifo": _create, "mknod": _create, "tar": _tar, "rsync": _rsync, "scp": _rsync,
+    "sort": _output_opts(["-o", "--output"]), "wget": _output_opts(["-O", "--output-document",
+                                                                     "-o", "--output-file"]),
+    "curl": _output_opts(["-o", "--output", "-c", "--cookie-jar", "--trace",
+                          "--trace-ascii", "-D", "--dump-header"]),
+})

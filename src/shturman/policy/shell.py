@@ -1,0 +1,475 @@
+"""Shell source → simple commands, with tree-sitter-bash.
+
+Every simple command is found wherever it hides: pipelines, lists, subshells, `$(…)`,
+backticks, process substitution, unquoted heredoc bodies, `case`, loops, functions and
+variable defaults. Words are normalised to the value the shell would see (quotes and
+backslashes removed, `$'…'` decoded, `$IFS` split, literal variables substituted); a word
+that depends on run-time data is marked non-literal, with a best guess of its value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import tree_sitter
+import tree_sitter_bash
+
+IFS_MARK = "\x00"  # stands for an unquoted $IFS inside a word: the word splits there
+_DEFAULT_OPS = frozenset({":-", "-", ":=", "="})
+_ANSI_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "e": "\x1b",
+                 "E": "\x1b", "f": "\f", "v": "\v", "\\": "\\", "'": "'", '"': '"', "?": "?"}
+_ANSI_RE = re.compile(r"\\(x[0-9a-fA-F]{1,2}|u[0-9a-fA-F]{1,4}|U[0-9a-fA-F]{1,8}|[0-7]{1,3}|c.|.)",
+                      re.S)
+_BACKTICK_RE = re.compile(r"`([^`]*)`")
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One shell word after normalisation."""
+
+    value: str  # what the shell would pass (best guess when not literal)
+    raw: str  # the source text
+    literal: bool = True  # no run-time expansion involved
+    disguised: bool = False  # quotes/escapes/variables changed what the source shows
+
+
+@dataclass(frozen=True, slots=True)
+class Redirect:
+    op: str  # ">", ">>", "<", "&>", "&>>", ">|", "<>", ">&", "<&", "<<", "<<<"
+    target: Word | None
+    fd: str = ""
+
+
+@dataclass(slots=True)
+class SimpleCommand:
+    words: list[Word]
+    assignments: list[tuple[str, Word]] = field(default_factory=list)
+    redirects: list[Redirect] = field(default_factory=list)
+    stdin_text: str | None = None  # heredoc body or here-string fed to it
+    stdin_script_quoted: bool = False
+    upstream: tuple[SimpleCommand, ...] = ()  # commands piping into this one
+    downstream: tuple[SimpleCommand, ...] = ()
+    function: str = ""  # name of the function whose body holds it
+    cwd: str | None = None  # directory after a literal `cd` earlier in the script
+
+    @property
+    def argv(self) -> list[str]:
+        return [w.value for w in self.words]
+
+    def text(self) -> str:
+        parts = [f"{n}={v.value}" for n, v in self.assignments] + self.argv
+        return " ".join(parts)
+
+
+@dataclass(slots=True)
+class Script:
+    commands: list[SimpleCommand] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    recursive_functions: list[str] = field(default_factory=list)
+    backgrounded: bool = False
+
+
+@lru_cache(maxsize=1)
+def _parser() -> tree_sitter.Parser:
+    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
+
+
+def parse(source: str) -> Script:
+    """Parse a command line into its simple commands (never raises)."""
+    tree = _parser().parse(source.encode("utf-8", "surrogatepass"))
+    walker = _Walker()
+    root = tree.root_node
+    if root.has_error:
+        walker.script.errors.append(_first_error(root))
+    walker.walk(root)
+    return walker.script
+
+
+def _first_error(node: tree_sitter.Node) -> str:
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type == "ERROR" or n.is_missing:
+            return f"syntax error near byte {n.start_byte}"
+        stack.extend(reversed(n.children))
+    return "syntax error"
+
+
+def _text(node: tree_sitter.Node) -> str:
+    return (node.text or b"").decode("utf-8", "replace")
+
+
+def decode_ansi_c(body: str) -> str:
+    def one(m: re.Match[str]) -> str:
+        esc = m.group(1)
+        head = esc[0]
+        if head in "xuU" and len(esc) > 1:
+            return chr(int(esc[1:], 16))
+        if head.isdigit():
+            return chr(int(esc, 8) & 0xFF)
+        if head == "c":
+            return chr(ord(esc[1]) & 0x1F)
+        return _ANSI_ESCAPES.get(esc, "\\" + esc)
+
+    return _ANSI_RE.sub(one, body)
+
+
+def _unescape_unquoted(text: str) -> str:
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            if text[i + 1] != "\n":
+                out.append(text[i + 1])
+            i += 2
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _unescape_dquoted(text: str) -> str:
+    return re.sub(r'\\([$`"\\\n])', lambda m: "" if m.group(1) == "\n" else m.group(1), text)
+
+
+_Part = tuple[str, bool, bool]  # value, literal, disguised
+
+
+class _Walker:
+    def __init__(self) -> None:
+        self.script = Script()
+        self.env: dict[str, str] = {}
+        self.function = ""
+        self.cwd: str | None = None
+
+    # ---- statements -------------------------------------------------------------------
+    def walk(self, node: tree_sitter.Node) -> list[SimpleCommand]:
+        """Walk a node; return the simple commands it holds at its own level."""
+        t = node.type
+        if t == "command":
+            return [self._command(node, [])]
+        if t == "redirected_statement":
+            return self._redirected(node)
+        if t == "pipeline":
+            return self._pipeline(node)
+        if t == "variable_assignment":
+            name, value = self._assignment(node)
+            cmd = SimpleCommand(words=[], assignments=[(name, value)], function=self.function)
+            self.script.commands.append(cmd)
+            return [cmd]
+        if t in ("declaration_command", "unset_command"):
+            return [self._declaration(node)]
+        if t == "function_definition":
+            return self._function(node)
+        if t in ("comment", "heredoc_body"):
+            return []
+        if t == "ERROR":
+            self.script.errors.append(f"syntax error near byte {node.start_byte}")
+        found: list[SimpleCommand] = []
+        for i, child in enumerate(node.children):
+            if child.type == "&" and t in ("program", "list", "compound_statement"):
+                self.script.backgrounded = True
+            if node.field_name_for_child(i) == "value" and t == "for_statement":
+                self.word(child)
+                continue
+            if child.type in ("word", "string", "concatenation", "raw_string", "number",
+                              "simple_expansion", "expansion", "command_substitution",
+                              "process_substitution", "ansi_c_string", "arithmetic_expansion",
+                              "string_content"):
+                self._substitutions(child)
+                continue
+            found.extend(self.walk(child))
+        return found
+
+    def _function(self, node: tree_sitter.Node) -> list[SimpleCommand]:
+        name_node = node.child_by_field_name("name")
+        name = _text(name_node) if name_node is not None else ""
+        saved, self.function = self.function, name
+        body = node.child_by_field_name("body")
+        start = len(self.script.commands)
+        if body is not None:
+            self.walk(body)
+        for cmd in self.script.commands[start:]:
+            if cmd.words and cmd.words[0].value == name:
+                self.script.recursive_functions.append(name)
+                break
+        self.function = saved
+        return []
+
+    def _pipeline(self, node: tree_sitter.Node) -> list[SimpleCommand]:
+        stages: list[list[SimpleCommand]] = []
+        for child in node.children:
+            if child.type in ("|", "|&"):
+                continue
+            start = len(self.script.commands)
+            top = self.walk(child)
+            nested = self.script.commands[start:]
+            stages.append(top or nested)
+        for prev, nxt in zip(stages, stages[1:], strict=False):
+            for cmd in nxt:
+                cmd.upstream = cmd.upstream + tuple(prev)
+            for cmd in prev:
+                cmd.downstream = cmd.downstream + tuple(nxt)
+        return [c for stage in stages for c in stage]
+
+    def _redirected(self, node: tree_sitter.Node) -> list[SimpleCommand]:
+        body = node.child_by_field_name("body")
+        redirects: list[Redirect] = []
+        stdin: tuple[str, bool] | None = None
+        rest: list[tree_sitter.Node] = []
+        for i, child in enumerate(node.children):
+            if child == body:
+                continue
+            if node.field_name_for_child(i) == "redirect" or child.type.endswith("redirect"):
+                r, s = self._redirect(child, rest)
+                redirects.extend(r)
+                stdin = s or stdin
+        start = len(self.script.commands)
+        top = self.walk(body) if body is not None else []
+        targets = top or self.script.commands[start:]
+        for cmd in targets:
+            cmd.redirects.extend(redirects)
+        if stdin is not None and targets:
+            targets[-1].stdin_text, targets[-1].stdin_script_quoted = stdin
+        feeder = targets[-1:]
+        for extra in rest:
+            nxt = self.walk(extra)
+            for cmd in nxt if extra.type == "pipeline" else ():
+                if not cmd.upstream:
+                    cmd.upstream = tuple(feeder)
+                    for f in feeder:
+                        f.downstream = f.downstream + (cmd,)
+                    break
+            targets.extend(nxt)
+        return targets
+
+    def _redirect(self, node: tree_sitter.Node, rest: list[tree_sitter.Node]
+                  ) -> tuple[list[Redirect], tuple[str, bool] | None]:
+        t = node.type
+        if t == "heredoc_redirect":
+            return self._heredoc(node, rest)
+        fd = ""
+        op = ""
+        target: Word | None = None
+        for i, child in enumerate(node.children):
+            fname = node.field_name_for_child(i)
+            if fname == "descriptor" or child.type == "file_descriptor":
+                fd = _text(child)
+            elif fname == "destination" or (op and target is None and child.is_named):
+                target = self.word(child)
+            elif not child.is_named:
+                op = _text(child)
+        if t == "herestring_redirect":
+            value = target.value if target is not None else ""
+            return [Redirect("<<<", target, fd)], (value, False)
+        return [Redirect(op or ">", target, fd)], None
+
+    def _heredoc(self, node: tree_sitter.Node, rest: list[tree_sitter.Node]
+                 ) -> tuple[list[Redirect], tuple[str, bool] | None]:
+        quoted = False
+        body_text = ""
+        redirects: list[Redirect] = [Redirect("<<", None)]
+        for child in node.children:
+            if child.type == "heredoc_start":
+                quoted = any(q in _text(child) for q in "'\"\\")
+            elif child.type == "heredoc_body":
+                body_text = _text(child)
+                if not quoted:
+                    self._substitutions(child)
+                    for m in _BACKTICK_RE.finditer(body_text):
+                        self._nested(m.group(1))
+            elif child.type in ("file_redirect", "herestring_redirect"):
+                r, _ = self._redirect(child, rest)
+                redirects.extend(r)
+            elif child.is_named and child.type not in ("heredoc_end",):
+                rest.append(child)
+        return redirects, (body_text, quoted)
+
+    def _nested(self, source: str) -> None:
+        inner = parse(source)
+        self.script.commands.extend(inner.commands)
+        self.script.errors.extend(inner.errors)
+
+    def _command(self, node: tree_sitter.Node, redirects: list[Redirect]) -> SimpleCommand:
+        words: list[Word] = []
+        assignments: list[tuple[str, Word]] = []
+        own_redirects = list(redirects)
+        stdin: tuple[str, bool] | None = None
+        rest: list[tree_sitter.Node] = []
+        for i, child in enumerate(node.children):
+            fname = node.field_name_for_child(i)
+            if child.type == "variable_assignment":
+                assignments.append(self._assignment(child))
+            elif child.type.endswith("redirect"):
+                r, s = self._redirect(child, rest)
+                own_redirects.extend(r)
+                stdin = s or stdin
+            elif fname == "name" or child.type == "command_name":
+                inner = child.children[0] if child.children else child
+                words.append(self.word(inner))
+            elif child.is_named and child.type != "comment":
+                words.append(self.word(child))
+        cmd = SimpleCommand(words=_split_words(words), assignments=assignments,
+                            redirects=own_redirects, function=self.function, cwd=self.cwd)
+        if stdin is not None:
+            cmd.stdin_text, cmd.stdin_script_quoted = stdin
+        self.script.commands.append(cmd)
+        self._track_cd(cmd)
+        for extra in rest:
+            self.walk(extra)
+        return cmd
+
+    def _track_cd(self, cmd: SimpleCommand) -> None:
+        if cmd.words and cmd.words[0].value in ("cd", "pushd"):
+            args = [w for w in cmd.words[1:] if not w.value.startswith("-")]
+            if not args:
+                self.cwd = "~"
+            elif args[0].literal and args[0].value.startswith(("/", "~")):
+                self.cwd = args[0].value
+            else:
+                self.cwd = None
+
+    def _assignment(self, node: tree_sitter.Node) -> tuple[str, Word]:
+        name_node = node.child_by_field_name("name")
+        value_node = node.child_by_field_name("value")
+        name = _text(name_node) if name_node is not None else ""
+        if value_node is None:
+            value = Word("", "")
+        elif value_node.type == "array":
+            for c in value_node.children:
+                self._substitutions(c)
+            value = Word(_text(value_node), _text(value_node), literal=False)
+        else:
+            value = self.word(value_node)
+        if value.literal and name:
+            self.env[name] = value.value
+        elif name:
+            self.env.pop(name, None)
+        return name, value
+
+    def _declaration(self, node: tree_sitter.Node) -> SimpleCommand:
+        words: list[Word] = []
+        assignments: list[tuple[str, Word]] = []
+        for child in node.children:
+            if child.type == "variable_assignment":
+                assignments.append(self._assignment(child))
+            elif not child.is_named:
+                words.append(Word(_text(child), _text(child)))
+            else:
+                words.append(self.word(child))
+        cmd = SimpleCommand(words=words, assignments=assignments, function=self.function)
+        self.script.commands.append(cmd)
+        return cmd
+
+    # ---- words ------------------------------------------------------------------------
+    def _substitutions(self, node: tree_sitter.Node) -> None:
+        """Walk the commands that run while a word is expanded."""
+        if node.type in ("command_substitution", "process_substitution"):
+            start = len(self.script.commands)
+            saved_cwd = self.cwd
+            for child in node.children:
+                self.walk(child)
+            self.cwd = saved_cwd
+            if node.type == "process_substitution":
+                for cmd in self.script.commands[start:]:
+                    cmd.function = cmd.function or self.function
+            return
+        for child in node.children:
+            self._substitutions(child)
+
+    def word(self, node: tree_sitter.Node) -> Word:
+        self._substitutions(node)
+        value, literal, disguised = self._part(node)
+        raw = _text(node)
+        if literal and not disguised and value != raw and node.type != "number":
+            disguised = True
+        return Word(value, raw, literal, disguised)
+
+    def _part(self, node: tree_sitter.Node) -> _Part:
+        t = node.type
+        raw = _text(node)
+        if t == "word":
+            value = _unescape_unquoted(raw)
+            return _expand_braces(value), True, value != raw
+        if t == "number" or t == "variable_name":
+            return raw, True, False
+        if t == "raw_string":
+            return raw[1:-1], True, True
+        if t == "ansi_c_string":
+            return decode_ansi_c(raw[2:-1]), True, True
+        if t in ("string", "translated_string"):
+            return self._join(node.children, quoted=True)
+        if t == "concatenation":
+            return self._join(node.children, quoted=False)
+        if t in ("simple_expansion", "expansion"):
+            return self._expansion(node)
+        if t == "command_substitution":
+            return self._substitution_value(node)
+        return raw, False, True
+
+    def _join(self, children: list[tree_sitter.Node], quoted: bool) -> _Part:
+        values: list[str] = []
+        literal, disguised = True, quoted
+        for child in children:
+            if child.type == '"' or child.type == "$":
+                continue
+            if child.type == "string_content":
+                values.append(_unescape_dquoted(_text(child)))
+                continue
+            v, lit, dis = self._part(child)
+            if quoted and v == IFS_MARK:
+                v = " "
+            values.append(v)
+            literal, disguised = literal and lit, disguised or dis
+        return "".join(values), literal, disguised
+
+    def _expansion(self, node: tree_sitter.Node) -> _Part:
+        names = [c for c in node.children if c.type in ("variable_name", "special_variable_name")]
+        name = _text(names[0]) if names else ""
+        ops = [c for c in node.children if _text(c) in _DEFAULT_OPS and not c.is_named]
+        if len(node.children) > (2 if node.type == "simple_expansion" else 3) and not ops:
+            return _text(node), False, True
+        if name == "IFS":
+            return IFS_MARK, True, True
+        if name == "HOME":
+            return "~", True, False
+        if name in self.env:
+            return self.env[name], True, True
+        if ops:
+            default = node.children[-2] if len(node.children) >= 2 else None
+            if default is not None and default.type != _text(ops[0]):
+                value, _, _ = self._part(default)
+                return value, False, True
+        return "", False, True
+
+    def _substitution_value(self, node: tree_sitter.Node) -> _Part:
+        """`$(echo rm)` → "rm" (a guess; never literal)."""
+        inner = [c for c in node.children if c.is_named]
+        if len(inner) == 1 and inner[0].type == "command":
+            parts = [self._part(c) for c in inner[0].children if c.is_named]
+            if parts and parts[0][0] in ("echo", "printf") and all(p[1] for p in parts[1:]):
+                return " ".join(p[0] for p in parts[1:] if not p[0].startswith("-")), False, True
+        return "", False, True
+
+
+def _expand_braces(value: str) -> str:
+    m = re.fullmatch(r"\{([^{}\s]*,[^{}\s]*)\}", value)
+    return m.group(1).replace(",", IFS_MARK) if m else value
+
+
+def _split_words(words: list[Word]) -> list[Word]:
+    out: list[Word] = []
+    for w in words:
+        if IFS_MARK not in w.value:
+            out.append(w)
+            continue
+        out.extend(Word(p, w.raw, w.literal, True) for p in w.value.split(IFS_MARK) if p)
+    return out
+
+
+def iter_commands(script: Script) -> Iterator[SimpleCommand]:
+    yield from script.commands

@@ -1,0 +1,406 @@
+"""Wrappers: commands that run other commands (`sudo`, `env`, `timeout`, `sh -c`, `ssh`,
+`docker exec`, `find -exec`, `xargs`, `watch`, …). Unwrapping turns one simple command into
+the chain of programs it really runs, plus shell scripts hidden in string arguments."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+
+from shturman.policy.shell import Word
+
+PLACEHOLDER = "{}"  # a file name only known at run time (find -exec, xargs)
+SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "fish", "csh", "tcsh",
+                    "busybox-sh", "rbash", "yash", "posh"})
+
+# name -> (options that take a value, number of positionals to skip before the command)
+_SIMPLE: dict[str, tuple[frozenset[str], int]] = {
+    "sudo": (frozenset("-u -g -C -D -h -p -r -t -U -T --user --group --chdir --prompt --role "
+                       "--type --other-user --host --close-from --command-timeout".split()), 0),
+    "doas": (frozenset({"-u", "-C"}), 0),
+    "pkexec": (frozenset({"--user"}), 0),
+    "env": (frozenset({"-u", "--unset", "-C", "--chdir"}), 0),
+    "timeout": (frozenset({"-s", "--signal", "-k", "--kill-after"}), 1),
+    "nice": (frozenset({"-n", "--adjustment"}), 0),
+    "ionice": (frozenset({"-c", "-n", "--class", "--classdata"}), 0),
+    "nohup": (frozenset(), 0),
+    "stdbuf": (frozenset({"-i", "-o", "-e", "--input", "--output", "--error"}), 0),
+    "time": (frozenset({"-f", "-o", "--format", "--output"}), 0),
+    "command": (frozenset(), 0),
+    "builtin": (frozenset(), 0),
+    "exec": (frozenset({"-a"}), 0),
+    "setsid": (frozenset(), 0),
+    "chrt": (frozenset(), 1),
+    "taskset": (frozenset(), 1),
+    "unbuffer": (frozenset(), 0),
+    "chroot": (frozenset({"--userspec", "--groups"}), 1),
+    "nsenter": (frozenset({"-t", "--target", "-S", "-G", "--setuid", "--setgid"}), 0),
+    "strace": (frozenset({"-o", "-p", "-e", "-s", "-u", "-E", "-P"}), 0),
+    "ltrace": (frozenset({"-o", "-p", "-e", "-s", "-u"}), 0),
+    "busybox": (frozenset(), 0),
+    "sshpass": (frozenset({"-p", "-f", "-d"}), 0),
+    "fakeroot": (frozenset(), 0),
+    "firejail": (frozenset(), 0),
+    "proxychains": (frozenset({"-f"}), 0),
+    "proxychains4": (frozenset({"-f"}), 0),
+    "torsocks": (frozenset(), 0),
+    "caffeinate": (frozenset(), 0),
+    "flock": (frozenset({"-w", "--timeout", "-E", "--conflict-exit-code"}), 1),
+    "systemd-run": (frozenset("-p --property -u --unit -M --machine --on-calendar --on-active "
+                              "--description --slice -E --setenv --uid --gid".split()), 0),
+    "nocache": (frozenset(), 0),
+    "catchsegv": (frozenset(), 0),
+    "xvfb-run": (frozenset({"-a", "-s", "-n"}), 0),
+    "unshare": (frozenset(), 0),
+    "runuser": (frozenset({"-u", "-g", "-G", "--user", "--group"}), 0),
+}
+_SHELL_VALUE_OPTS = frozenset({"-o", "+o", "-O", "+O", "--rcfile", "--init-file"})
+_SSH_VALUE_OPTS = frozenset("-b -c -D -E -e -F -I -i -J -L -l -m -O -o -p -Q -R -S -W -w -B".split())
+_XARGS_VALUE_OPTS = frozenset("-I -n -L -P -d -E -s -a -e -l --max-args --max-lines "
+                              "--max-procs --delimiter --arg-file --eof --replace "
+                              "--max-chars".split())
+_DOCKER_EXEC_OPTS = frozenset({"-e", "--env", "--env-file", "-u", "--user", "-w", "--workdir",
+                               "--detach-keys", "--index"})
+_KUBECTL_OPTS = frozenset({"-n", "--namespace", "-c", "--container", "--context",
+                           "--kubeconfig", "--cluster", "--user", "-f", "--filename",
+                           "--pod-running-timeout", "--request-timeout", "-s", "--server"})
+_DOCKER_GLOBAL_OPTS = frozenset({"-H", "--host", "--context", "-c", "--config", "-l",
+                                 "--log-level", "-f", "--file", "-p", "--project-name",
+                                 "--env-file", "--project-directory", "--profile"})
+_FIND_EXEC = frozenset({"-exec", "-execdir", "-ok", "-okdir"})
+FIND_FILTERS = frozenset("-name -iname -path -ipath -wholename -iwholename -regex -iregex "
+                         "-mtime -mmin -atime -amin -ctime -cmin -newer -size -user -group "
+                         "-uid -gid -perm -empty -links -inum -samefile -nouser -nogroup "
+                         "-lname -ilname -used -newermt".split())
+
+
+@dataclass(frozen=True, slots=True)
+class Invocation:
+    """One program in a wrapper chain, with its own arguments."""
+
+    name: str
+    args: tuple[Word, ...]
+    via: tuple[str, ...] = ()
+    remote: bool = False
+    unknown_args: bool = False  # xargs/find append file names known only at run time
+    find_roots: tuple[str, ...] = ()
+
+    @property
+    def argv(self) -> list[str]:
+        return [self.name, *(w.value for w in self.args)]
+
+    def text(self) -> str:
+        return " ".join(self.argv)
+
+
+@dataclass(slots=True)
+class Unwrapped:
+    chain: list[Invocation] = field(default_factory=list)  # outermost first
+    scripts: list[tuple[str, str]] = field(default_factory=list)  # (origin, shell source)
+    dynamic: list[str] = field(default_factory=list)  # origins of run-time scripts
+    interactive: bool = False
+    env: list[str] = field(default_factory=list)  # NAME=VALUE set by env/sudo
+
+    @property
+    def inner(self) -> Invocation:
+        return self.chain[-1]
+
+
+def program_name(value: str) -> str:
+    """`/usr/bin/../bin/rm` → `rm`; `./deploy.sh` stays a path-like name `deploy.sh`."""
+    if "/" in value:
+        value = posixpath.basename(posixpath.normpath(value.rstrip("/") or "/"))
+    return value
+
+
+def _split(args: list[Word], value_opts: frozenset[str], skip: int) -> tuple[int, list[Word]]:
+    """Index where the wrapped command starts, and the wrapper's own options."""
+    i, own = 0, []
+    while i < len(args):
+        v = args[i].value
+        if v == "--":
+            return i + 1, own
+        if v.startswith("-") and len(v) > 1 and not v.lstrip("-").isdigit() or (
+                v.startswith("-") and v[1:].isdigit()):
+            own.append(args[i])
+            if v in value_opts or (not v.startswith("--") and len(v) == 2 and v in value_opts):
+                if i + 1 < len(args):
+                    own.append(args[i + 1])
+                i += 2
+                continue
+            i += 1
+            continue
+        if "=" in v and not v.startswith("=") and skip == 0 and _is_env_assignment(v):
+            own.append(args[i])
+            i += 1
+            continue
+        if skip:
+            skip -= 1
+            own.append(args[i])
+            i += 1
+            continue
+        return i, own
+    return i, own
+
+
+def _is_env_assignment(v: str) -> bool:
+    name = v.split("=", 1)[0]
+    return name.replace("_", "a").isalnum() and not name[0].isdigit()
+
+
+def _join(words: list[Word]) -> tuple[str, bool]:
+    return " ".join(w.value for w in words), all(w.literal for w in words)
+
+
+def unwrap(name: str, args: list[Word], depth: int = 0) -> Unwrapped:
+    out = Unwrapped()
+    _unwrap_into(out, name, args, (), depth)
+    return out
+
+
+def _unwrap_into(out: Unwrapped, name: str, args: list[Word], via: tuple[str, ...],
+                 depth: int, remote: bool = False) -> None:
+    out.chain.append(Invocation(name, tuple(args), via, remote))
+    if depth > 12:
+        out.dynamic.append("wrapper nesting too deep")
+        return
+    nxt = _next(out, name, args)
+    if nxt is None:
+        return
+    inner_args, flags = nxt
+    if not inner_args:
+        return
+    head = inner_args[0]
+    if not head.literal:
+        out.dynamic.append(f"{name}: command is not literal")
+        out.chain.append(Invocation(program_name(head.value), tuple(inner_args[1:]),
+                                    (*via, name), remote or "remote" in flags))
+        return
+    inner_name = program_name(head.value)
+    if "xargs" in flags or "find" in flags:
+        prev = out.chain[-1]
+        out.chain.append(Invocation(inner_name, tuple(inner_args[1:]), (*via, name),
+                                    remote, True, prev.find_roots))
+        _unwrap_into_tail(out, via + (name,), depth)
+        return
+    _unwrap_into(out, inner_name, inner_args[1:], (*via, name), depth + 1,
+                 remote or "remote" in flags)
+
+
+def _unwrap_into_tail(out: Unwrapped, via: tuple[str, ...], depth: int) -> None:
+    last = out.chain.pop()
+    sub = Unwrapped()
+    _unwrap_into(sub, last.name, list(last.args), via, depth + 1, last.remote)
+    sub.chain = [Invocation(i.name, i.args, i.via, i.remote, True, last.find_roots)
+                 for i in sub.chain]
+    out.chain.extend(sub.chain)
+    out.scripts.extend(sub.scripts)
+    out.dynamic.extend(sub.dynamic)
+    out.interactive = out.interactive or sub.interactive
+
+
+def _next(out: Unwrapped, name: str, args: list[Word]) -> tuple[list[Word], set[str]] | None:
+    """The wrapped command's words, or None when `name` wraps nothing."""
+    if name in _SIMPLE:
+        if name == "command" and args and args[0].value in ("-v", "-V"):
+            return None
+        if name in ("sudo", "runuser") and any(a.value in ("-i", "-s", "--login", "--shell")
+                                               for a in args) and _only_opts(args):
+            out.interactive = True
+            return None
+        value_opts, skip = _SIMPLE[name]
+        if name == "ionice" and any(a.value == "-p" for a in args):
+            return None
+        if name == "env":
+            return _env(out, args)
+        if name in ("flock", "runuser") and _script_opt(out, name, args, ("-c", "--command")):
+            return None
+        start, _ = _split(args, value_opts, skip)
+        for w in args[:start]:
+            if "=" in w.value and _is_env_assignment(w.value):
+                out.env.append(w.value)
+        return args[start:], set()
+    if name in SHELLS:
+        return _shell(out, name, args)
+    if name in ("su", "sg"):
+        if not _script_opt(out, name, args, ("-c", "--command")):
+            out.interactive = True
+        return None
+    if name in ("eval", "watch", "script") and args:
+        if name == "script":
+            _script_opt(out, name, args, ("-c", "--command"))
+            return None
+        if name == "watch":
+            start, _ = _split(args, frozenset({"-n", "--interval", "-d", "-q"}), 0)
+            args = args[start:]
+        text, literal = _join(args)
+        if literal:
+            out.scripts.append((name, text))
+        else:
+            out.dynamic.append(name)
+        return None
+    if name in ("ssh", "autossh"):
+        start, _ = _split(args, _SSH_VALUE_OPTS, 1)
+        if start >= len(args):
+            out.interactive = True
+            return None
+        text, literal = _join(args[start:])
+        if literal:
+            out.scripts.append((f"{name} (remote)", text))
+        else:
+            out.dynamic.append(f"{name} remote command")
+        return None
+    if name in ("docker", "podman", "docker-compose", "kubectl", "oc"):
+        return _container_exec(out, name, args)
+    if name == "xargs":
+        start, own = _split(args, _XARGS_VALUE_OPTS, 0)
+        rest = args[start:] or [Word("echo", "echo")]
+        marker = next((own[i + 1].value for i, w in enumerate(own[:-1])
+                       if w.value in ("-I", "--replace")), None)
+        if marker:
+            rest = [Word(w.value.replace(marker, PLACEHOLDER), w.raw, w.literal) for w in rest]
+        return rest, {"xargs"}
+    if name == "find":
+        return _find(out, args)
+    return None
+
+
+def _only_opts(args: list[Word]) -> bool:
+    start, _ = _split(args, _SIMPLE["sudo"][0], 0)
+    return start >= len(args)
+
+
+def _script_opt(out: Unwrapped, name: str, args: list[Word], opts: tuple[str, ...]) -> bool:
+    for i, w in enumerate(args):
+        if w.value in opts and i + 1 < len(args):
+            script = args[i + 1]
+            if script.literal:
+                out.scripts.append((f"{name} {w.value}", script.value))
+            else:
+                out.dynamic.append(f"{name} {w.value}")
+            return True
+        if w.value.startswith("--command="):
+            out.scripts.append((name, w.value.split("=", 1)[1]))
+            return True
+    return False
+
+
+def _env(out: Unwrapped, args: list[Word]) -> tuple[list[Word], set[str]] | None:
+    i = 0
+    while i < len(args):
+        v = args[i].value
+        if v in ("-S", "--split-string") and i + 1 < len(args) or v.startswith("-S") and len(v) > 2:
+            text = args[i + 1].value if v in ("-S", "--split-string") else v[2:]
+            rest = " ".join(w.value for w in args[i + 2:])
+            out.scripts.append(("env -S", f"{text} {rest}".strip()))
+            return None
+        if v in ("-u", "--unset", "-C", "--chdir"):
+            i += 2
+            continue
+        if v == "--":
+            i += 1
+            break
+        if v.startswith("-") and len(v) > 1:
+            i += 1
+            continue
+        if "=" in v and _is_env_assignment(v):
+            out.env.append(v)
+            i += 1
+            continue
+        break
+    return (args[i:], set()) if i < len(args) else None
+
+
+def _shell(out: Unwrapped, name: str, args: list[Word]) -> tuple[list[Word], set[str]] | None:
+    i = 0
+    has_c = False
+    while i < len(args):
+        v = args[i].value
+        if v == "--":
+            i += 1
+            break
+        if v in _SHELL_VALUE_OPTS:
+            i += 2
+            continue
+        if v.startswith("--"):
+            i += 1
+            continue
+        if v[:1] in "-+" and len(v) > 1:
+            has_c = has_c or "c" in v[1:]
+            i += 1
+            continue
+        break
+    if has_c:
+        if i >= len(args):
+            out.dynamic.append(f"{name} -c without a script")
+        elif args[i].literal:
+            out.scripts.append((f"{name} -c", args[i].value))
+        else:
+            out.dynamic.append(f"{name} -c")
+        return None
+    if i >= len(args):
+        out.interactive = True  # reads its script from stdin: judged by the caller
+    return None
+
+
+def _container_exec(out: Unwrapped, name: str, args: list[Word]
+                    ) -> tuple[list[Word], set[str]] | None:
+    start, _ = _split(args, _DOCKER_GLOBAL_OPTS | _KUBECTL_OPTS, 0)
+    rest = args[start:]
+    if rest and rest[0].value in ("compose", "container") and len(rest) > 1:
+        start2, _ = _split(rest[1:], _DOCKER_GLOBAL_OPTS, 0)
+        rest = rest[1 + start2:]
+    if not rest or rest[0].value != "exec":
+        return None
+    rest = rest[1:]
+    if name in ("kubectl", "oc"):
+        dash = next((i for i, w in enumerate(rest) if w.value == "--"), None)
+        if dash is not None:
+            inner = rest[dash + 1:]
+        else:
+            start, _ = _split(rest, _KUBECTL_OPTS, 1)
+            inner = rest[start:]
+    else:
+        start, _ = _split(rest, _DOCKER_EXEC_OPTS, 1)
+        inner = rest[start:]
+    if not inner:
+        out.interactive = True
+        return None
+    return inner, {"remote"}
+
+
+def _find(out: Unwrapped, args: list[Word]) -> tuple[list[Word], set[str]] | None:
+    roots = []
+    for w in args:
+        if w.value.startswith(("-", "(", "!", ")")):
+            break
+        roots.append(w.value)
+    filtered = any(w.value in FIND_FILTERS for w in args)
+    placeholder = PLACEHOLDER if filtered else None
+    for i, w in enumerate(args):
+        if w.value in _FIND_EXEC:
+            end = next((j for j in range(i + 1, len(args)) if args[j].value in (";", "+")),
+                       len(args))
+            inner = list(args[i + 1:end])
+            if placeholder is None:
+                subst = [f"{r.rstrip('/') or ''}/*" for r in (roots or ["."])]
+                inner = [Word(" ".join(subst), x.raw, x.literal) if x.value == PLACEHOLDER
+                         else x for x in inner]
+            inner = [Word(x.value.replace(PLACEHOLDER, f"{roots[0] if roots else '.'}/**/"
+                                          f"{PLACEHOLDER}") if PLACEHOLDER in x.value else
+                          x.value, x.raw, x.literal) for x in inner]
+            out.chain[-1] = Invocation(out.chain[-1].name, out.chain[-1].args,
+                                       out.chain[-1].via, out.chain[-1].remote,
+                                       find_roots=tuple(roots or ["."]))
+            return _expand_subst(inner), {"find"}
+    return None
+
+
+def _expand_subst(words: list[Word]) -> list[Word]:
+    out: list[Word] = []
+    for w in words:
+        if " " in w.value and w.value.endswith("/*"):
+            out.extend(Word(p, w.raw, w.literal) for p in w.value.split(" "))
+        else:
+            out.append(w)
+    return out

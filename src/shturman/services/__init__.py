@@ -1,0 +1,1 @@
+"""Use-cases every interface calls. They own transactions and event publishing."""
