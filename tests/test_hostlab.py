@@ -18,6 +18,7 @@ import pytest
 
 from tests.hostlab import (
     HostLab,
+    HostLabError,
     TestHost,
     break_config,
     crash_unit,
@@ -375,3 +376,12 @@ def test_cli_up_and_down() -> None:
             if stream:
                 stream.close()
         shutil.rmtree(base, ignore_errors=True)
+
+
+def test_missing_sshd_fails_with_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.hostlab import lab as lab_module
+
+    monkeypatch.setattr(lab_module, "SSHD", Path("/nonexistent/sshd"))
+    with pytest.raises(HostLabError, match="apt-get install openssh-server"):
+        HostLab(Path("/tmp/shturman-hostlab-never"), 1, user_prefix="shtnone").start()
+    assert not Path("/tmp/shturman-hostlab-never").exists()

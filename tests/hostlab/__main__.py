@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from .lab import STATE_FILE, HostLab, HostLabError, kill_user_processes
+from .lab import STATE_FILE, HostLab, HostLabError, _pid_alive, kill_user_processes
 
 
 def _up(args: argparse.Namespace) -> int:
@@ -72,16 +72,16 @@ def _down(args: argparse.Namespace) -> int:
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + args.timeout
-    while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
+    while time.monotonic() < deadline and _pid_alive(pid):
         time.sleep(0.1)
     # Whatever is still there (the up process was killed hard, say): clean up directly.
-    for key in ("supervisor_pid",):
-        with contextlib.suppress(ProcessLookupError, ValueError):
-            if state.get(key):
-                os.kill(int(state[key]), signal.SIGTERM)
+    sup = int(state.get("supervisor_pid") or 0)
+    if sup and _pid_alive(sup):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(sup, signal.SIGTERM)
     for spid in state.get("sshd_pids", []):
         with contextlib.suppress(ProcessLookupError):
-            if Path(f"/proc/{spid}").exists():
+            if _pid_alive(int(spid)):
                 os.kill(int(spid), signal.SIGKILL)
     for uid in state.get("uids", []):
         if int(uid) > 0:

@@ -33,6 +33,9 @@ def acquire_shared_lab(count: int = 3) -> HostLab:
         except HostLabError as exc:
             shutil.rmtree(base, ignore_errors=True)
             pytest.fail(f"host lab cannot start: {exc}", pytrace=False)
+        except BaseException:
+            shutil.rmtree(base, ignore_errors=True)
+            raise
         _shared = lab
     _refs += 1
     return _shared

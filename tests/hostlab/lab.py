@@ -232,9 +232,18 @@ def _ensure_user(user: str, home: Path) -> pwd.struct_passwd:
         )
         return pwd.getpwnam(user)
     if pw.pw_dir != str(home) or pw.pw_shell != "/bin/bash":
-        subprocess.run(
-            ["usermod", "-d", str(home), "-s", "/bin/bash", user], check=True, capture_output=True
+        res = subprocess.run(
+            ["usermod", "-d", str(home), "-s", "/bin/bash", user], capture_output=True, text=True
         )
+        if res.returncode != 0:
+            # usermod refuses while the uid owns any process, zombies included (a PID 1 that
+            # never reaps, as in some containers, keeps crashed units forever): recreate.
+            subprocess.run(["userdel", "-f", user], capture_output=True, check=False)
+            subprocess.run(
+                ["useradd", "-M", "-U", "-d", str(home), "-s", "/bin/bash", "-c", "hostlab", user],
+                check=True,
+                capture_output=True,
+            )
         pw = pwd.getpwnam(user)
     return pw
 
@@ -375,7 +384,7 @@ class HostLab:
             "known_hosts": str(self.known_hosts),
             "ssh_config": str(self.ssh_config),
             "supervisor_pid": self._supervisor.pid if self._supervisor else 0,
-            "hosts": [h.to_json() for h in self.hosts],
+            "hosts": [{**h.to_json(), "client_key": str(self.client_key)} for h in self.hosts],
         }
 
     def start(self) -> HostLab:

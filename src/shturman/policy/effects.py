@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from shturman.policy.shell import Redirect, Word
-from shturman.policy.unwrap import Invocation
+from shturman.policy.unwrap import FIND_FILTERS, Invocation
 
 _HARMLESS = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "/dev/zero",
                        "/dev/random", "/dev/urandom", "-"})
@@ -288,6 +288,21 @@ def _rsync(args: Sequence[Word], pos: list[str], eff: Effects) -> None:
             (eff.deletes if deleting else eff.writes).append(dest)
 
 
+def _find(args: Sequence[Word], pos: list[str], eff: Effects) -> None:
+    roots: list[str] = []
+    for w in args:
+        if w.value.startswith(("-", "(", "!", ")")):
+            break
+        roots.append(w.value)
+    roots = roots or ["."]
+    values = [w.value for w in args]
+    if "-delete" in values:
+        filtered = any(v in FIND_FILTERS for v in values)
+        for r in roots:
+            eff.deletes.extend([f"{r}/**/{{}}"] if filtered else [r, f"{r.rstrip('/')}/*"])
+    eff.truncates.extend(_option_values(args, ["-fprint", "-fprint0", "-fprintf", "-fls"]))
+
+
 _Handler = object
 _HANDLERS: dict[str, object] = {}
 _HANDLERS.update({
@@ -295,7 +310,7 @@ _HANDLERS.update({
     "truncate": _truncate, "cp": _copy, "install": _copy, "mv": _move, "ln": _link,
     "tee": _tee, "dd": _dd, "sed": _sed, "chmod": _perms, "chown": _perms, "chgrp": _perms,
     "setfacl": _perms, "chattr": _chattr, "touch": _create, "mkdir": _create,
-    "mkfifo": _create, "mknod": _create, "tar": _tar, "rsync": _rsync, "scp": _rsync,
+    "mkfifo": _create, "mknod": _create, "tar": _tar, "find": _find, "rsync": _rsync, "scp": _rsync,
     "sort": _output_opts(["-o", "--output"]), "wget": _output_opts(["-O", "--output-document",
                                                                      "-o", "--output-file"]),
     "curl": _output_opts(["-o", "--output", "-c", "--cookie-jar", "--trace",

@@ -1,0 +1,1 @@
+"""The thinking: intents, analysis, planning and the run loop."""

@@ -1,0 +1,105 @@
+"""Arguments inside a request: a port ("порт 8080", ":443"), a container name, a line count."""
+
+from __future__ import annotations
+
+import re
+
+from shturman.agent.intents.lexicon import Concept
+from shturman.agent.intents.reading import Reading
+from shturman.agent.intents.text import Kind
+
+DEFAULT_LOG_LINES = 100
+MAX_LOG_LINES = 5000
+_NAME = re.compile(r"[a-z0-9][a-z0-9_.\-]*", re.IGNORECASE)
+_NAME_FILLERS = frozenset("с c named called name под названием по имени имя the a an".split())
+
+
+def _is_port(value: int | None) -> bool:
+    return value is not None and 0 < value < 65536
+
+
+def find_port(reading: Reading) -> int | None:
+    tokens = reading.tokens
+    for token in tokens:
+        if token.kind is Kind.PORT and _is_port(token.number):
+            return token.number
+    anchors = reading.positions(Concept.PORTS)
+    for anchor in anchors:
+        for index in (*range(anchor + 1, anchor + 4), anchor - 1, anchor - 2):
+            if 0 <= index < len(tokens) and tokens[index].kind is Kind.NUMBER:
+                if _is_port(tokens[index].number) and not tokens[index].suffix:
+                    return tokens[index].number
+    if reading.has(Concept.OCCUPY, Concept.PORTS):
+        lines = _lines_positions(reading)
+        for index, token in enumerate(tokens):
+            if token.kind is Kind.NUMBER and not token.suffix and index not in lines:
+                return token.number if _is_port(token.number) else None
+    return None
+
+
+def _lines_positions(reading: Reading) -> set[int]:
+    found: set[int] = set()
+    for anchor in reading.positions(Concept.LINES):
+        for index in (anchor - 1, anchor - 2, anchor + 1):
+            if 0 <= index < len(reading.tokens) and reading.tokens[index].kind is Kind.NUMBER:
+                found.add(index)
+    for index, token in enumerate(reading.tokens):
+        if token.norm in ("последние", "последних", "last", "tail") or token.norm == "-n":
+            nxt = index + 1
+            if nxt < len(reading.tokens) and reading.tokens[nxt].kind is Kind.NUMBER:
+                found.add(nxt)
+    return found
+
+
+def find_lines(reading: Reading) -> int:
+    positions = sorted(_lines_positions(reading))
+    for index in positions:
+        number = reading.tokens[index].number
+        if number is not None and 0 < number <= MAX_LOG_LINES:
+            return number
+    return DEFAULT_LOG_LINES
+
+
+def find_container(reading: Reading) -> str | None:
+    """The name next to "контейнер"/"container", or after "docker logs"/"docker restart"."""
+    anchors = reading.positions(Concept.CONTAINER)
+    for anchor in anchors:
+        for index in _after(reading, anchor):
+            return _take(reading, index)
+    for anchor in anchors:
+        before = anchor - 1
+        while before >= 0 and reading.tokens[before].norm in _NAME_FILLERS:
+            before -= 1
+        if before >= 0 and _nameable(reading, before):
+            return _take(reading, before)
+    for index, slot in enumerate(reading.slots):
+        if slot.service == "docker":
+            nxt = index + 1
+            if reading.concept_at(nxt) in (Concept.LOGS, Concept.RESTART):
+                for name_index in _after(reading, nxt):
+                    return _take(reading, name_index)
+    return None
+
+
+def _after(reading: Reading, anchor: int) -> list[int]:
+    index = anchor + 1
+    while index < len(reading.tokens) and (
+        reading.tokens[index].norm in _NAME_FILLERS or reading.tokens[index].kind is Kind.FLAG
+    ):
+        index += 1
+    return [index] if index < len(reading.tokens) and _nameable(reading, index) else []
+
+
+def _nameable(reading: Reading, index: int) -> bool:
+    token, slot = reading.tokens[index], reading.slots[index]
+    if token.kind is not Kind.WORD or not _NAME.fullmatch(token.raw):
+        return False
+    if slot.stop or slot.server or slot.phrase:
+        return False
+    return slot.concept is None or slot.service is not None
+
+
+def _take(reading: Reading, index: int) -> str:
+    slot = reading.slots[index]
+    slot.container, slot.concept, slot.service = True, None, None
+    return reading.tokens[index].raw

@@ -1,0 +1,217 @@
+"""Service names: a known vocabulary (with Russian spellings) plus the inventory's own services.
+
+`nginx`, "нжинкс", "энджинкс", "nginx'а" → `nginx`; "постгреса" → `postgresql`; an inventory
+service such as `grok-voice` is recognised as typed ("grok voice", "grokvoice", one typo).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+from shturman.agent.intents.lexicon import STOPWORDS, Concept
+from shturman.agent.intents.matching import Vocabulary, WordPattern, allowed_typos
+from shturman.agent.intents.reading import Reading
+from shturman.agent.intents.text import Kind, Script
+from shturman.domain.models import Server
+
+# canonical unit name: other names and spellings (Cyrillic ones also match with case endings)
+KNOWN_SERVICES: dict[str, str] = {
+    "nginx": "nginx.service нжинкс нжинкc нжинх энджинкс енджинкс энжинкс нгинкс нгинх "
+    "нгиникс нджинкс энджин-икс engine-x нгинс нжинс",
+    "apache2": "apache apache2 httpd апач апачи апаче апачик апач2",
+    "postgresql": "postgres postgresql postgre pg постгрес постгре постгрескл постгресс постгря "
+    "постгри пострес постгрескуэль постгрес-сервер",
+    "mysql": "mysql mysqld mysql-server мускул мускуль мускл майскл майсикл мисикл мыскл",
+    "mariadb": "mariadb мариадб мария-дб",
+    "redis": "redis redis-server редис рэдис редиска",
+    "docker": "docker dockerd докер доккер",
+    "ssh": "ssh sshd openssh openssh-server ссх ссш",
+    "cron": "cron crond cronie крон",
+    "mongodb": "mongodb mongod mongo монго монгодб монга",
+    "rabbitmq-server": "rabbitmq rabbit rabbitmq-server рэббит реббит кролик",
+    "elasticsearch": "elasticsearch elastic эластик эластиксерч",
+    "memcached": "memcached memcache мемкеш мемкэш",
+    "haproxy": "haproxy хапрокси",
+    "caddy": "caddy кадди",
+    "traefik": "traefik трефик траефик",
+    "varnish": "varnish",
+    "pgbouncer": "pgbouncer",
+    "clickhouse-server": "clickhouse clickhouse-server кликхаус",
+    "cassandra": "cassandra кассандра",
+    "etcd": "etcd",
+    "kubelet": "kubelet кубелет",
+    "k3s": "k3s",
+    "fail2ban": "fail2ban фейлтубан",
+    "rsyslog": "rsyslog",
+    "vsftpd": "vsftpd",
+    "exim4": "exim exim4",
+    "dovecot": "dovecot довкот",
+    "postfix": "postfix постфикс",
+    "php-fpm": "php-fpm phpfpm пхп-фпм",
+    "gunicorn": "gunicorn гуникорн",
+    "uwsgi": "uwsgi",
+    "supervisor": "supervisor supervisord супервизор",
+    "celery": "celery селери",
+    "jenkins": "jenkins дженкинс",
+    "gitlab-runner": "gitlab-runner",
+    "grafana": "grafana grafana-server графана",
+    "prometheus": "prometheus прометеус прометей",
+    "alertmanager": "alertmanager",
+    "node_exporter": "node_exporter node-exporter",
+    "loki": "loki",
+    "promtail": "promtail",
+    "influxdb": "influxdb influx",
+    "telegraf": "telegraf",
+    "kafka": "kafka кафка",
+    "zookeeper": "zookeeper",
+    "minio": "minio минио",
+    "openvpn": "openvpn опенвпн",
+    "wireguard": "wireguard вайргард",
+    "zabbix-agent": "zabbix zabbix-agent заббикс",
+    "netdata": "netdata",
+    "tomcat": "tomcat томкат",
+    "squid": "squid",
+    "keepalived": "keepalived",
+    "bind9": "bind9",
+    "ufw": "ufw",
+    "chrony": "chrony chronyd",
+    "ntp": "ntp ntpd",
+    "containerd": "containerd",
+    "kibana": "kibana кибана",
+    "logstash": "logstash",
+    "nfs-server": "nfs-server",
+    "smbd": "smbd samba самба",
+    "lighttpd": "lighttpd",
+    "consul": "consul",
+    "openresty": "openresty",
+    "dnsmasq": "dnsmasq",
+    "unbound": "unbound",
+    "pm2": "pm2",
+    "auditd": "auditd",
+}
+# Latin words a guessed service name cannot be ("restart the app" names no unit).
+_NOT_A_NAME = frozenset(
+    "app application apps everything all it them this that one thing stuff something server "
+    "servers machine host box service services system systemd unit units process processes "
+    "container containers docker now please again it's".split()
+)
+_PHP_FPM = re.compile(r"php[\d.]*-fpm")
+_IDENTIFIER = re.compile(r"[a-z][a-z0-9_.@-]*[a-z0-9]")
+
+
+def _patterns(spelling: str) -> list[WordPattern]:
+    cyrillic = bool(re.search(r"[а-я]", spelling))
+    return [WordPattern(spelling, prefix=cyrillic)]
+
+
+@lru_cache(maxsize=64)
+def _catalog(inventory_services: tuple[str, ...]) -> Vocabulary[str]:
+    catalog: Vocabulary[str] = Vocabulary(())
+    for name in inventory_services:
+        catalog.add([[WordPattern(name)]], name)
+        squashed = re.sub(r"[-_.]", "", name)
+        if squashed != name:
+            catalog.add([[WordPattern(squashed)]], name)
+        parts = [p for p in re.split(r"[-_.]", name) if p]
+        if len(parts) > 1:
+            catalog.add([[WordPattern(p, fuzzy=False)] for p in parts], name)
+    for canonical, spellings in KNOWN_SERVICES.items():
+        catalog.add([[WordPattern(canonical)]], canonical)
+        for spelling in spellings.split():
+            catalog.add([_patterns(spelling)], canonical)
+    return catalog
+
+
+def canonical(name: str) -> str:
+    """The vocabulary's name for a unit name: "redis-server" → "redis", "sshd" → "ssh"."""
+    lowered = name.lower().removesuffix(".service")
+    for known, spellings in KNOWN_SERVICES.items():
+        if lowered == known or lowered in spellings.split():
+            return known
+    return lowered
+
+
+def inventory_services(inventory: Iterable[Server]) -> tuple[str, ...]:
+    names: list[str] = []
+    for server in inventory:
+        for service in server.services:
+            if service.lower() not in names:
+                names.append(service.lower())
+    return tuple(names)
+
+
+def owners(inventory: Sequence[Server], service: str) -> tuple[str, ...]:
+    """Servers whose inventory lists the service (compared by canonical name)."""
+    wanted = canonical(service)
+    return tuple(
+        server.name
+        for server in inventory
+        if any(canonical(s) == wanted for s in server.services)
+    )
+
+
+def mark_exact(reading: Reading, inventory: Sequence[Server]) -> None:
+    catalog = _catalog(inventory_services(inventory))
+    all_forms = [reading.forms(i) for i in range(len(reading.tokens))]
+    for index in list(reading.free_words()):
+        if reading.slots[index].claimed:
+            continue
+        hit = catalog.phrase_at(all_forms, index)
+        if hit is not None and all(
+            not reading.slots[index + k].claimed for k in range(hit.length)
+        ):
+            for offset in range(hit.length):
+                reading.slots[index + offset].service = hit.label
+            continue
+        token = reading.tokens[index]
+        if _PHP_FPM.fullmatch(token.norm):
+            reading.slots[index].service = token.norm
+            continue
+        label = catalog.exact([token.norm.removesuffix(".service")])
+        if label is None and token.script is Script.CYRILLIC:
+            label = catalog.exact([token.alt])
+        if label is not None:
+            reading.slots[index].service = label
+
+
+def mark_approximate(reading: Reading, inventory: Sequence[Server]) -> None:
+    catalog = _catalog(inventory_services(inventory))
+    for index in list(reading.free_words()):
+        token = reading.tokens[index]
+        forms = [token.norm] if token.script is Script.LATIN else [token.norm, token.alt]
+        hit = catalog.approximate(forms)
+        if hit is not None and hit.typos <= allowed_typos(len(token.norm)):
+            reading.slots[index].service = hit.label
+
+
+def mark_named(reading: Reading) -> None:
+    """Units the vocabulary does not know, named by the user: "сервис foo", "foo.service",
+    or a Latin identifier right after a service verb ("перезапусти myapp")."""
+    verbs = {Concept.RESTART, Concept.START, Concept.STOP, Concept.REBOOT, Concept.STATUS}
+    for index in list(reading.free_words()):
+        token = reading.tokens[index]
+        if token.script is not Script.LATIN or not _IDENTIFIER.fullmatch(token.norm):
+            continue
+        if token.norm in _NOT_A_NAME or token.norm in STOPWORDS:
+            continue
+        before = _previous_meaningful(reading, index)
+        named = token.norm.endswith(".service") or (
+            before is not None
+            and (
+                reading.slots[before].concept is Concept.SERVICE_NOUN
+                or (reading.slots[before].concept in verbs and reading.services() == [])
+            )
+        )
+        if named:
+            reading.slots[index].service = token.norm.removesuffix(".service")
+
+
+def _previous_meaningful(reading: Reading, index: int) -> int | None:
+    for before in range(index - 1, -1, -1):
+        if reading.tokens[before].kind is not Kind.WORD:
+            return None
+        if not reading.slots[before].stop:
+            return before
+    return None

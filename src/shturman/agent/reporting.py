@@ -1,0 +1,188 @@
+"""What happened in a run, and the report the user reads (templated, in their language)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from shturman.agent.execution import ActionOutcome
+from shturman.agent.intents import Understanding
+from shturman.agent.plan import Action
+from shturman.agent.templates import render
+from shturman.domain.errors import ShturmanError
+from shturman.domain.models import RunMode, RunStatus
+from shturman.tools import ToolContext, ToolResult
+
+if TYPE_CHECKING:
+    from shturman.agent.loop import Outcome, Planner, Task
+
+TEXTS = {
+    "unknown": ("Неизвестный сервер: {names}. Известные: {known}.",
+                "Unknown server: {names}. Known: {known}."),
+    "nothing": ("Не вижу в запросе задачи для серверов. Например: «сколько места на диске», "
+                "«перезапусти nginx на проде».",
+                "I see no server task in this request. Try: \"disk usage\", "
+                "\"restart nginx on prod\"."),
+    "no_model": ("Эта задача требует языковой модели, а она не настроена. Задайте "
+                 "SHTURMAN_LLM__PROVIDER (openai|anthropic), SHTURMAN_LLM__MODEL, "
+                 "SHTURMAN_LLM__BASE_URL и SHTURMAN_LLM__API_KEY или раздел llm: в "
+                 "shturman.yaml. Рутинные запросы работают и без модели.",
+                 "This task needs a language model and none is configured. Set "
+                 "SHTURMAN_LLM__PROVIDER (openai|anthropic), SHTURMAN_LLM__MODEL, "
+                 "SHTURMAN_LLM__BASE_URL and SHTURMAN_LLM__API_KEY, or the llm: section of "
+                 "shturman.yaml. Routine requests work without a model."),
+    "limit": ("Остановлено: {why}. Сделанное сохранено в журнале.",
+              "Stopped: {why}. What was done is in the audit log."),
+    "escalated": ("Нужен человек: после нескольких попыток задача не решена.\n{report}",
+                  "A human is needed: the task is not solved after several attempts.\n"
+                  "{report}"),
+    "status": ("Статус: {status}{verified}", "Status: {status}{verified}"),
+    "verified": (", проверено", ", verified"),
+    "not_verified": (", НЕ подтверждено проверкой", ", NOT verified"),
+}
+
+
+@dataclass
+class Report:
+    lang: str
+    task: str
+    outcomes: list[ActionOutcome] = field(default_factory=list)
+    verifications: list[tuple[str, str, bool]] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    failed_steps: list[str] = field(default_factory=list)
+    remedies: list[str] = field(default_factory=list)
+
+    def text(self, key: str, **values: Any) -> str:
+        ru, en = TEXTS[key]
+        return (ru if self.lang == "ru" else en).format(**values)
+
+    # --- recording ------------------------------------------------------------------
+    def add(self, outcome: ActionOutcome) -> None:
+        self.outcomes.append(outcome)
+        if outcome.repair is not None:
+            self.remedies.extend(outcome.repair.remedies)
+
+    def refuse(self, action: Action, why: str, result: ToolResult | None = None) -> None:
+        reasons = [r for c in (result.commands if result else ()) for r in c.reasons]
+        self.refused.append(f"{action.describe()} — {why}"
+                            + (f" ({'; '.join(reasons)})" if reasons else ""))
+
+    def verify(self, probe: Action, summary: str, ok: bool) -> None:
+        self.verifications.append((probe.describe(), summary, ok))
+
+    # --- judging --------------------------------------------------------------------
+    @property
+    def changed(self) -> bool:
+        return any(o.changed for o in self.outcomes)
+
+    @property
+    def verified(self) -> bool:
+        return bool(self.verifications) and all(ok for _p, _s, ok in self.verifications)
+
+    def status(self, mode: RunMode) -> RunStatus:
+        if self.failed_steps and mode is not RunMode.DRY_RUN:
+            return RunStatus.FAILED
+        if self.changed and not self.verified:
+            return RunStatus.FAILED
+        if mode is RunMode.DRY_RUN and any("blocked" in r for r in self.refused):
+            return RunStatus.FAILED
+        return RunStatus.SUCCEEDED
+
+    # --- texts ----------------------------------------------------------------------
+    def unknown_servers(self, names: str, known: list[str]) -> str:
+        return self.text("unknown", names=names, known=", ".join(known))
+
+    def nothing_to_do(self) -> str:
+        return self.text("nothing")
+
+    def no_model(self) -> str:
+        return self.text("no_model")
+
+    def limit_reached(self, why: str) -> str:
+        return self.text("limit", why=why) + "\n" + self.plain_text()
+
+    def escalation(self, error_report: str) -> str:
+        return self.text("escalated", report=error_report)
+
+    def intent_text(self, u: Understanding) -> str:
+        if u.intent is None:
+            return self.plain_text()
+        results = []
+        for o in self.outcomes:
+            r = o.result
+            detail = _detail(r)
+            results.append({"ok": r.ok, "server": r.server, "summary": r.summary,
+                            "detail": detail})
+        args = ", ".join(f"{k}={v}" for k, v in u.args.as_json().items())
+        return render("report_intent.j2", lang=self.lang, intent=u.intent.value, args=args,
+                      servers=list(u.servers), results=results, remedies=self.remedies,
+                      changed=self.changed, verified=self.verified,
+                      verification="; ".join(s for _p, s, ok in self.verifications if ok),
+                      refused=self.refused)
+
+    def plain_text(self) -> str:
+        lines = [f"{'✓' if o.ok else '✗'} {o.action.describe()} — {o.result.summary}"
+                 for o in self.outcomes]
+        lines += [f"{'✓' if ok else '✗'} {p}: {s}" for p, s, ok in self.verifications]
+        lines += [f"⛔ {r}" for r in self.refused]
+        return "\n".join(lines)
+
+    def error_report(self) -> str:
+        lines = [f"Failed steps: {', '.join(self.failed_steps)}"]
+        for o in self.outcomes:
+            if o.ok:
+                continue
+            for action, result in o.attempts:
+                lines.append(f"- {action.describe()}: {result.summary}")
+                lines.append(_frame(result.output()[-1500:]))
+        lines += [f"- refused: {r}" for r in self.refused]
+        lines += [f"- verification failed: {p}: {s}" for p, s, ok in self.verifications
+                  if not ok]
+        return "\n".join(lines)
+
+    def commands(self) -> tuple[str, ...]:
+        return tuple(c.command for o in self.outcomes for _a, r in o.attempts
+                     for c in r.commands if c.outcome not in ("blocked", "denied"))
+
+    # --- finishing ------------------------------------------------------------------
+    def finish(self, status: RunStatus, u: Understanding, servers: tuple[str, ...],
+               body: str, *, ctx: ToolContext | None = None,
+               planner: Planner | None = None) -> Outcome:
+        from shturman.agent.loop import Outcome
+
+        verified = self.changed and self.verified
+        head = self.text("status", status=status.value, verified=self.text(
+            "verified") if verified else self.text("not_verified") if self.changed else "")
+        return Outcome(status, u.route.value, u.intent.value if u.intent else None, servers,
+                       f"{body}\n{head}".strip(), verified, self.changed, self.commands())
+
+    async def finalize(self, outcome: Outcome, planner: Planner, task: Task) -> Outcome:
+        """Let the model word the report; the status line stays the code's."""
+        try:
+            words = await planner.report({
+                "task": task.text, "status": outcome.status.value,
+                "verification": "; ".join(f"{p}: {s} ({'ok' if ok else 'FAILED'})"
+                                          for p, s, ok in self.verifications) or "none",
+                "actions": [f"{o.action.describe()} → {o.result.summary}"
+                            for o in self.outcomes],
+                "lang": self.lang,
+            })
+        except ShturmanError:
+            return outcome
+        status_line = outcome.report.rsplit("\n", 1)[-1]
+        outcome.report = f"{words.strip()}\n\n{self.plain_text()}\n{status_line}"
+        return outcome
+
+
+def _detail(result: ToolResult) -> str:
+    text = "\n".join(c.stdout.rstrip("\n") for c in result.commands if c.stdout.strip())
+    lines = text.splitlines()
+    if len(lines) > 25:
+        lines = [*lines[:12], "…", *lines[-12:]]
+    return "\n".join("  " + line for line in lines)
+
+
+def _frame(text: str) -> str:
+    from shturman.policy.redaction import frame_untrusted
+
+    return frame_untrusted("command output", text)

@@ -1,0 +1,276 @@
+"""Deterministic runbooks: fix common outages with no model at all.
+
+`repair_service`: status → logs → known remedies (port taken, config error with a backup,
+missing directory or file, wrong permission, log flood, dependency down) → restart → verify.
+Each remedy is small, reads evidence first and acts only on what it found.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from shturman.hosts.facts import ServiceManager
+from shturman.hosts.servicemgr import is_active_output, ports_in_unit, service_command
+from shturman.tools import ToolContext, ToolResult
+from shturman.tools.services import check_service, read_logs, restart_service, verify_fix
+from shturman.tools.system import owner_pids, parse_listening
+
+Note = Callable[[str, str], Awaitable[None]]  # (remedy id, description) → autocorrection event
+
+PATH_RE = re.compile(r"(?<![\w.])(/[\w@%+=:,./-]+|~/[\w@%+=:,./-]+)")
+CONFIG_SUFFIXES = (".conf", ".cfg", ".ini", ".json", ".yaml", ".yml", ".toml", ".env",
+                   ".properties", ".xml")
+LOG_FLOOD_BYTES = 50 * 1024 * 1024
+
+
+@dataclass
+class RepairReport:
+    service: str
+    server: str
+    healthy_before: bool = False
+    remedies: list[str] = field(default_factory=list)
+    results: list[ToolResult] = field(default_factory=list)
+    verified: bool = False
+    verification: str = ""
+
+    @property
+    def changed(self) -> bool:
+        return any(r.changed for r in self.results)
+
+
+async def repair_service(ctx: ToolContext, server: str, service: str, note: Note,
+                         attempts: int = 2) -> RepairReport:
+    report = RepairReport(service, server)
+
+    async def call(result: Awaitable[ToolResult]) -> ToolResult:
+        done = await result
+        report.results.append(done)
+        return done
+
+    mgr = await ctx.manager(server)
+    unit_text = ""
+    if mgr in (ServiceManager.SYSTEMD, ServiceManager.SYSTEMCTL3):
+        unit = await ctx.sh(server, service_command(mgr, "show", service))
+        unit_text = unit.stdout if unit.outcome == "ok" else ""
+    ports = ports_in_unit(unit_text)
+    status = await call(check_service(ctx, server, service))
+    if status.data.get("active"):
+        probe = await call(verify_fix(ctx, server, service, port=ports[0] if ports else None,
+                                      settle_seconds=0))
+        if probe.ok:
+            report.healthy_before = report.verified = True
+            report.verification = probe.summary
+            return report
+    for _attempt in range(attempts):
+        logs = await call(read_logs(ctx, server, service=service, lines=80))
+        evidence = "\n".join([logs.output(), status.output()])
+        for remedy in REMEDIES:
+            described = await remedy(ctx, server, service, unit_text, ports, evidence)
+            if described:
+                report.remedies.append(described)
+                await note(remedy.__name__, described)
+        restarted = await call(restart_service(ctx, server, service))
+        if restarted.refused:
+            report.verification = "restart was not approved / перезапуск не одобрен"
+            return report
+        probe = await call(verify_fix(ctx, server, service, port=ports[0] if ports else None))
+        report.verification = probe.summary
+        if probe.ok:
+            report.verified = True
+            return report
+        status = await call(check_service(ctx, server, service))
+    return report
+
+
+Remedy = Callable[[ToolContext, str, str, str, list[int], str], Awaitable[str | None]]
+
+
+async def free_taken_port(ctx: ToolContext, server: str, service: str, unit: str,
+                          ports: list[int], evidence: str) -> str | None:
+    """A port the service needs is held by another process: stop that process."""
+    if not ports:
+        return None
+    listing = await ctx.sh(server, "ss -ltnp")
+    main = await _main_pid(ctx, server, service)
+    freed = []
+    for port, _addr, proc in parse_listening(listing.stdout):
+        if port not in ports:
+            continue
+        for pid in owner_pids(proc):
+            if pid == main:
+                continue
+            killed = await ctx.sh(server, f"kill {pid}")
+            if killed.outcome != "ok":
+                continue
+            still = await ctx.sh(server, f"ps -p {pid} -o pid=")
+            if still.stdout.strip():
+                await ctx.sh(server, f"kill -9 {pid}")
+            freed.append(f"port {port} was taken by pid {pid} ({_proc_name(proc)}): stopped it")
+    return "; ".join(freed) or None
+
+
+async def restore_config_backup(ctx: ToolContext, server: str, service: str, unit: str,
+                                ports: list[int], evidence: str) -> str | None:
+    """A config file is broken and a `.bak` copy exists: restore it (keeping the broken one)."""
+    candidates = [p for p in _paths(unit + "\n" + evidence) if p.endswith(CONFIG_SUFFIXES)]
+    for path in candidates:
+        q = shlex.quote(path)
+        bak = shlex.quote(path + ".bak")
+        same = await ctx.sh(server, f"cmp -s {q} {bak}")
+        if same.exit_code != 1:  # 0 = identical, 2 = a file is missing
+            continue
+        if not await _config_looks_broken(ctx, server, unit, path, evidence):
+            continue
+        saved = await ctx.sh(server, f"cp -a {q} {shlex.quote(path + '.broken')}")
+        restored = await ctx.sh(server, f"cp -a {bak} {q}")
+        if saved.outcome == restored.outcome == "ok":
+            return f"config {path} was broken: restored {path}.bak (broken copy kept as .broken)"
+    return None
+
+
+async def _config_looks_broken(ctx: ToolContext, server: str, unit: str, path: str,
+                               evidence: str) -> bool:
+    if re.search(r"syntax|parse|invalid|unexpected|emerg|expecting|decode|malformed", evidence,
+                 re.IGNORECASE):
+        return True
+    test = re.search(r"ExecStartPre=(\S*nginx)\s+-t", unit)
+    if test:
+        result = await ctx.sh(server, f"{test.group(1)} -t")
+        return result.outcome == "failed"
+    return False
+
+
+async def recreate_missing(ctx: ToolContext, server: str, service: str, unit: str,
+                           ports: list[int], evidence: str) -> str | None:
+    """A path the service needs is missing: restore a file from its .bak, or create a dir."""
+    fixed = []
+    for line in evidence.splitlines():
+        if "No such file or directory" not in line and "not found" not in line.lower():
+            continue
+        for path in _paths(line):
+            q = shlex.quote(path)
+            exists = await ctx.sh(server, f"test -e {q}")
+            if exists.exit_code == 0:
+                continue
+            backup = await ctx.sh(server, f"test -f {shlex.quote(path + '.bak')}")
+            if backup.exit_code == 0:
+                done = await ctx.sh(server, f"cp -a {shlex.quote(path + '.bak')} {q}")
+                if done.outcome == "ok":
+                    fixed.append(f"file {path} was missing: restored from {path}.bak")
+            elif "." not in path.rsplit("/", 1)[-1] or path.endswith("/"):
+                done = await ctx.sh(server, f"mkdir -p {q}")
+                if done.outcome == "ok":
+                    fixed.append(f"directory {path} was missing: created it")
+    return "; ".join(dict.fromkeys(fixed)) or None
+
+
+async def fix_permission(ctx: ToolContext, server: str, service: str, unit: str,
+                         ports: list[int], evidence: str) -> str | None:
+    """The service is denied access to a path it owns: give the owner its access back."""
+    fixed = []
+    for line in evidence.splitlines():
+        if "Permission denied" not in line:
+            continue
+        for path in _paths(line):
+            for target in _self_and_parents(path):
+                q = shlex.quote(target)
+                mode = await ctx.sh(server, f"stat -c %a {q}")
+                value = mode.stdout.strip()
+                if mode.outcome != "ok" or not value.isdigit():
+                    continue
+                if int(value[-3], 8) & 0o7 != 0o7 and await _is_dir(ctx, server, target):
+                    done = await ctx.sh(server, f"chmod u+rwx {q}")
+                    if done.outcome == "ok":
+                        fixed.append(f"{target} had mode {value}: gave its owner rwx")
+                    break
+    return "; ".join(dict.fromkeys(fixed)) or None
+
+
+async def relieve_log_flood(ctx: ToolContext, server: str, service: str, unit: str,
+                            ports: list[int], evidence: str) -> str | None:
+    """A log file grew huge (a flood): compress it aside and start a fresh one."""
+    dirs = sorted({p.rsplit("/", 1)[0] for p in _paths(unit + "\n" + evidence)
+                   if p.endswith(".log") or "/log" in p})
+    fixed = []
+    for directory in dirs[:5]:
+        found = await ctx.sh(
+            server, f"find {shlex.quote(directory)} -maxdepth 2 -type f -name '*.log' "
+            f"-size +{LOG_FLOOD_BYTES // 1024 // 1024}M")
+        for path in found.stdout.split():
+            q = shlex.quote(path)
+            moved = await ctx.sh(server, f"mv {q} {shlex.quote(path + '.flood')}")
+            if moved.outcome != "ok":
+                continue
+            await ctx.sh(server, f"gzip -f {shlex.quote(path + '.flood')}")
+            await ctx.sh(server, f"touch {q}")
+            fixed.append(f"log {path} was flooded: moved aside and compressed")
+    return "; ".join(fixed) or None
+
+
+async def start_dependencies(ctx: ToolContext, server: str, service: str, unit: str,
+                             ports: list[int], evidence: str) -> str | None:
+    """A unit this service requires is down: start it first."""
+    names: list[str] = []
+    for line in unit.splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() in ("Requires", "BindsTo", "Wants", "After"):
+            names.extend(v.removesuffix(".service") for v in value.split()
+                         if v.endswith(".service") or "." not in v)
+    mgr = await ctx.manager(server)
+    started = []
+    for dep in dict.fromkeys(names):
+        if dep in ("network", "network-online", "multi-user", service):
+            continue
+        state = await ctx.sh(server, service_command(mgr, "is_active", dep))
+        if state.outcome == "refused" or is_active_output(mgr, state.stdout):
+            continue
+        done = await ctx.sh(server, service_command(mgr, "start", dep))
+        if done.outcome == "ok":
+            started.append(f"dependency {dep} was down: started it")
+    return "; ".join(started) or None
+
+
+REMEDIES: tuple[Remedy, ...] = (
+    start_dependencies,
+    free_taken_port,
+    restore_config_backup,
+    recreate_missing,
+    fix_permission,
+    relieve_log_flood,
+)
+
+
+async def _main_pid(ctx: ToolContext, server: str, service: str) -> int | None:
+    mgr = await ctx.manager(server)
+    if mgr not in (ServiceManager.SYSTEMD, ServiceManager.SYSTEMCTL3):
+        return None
+    shown = await ctx.sh(server, f"systemctl show -p MainPID {service}")
+    match = re.search(r"MainPID=(\d+)", shown.stdout)
+    pid = int(match.group(1)) if match else 0
+    return pid or None
+
+
+async def _is_dir(ctx: ToolContext, server: str, path: str) -> bool:
+    return (await ctx.sh(server, f"test -d {shlex.quote(path)}")).exit_code == 0
+
+
+def _paths(text: str) -> list[str]:
+    found = []
+    for match in PATH_RE.finditer(text):
+        path = match.group(1).rstrip(".,:;'\")")
+        if len(path) > 1 and not path.startswith(("/dev/", "/proc/", "/sys/")):
+            found.append(path)
+    return list(dict.fromkeys(found))
+
+
+def _self_and_parents(path: str) -> list[str]:
+    parts = path.rstrip("/").split("/")
+    return ["/".join(parts[:i]) for i in range(len(parts), 2, -1)]
+
+
+def _proc_name(proc: str) -> str:
+    match = re.search(r'\(\("([^"]+)"', proc)
+    return match.group(1) if match else "unknown"

@@ -1,0 +1,93 @@
+"""Service managers: how to ask systemd, systemctl3, supervisord or docker about a service.
+
+Commands are built from validated names only (no shell metacharacters can get in).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from shturman.hosts.facts import ServiceManager
+
+SERVICE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9@._:+-]{0,127}$")
+
+Action = Literal["start", "stop", "restart", "reload", "status", "is_active", "logs", "show"]
+
+
+class BadServiceName(ValueError):
+    pass
+
+
+def check_name(name: str) -> str:
+    if not SERVICE_NAME.match(name):
+        raise BadServiceName(f"not a valid service name: {name!r}")
+    return name
+
+
+def service_command(manager: ServiceManager, action: Action, service: str,
+                    lines: int = 100) -> str:
+    """The shell command that performs ``action`` on ``service`` under ``manager``."""
+    name = check_name(service)
+    lines = max(1, min(int(lines), 5000))
+    if manager is ServiceManager.DOCKER:
+        return {
+            "start": f"docker start {name}",
+            "stop": f"docker stop {name}",
+            "restart": f"docker restart {name}",
+            "reload": f"docker restart {name}",
+            "status": f"docker inspect --format '{{{{.State.Status}}}}' {name}",
+            "is_active": f"docker inspect --format '{{{{.State.Status}}}}' {name}",
+            "logs": f"docker logs --tail {lines} {name}",
+            "show": f"docker inspect {name}",
+        }[action]
+    if manager is ServiceManager.SUPERVISORD:
+        return {
+            "start": f"supervisorctl start {name}",
+            "stop": f"supervisorctl stop {name}",
+            "restart": f"supervisorctl restart {name}",
+            "reload": f"supervisorctl restart {name}",
+            "status": f"supervisorctl status {name}",
+            "is_active": f"supervisorctl status {name}",
+            "logs": f"supervisorctl tail -{lines * 200} {name}",
+            "show": f"supervisorctl status {name}",
+        }[action]
+    return {
+        "start": f"systemctl start {name}",
+        "stop": f"systemctl stop {name}",
+        "restart": f"systemctl restart {name}",
+        "reload": f"systemctl reload {name}",
+        "status": f"systemctl status {name} --no-pager",
+        "is_active": f"systemctl is-active {name}",
+        "logs": f"journalctl -u {name} -n {lines} --no-pager",
+        "show": f"systemctl cat {name}",
+    }[action]
+
+
+def is_active_output(manager: ServiceManager, stdout: str) -> bool:
+    text = stdout.strip().lower()
+    if manager is ServiceManager.DOCKER:
+        return text == "running"
+    if manager is ServiceManager.SUPERVISORD:
+        return "running" in text
+    return text.splitlines()[0] == "active" if text else False
+
+
+PORT_HINT = re.compile(
+    r"(?:--port[= ]|-p |port[= :]|listen\s+(?:[\d.]+:)?|:|http\.server\s+)(\d{2,5})\b",
+    re.IGNORECASE,
+)
+
+
+def ports_in_unit(unit_text: str) -> list[int]:
+    """Ports a unit's ExecStart/Environment mention (for verification and repair)."""
+    ports: list[int] = []
+    for line in unit_text.splitlines():
+        stripped = line.strip()
+        if not stripped.startswith(("ExecStart=", "Environment=")):
+            continue
+        for match in PORT_HINT.finditer(stripped):
+            port = int(match.group(1))
+            if 1 <= port <= 65535 and port not in ports:
+                ports.append(port)
+    return ports

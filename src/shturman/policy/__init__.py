@@ -1,0 +1,82 @@
+"""The safety policy: for each command the agent wants to run, `allow`, `confirm` or `block`.
+
+    policy = Policy.load()
+    verdict = policy.check("df -h && rm -rf /", server)   # Verdict(decision=BLOCK, …)
+
+Pure and synchronous: parsing (tree-sitter-bash), unwrapping, rules from YAML, redaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from shturman.domain.models import AccessProfile, Decision, Server
+from shturman.domain.verdict import Reason, Verdict, strictest
+from shturman.policy import rules as rules_mod
+from shturman.policy.judge import Findings, Judge
+from shturman.policy.redaction import Redactor, frame_untrusted, sanitize
+from shturman.policy.texts import reason
+from shturman.policy.unwrap import program_name, unwrap
+
+__all__ = ["Policy", "Redactor", "frame_untrusted", "sanitize"]
+
+
+class Policy:
+    """Loaded rules plus the judge; cheap to call, load once."""
+
+    def __init__(self, ruleset: rules_mod.RuleSet) -> None:
+        self._judge = Judge(ruleset)
+
+    @classmethod
+    def load(cls, extra_rule_files: Sequence[Path] = ()) -> Policy:
+        return cls(rules_mod.load(tuple(extra_rule_files)))
+
+    def check(self, command: str, server: Server | None = None) -> Verdict:
+        out = Findings()
+        if not command.strip():
+            out.add("input.empty", Decision.BLOCK, "")
+        else:
+            self._judge.script(command, out)
+        if server is not None:
+            _server_rules(out, server, command)
+        decision = strictest(*(r.decision for r in out.reasons))
+        reasons = _relevant(out.reasons, decision)
+        return Verdict(decision, reasons, tuple(out.commands), command)
+
+    def explain(self, command: str, server: Server | None = None, lang: str = "en") -> str:
+        from shturman.policy.explain import render
+
+        return render(self, command, server, lang)
+
+
+def _relevant(reasons: list[Reason], decision: Decision) -> tuple[Reason, ...]:
+    """The reasons that decided, deduplicated, in order."""
+    seen: set[tuple[str, str]] = set()
+    kept: list[Reason] = []
+    for r in reasons:
+        if r.decision is not decision or (r.rule_id, r.command) in seen:
+            continue
+        seen.add((r.rule_id, r.command))
+        kept.append(r)
+    return tuple(kept)
+
+
+def _server_rules(out: Findings, server: Server, command: str) -> None:
+    from shturman.policy.shell import Word
+
+    entries = [e.split() for e in server.forbidden_commands if e.strip()]
+    if entries:
+        for text in list(out.commands):
+            words = text.split()
+            if not words:
+                continue
+            chain = unwrap(program_name(words[0]), [Word(w, w) for w in words[1:]]).chain
+            for inv in chain:
+                argv = inv.argv
+                for entry in entries:
+                    if [program_name(entry[0]), *entry[1:]] == argv[:len(entry)]:
+                        out.add("server.forbidden", Decision.BLOCK, text, entry=" ".join(entry))
+    if server.profile is AccessProfile.READONLY and any(
+            r.decision is Decision.CONFIRM for r in out.reasons):
+        out.add("server.readonly", Decision.BLOCK, command)

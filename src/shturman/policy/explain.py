@@ -1,0 +1,41 @@
+"""Human text for `policy explain`: the commands found and which rule decided each part."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from shturman.domain.models import Server
+from shturman.policy.shell import parse
+
+if TYPE_CHECKING:
+    from shturman.policy import Policy
+
+_LABELS = {
+    "en": ("Command", "Parsed", "simple commands", "syntax errors", "Decision", "Rules"),
+    "ru": ("Команда", "Разбор", "простые команды", "синтаксические ошибки", "Решение", "Правила"),
+}
+
+
+def render(policy: Policy, command: str, server: Server | None, lang: str) -> str:
+    labels = _LABELS.get(lang, _LABELS["en"])
+    verdict = policy.check(command, server)
+    full = policy._judge  # the full list of findings, not only the deciding ones
+    from shturman.policy.judge import Findings
+
+    findings = Findings()
+    full.script(command, findings)
+    parsed = parse(command)
+    lines = [f"{labels[0]}: {command}", f"{labels[1]}: {len(parsed.commands)} {labels[2]}"
+             + (f", {labels[3]}: {'; '.join(parsed.errors)}" if parsed.errors else "")]
+    for i, text in enumerate(verdict.commands, 1):
+        lines.append(f"  {i}. {text}")
+    lines.append(f"{labels[4]}: {verdict.decision.value}")
+    lines.append(f"{labels[5]}:")
+    seen: set[tuple[str, str]] = set()
+    for r in [*findings.reasons, *verdict.reasons]:
+        if (r.rule_id, r.command) in seen:
+            continue
+        seen.add((r.rule_id, r.command))
+        mark = "→" if r in verdict.reasons else " "
+        lines.append(f" {mark} [{r.decision.value:7}] {r.rule_id}: {r.text(lang)}  ⟨{r.command}⟩")
+    return "\n".join(lines)

@@ -1,0 +1,325 @@
+"""Judge a command line: parse → unwrap → facts → rules → one Verdict."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from shturman.domain.models import Decision
+from shturman.domain.verdict import Reason
+from shturman.policy import effects as fx
+from shturman.policy.inline import (
+    analyse_code,
+    awk_findings,
+    inline_code,
+    interpreter_family,
+    sed_executes,
+)
+from shturman.policy.rules import Facts, Rule, RuleSet
+from shturman.policy.shell import SimpleCommand, Word, decode_ansi_c, parse
+from shturman.policy.texts import reason
+from shturman.policy.unwrap import SHELLS, Invocation, program_name, unwrap
+
+MAX_DEPTH = 8
+FETCHERS = frozenset("curl wget nc ncat netcat socat telnet fetch aria2c lynx links ftp tftp "
+                     "http https httpie openssl ssh s_client xh".split())
+DECODERS = frozenset("base64 base32 basenc xxd uudecode rev tr gzip gunzip zcat bzip2 "
+                     "bunzip2 bzcat xz unxz xzcat openssl od python python3 perl ruby".split())
+_GLOB = frozenset("*?[")
+
+
+@dataclass(slots=True)
+class Findings:
+    reasons: list[Reason] = field(default_factory=list)
+    commands: list[str] = field(default_factory=list)
+
+    def add(self, rule_id: str, decision: Decision, cmd: str, **fmt: str) -> None:
+        self.reasons.append(reason(rule_id, decision, cmd, **fmt))
+
+    def add_rule(self, rule: Rule, cmd: str) -> None:
+        s = rule.spec
+        self.reasons.append(Reason(s.id, s.decision, s.en, s.ru, cmd))
+
+
+class Judge:
+    def __init__(self, rules: RuleSet) -> None:
+        self.rules = rules
+
+    def script(self, source: str, out: Findings, depth: int = 0) -> None:
+        if depth > MAX_DEPTH:
+            out.add("shell.too_deep", Decision.BLOCK, source[:80])
+            return
+        parsed = parse(source)
+        for err in parsed.errors[:1]:
+            out.add("shell.parse_error", Decision.BLOCK, source[:80], detail=err)
+        for name in parsed.recursive_functions:
+            out.add("shell.fork_bomb", Decision.BLOCK, name)
+        for cmd in parsed.commands:
+            out.commands.append(_display(cmd))
+            self.command(cmd, out, depth)
+
+    # ---- one simple command -----------------------------------------------------------
+    def command(self, cmd: SimpleCommand, out: Findings, depth: int) -> None:
+        text = _display(cmd)
+        assigns = [f"{n}={v.value}" for n, v in cmd.assignments]
+        if not cmd.words:
+            self._assignments(assigns, text, out)
+            return
+        head = cmd.words[0]
+        if not head.literal or any(c in head.value for c in _GLOB):
+            self._dynamic_name(cmd, text, out, depth)
+            return
+        if head.disguised and "/" not in head.raw.strip("'\""):
+            out.add("shell.disguised_name", Decision.CONFIRM, text)
+        name = program_name(head.value)
+        chain = unwrap(name, cmd.words[1:])
+        for origin in chain.dynamic:
+            out.add("shell.dynamic_script", Decision.BLOCK, text, origin=origin)
+        for origin, source in chain.scripts:
+            self.script(source, out, depth + 1)
+            if origin.startswith("eval"):
+                out.add("shell.eval", Decision.CONFIRM, text)
+        assigns += chain.env
+        for i, inv in enumerate(chain.chain):
+            last = i == len(chain.chain) - 1
+            self._invocation(inv, cmd, assigns, last, out, depth)
+        inner = chain.inner
+        if chain.interactive:
+            if inner.name in SHELLS or interpreter_family(inner.name):
+                self._stdin_program(inner, cmd, text, out, depth)
+            else:
+                out.add("shell.interactive", Decision.CONFIRM, text)
+
+    def _assignments(self, assigns: list[str], text: str, out: Findings) -> None:
+        facts = _facts("", (), (), text, fx.Effects(), assigns, (), False, ())
+        matched = [r for r in self.rules.generic if r.spec.assigns and r.matches(facts)]
+        for r in matched:
+            out.add_rule(r, text)
+        if not matched:
+            out.add("shell.assignment", Decision.ALLOW, text)
+
+    def _dynamic_name(self, cmd: SimpleCommand, text: str, out: Findings, depth: int) -> None:
+        head = cmd.words[0]
+        out.add("shell.dynamic_name", Decision.CONFIRM, text)
+        if any(u in DECODERS | FETCHERS for u in _substituted_names(head.raw)):
+            out.add("shell.decoded_command", Decision.BLOCK, text)
+        guesses: list[str] = []
+        value = head.value.strip()
+        if any(c in value for c in _GLOB):
+            guesses.extend(n for n in self.rules.known_names
+                           if fx._glob_hits(program_name(value), n))
+        elif value:
+            guesses.append(value)
+        for g in guesses[:40]:
+            sub = Findings()
+            words = [Word(w, w) for w in g.split()] + cmd.words[1:]
+            guess = SimpleCommand(words=words, redirects=cmd.redirects, upstream=cmd.upstream,
+                                  stdin_text=cmd.stdin_text, cwd=cmd.cwd)
+            self.command(guess, sub, depth + 1)
+            if any(r.decision is Decision.BLOCK for r in sub.reasons):
+                out.add("shell.disguised_danger", Decision.BLOCK, text, guess=g)
+                out.reasons.extend(r for r in sub.reasons if r.decision is Decision.BLOCK)
+                return
+
+    def _invocation(self, inv: Invocation, cmd: SimpleCommand, assigns: list[str], last: bool,
+                    out: Findings, depth: int) -> None:
+        text = inv.text()
+        eff = (fx.compute(inv, cmd.redirects, cmd.cwd, self.rules.examples)
+               if last else fx.Effects())
+        stdin = _stdin_text(cmd) if last else ""
+        extra_shell: list[str] = []
+        fam = interpreter_family(inv.name)
+        args = [w.value for w in inv.args]
+        if last and fam is not None:
+            extra_shell += self._interpreter(fam, args, text, eff, out)
+        if last and inv.name == "sed" and any(sed_executes(a) for a in args):
+            out.add("sed.exec", Decision.BLOCK, text)
+        if last and eff.dynamic_write:
+            out.add("fs.dynamic_write", Decision.CONFIRM, text)
+        if last and any(w.raw.startswith("<(") for w in inv.args) and (
+                inv.name in SHELLS or fam or inv.name in ("source", ".")):
+            if any(n in FETCHERS | DECODERS for w in inv.args if w.raw.startswith("<(")
+                   for n in _substituted_names(w.raw)):
+                out.add("pipe.remote_to_shell", Decision.BLOCK, text)
+            else:
+                out.add("shell.stdin_script", Decision.CONFIRM, text)
+        upstream = tuple(u.words[0].value.rsplit("/", 1)[-1] for u in cmd.upstream if u.words)
+        facts = _facts(inv.name, args, self.rules.value_options.get(inv.name, frozenset()),
+                       " ".join([text, stdin]).strip(), eff, assigns, upstream, inv.remote,
+                       inv.find_roots)
+        matched = [r for r in self.rules.candidates(inv.name) if r.matches(facts)]
+        for r in matched:
+            out.add_rule(r, text)
+        if last and inv.unknown_args and not matched:
+            out.add("wrap.unknown_args", Decision.CONFIRM, text)
+        elif last and not any(r.spec.commands != ["*"] or r.decision is not Decision.ALLOW
+                              for r in matched):
+            out.add("default.unlisted", Decision.CONFIRM, text)
+        if last and inv.unknown_args and all(r.decision is Decision.ALLOW for r in matched):
+            if inv.name not in ("echo", "ls", "cat", "grep", "wc", "stat", "file", "du",
+                                "head", "tail", "md5sum", "sha256sum", "printf"):
+                out.add("wrap.unknown_args", Decision.CONFIRM, text)
+        for source in extra_shell:
+            self.script(source, out, depth + 1)
+
+    def _interpreter(self, fam: str, args: list[str], text: str, eff: fx.Effects,
+                     out: Findings) -> list[str]:
+        if fam == "awk":
+            program = next((a for a in args if not a.startswith("-")), "")
+            found = awk_findings(program)
+            if found.executes:
+                out.add("interp.awk_exec", Decision.CONFIRM, text)
+            return found.shell
+        code, script_file = inline_code(fam, args)
+        if code is None:
+            if script_file:
+                out.add("interp.script", Decision.CONFIRM, text)
+            return []
+        out.add("interp.inline_code", Decision.CONFIRM, text)
+        found = analyse_code(code)
+        if found.reverse_shell:
+            out.add("interp.reverse_shell", Decision.BLOCK, text)
+        eff.reads.extend(fx.normalise_path(p) for p in found.paths)
+        return found.shell
+
+    def _stdin_program(self, inv: Invocation, cmd: SimpleCommand, text: str, out: Findings,
+                       depth: int) -> None:
+        """A shell or interpreter that reads its program from stdin."""
+        is_shell = inv.name in SHELLS
+        if cmd.stdin_text is not None:
+            if is_shell:
+                self.script(cmd.stdin_text, out, depth + 1)
+            else:
+                self._code_text(cmd.stdin_text, text, out, depth)
+            out.add("shell.stdin_script", Decision.CONFIRM, text)
+            return
+        if not cmd.upstream:
+            out.add("shell.interactive", Decision.CONFIRM, text)
+            return
+        for up in cmd.upstream:
+            if not up.words:
+                continue
+            up_name = program_name(up.words[0].value)
+            up_inner = unwrap(up_name, up.words[1:]).inner
+            if up_inner.name in FETCHERS:
+                out.add("pipe.remote_to_shell", Decision.BLOCK, text, source=up_inner.name)
+            elif up_inner.name in DECODERS or up_inner.name == "xargs":
+                out.add("pipe.decoded_to_shell", Decision.BLOCK, text, source=up_inner.name)
+            else:
+                piped = _echo_output(up)
+                if piped is None:
+                    out.add("shell.stdin_script", Decision.CONFIRM, text)
+                elif is_shell:
+                    self.script(piped, out, depth + 1)
+                else:
+                    self._code_text(piped, text, out, depth)
+        out.add("shell.stdin_script", Decision.CONFIRM, text)
+        if any(program_name(d.words[0].value) in FETCHERS for d in cmd.downstream if d.words):
+            out.add("net.reverse_shell", Decision.BLOCK, text)
+
+    def _code_text(self, code: str, text: str, out: Findings, depth: int) -> None:
+        found = analyse_code(code)
+        if found.reverse_shell:
+            out.add("interp.reverse_shell", Decision.BLOCK, text)
+        for source in found.shell:
+            self.script(source, out, depth + 1)
+
+
+def _facts(name: str, args: Sequence[str], value_opts: frozenset[str], text: str,
+           eff: fx.Effects, assigns: Sequence[str], upstream: tuple[str, ...], remote: bool,
+           roots: Sequence[str]) -> Facts:
+    positionals: list[str] = []
+    subcommands: list[str] = []
+    skip = False
+    for a in args:
+        if skip:
+            skip = False
+            continue
+        if a.startswith("-") and len(a) > 1:
+            if a in value_opts:
+                skip = True
+            continue
+        positionals.append(a)
+    for a in args:
+        if a.startswith("-"):
+            if subcommands:
+                break
+            continue
+        subcommands.append(a)
+        if len(subcommands) >= 3:
+            break
+    sub: list[str] = []
+    skip = False
+    for a in args:
+        if skip:
+            skip = False
+            continue
+        if a.startswith("-"):
+            skip = a in value_opts
+            continue
+        sub.append(a)
+    paths = [fx.normalise_path(p) for p in positionals + list(roots)
+             if p.startswith(("/", "~", ".", "*")) or "/" in p]
+    return Facts(name=name, args=tuple(args), positionals=tuple(positionals),
+                 subcommands=tuple(sub[:3]), text=text, reads=tuple(eff.reads),
+                 changes=tuple(eff.changed()), destroys=tuple(eff.destroyed()),
+                 perms=tuple(eff.perms), paths=tuple(paths), assigns=tuple(assigns),
+                 upstream=upstream, remote=remote)
+
+
+def _display(cmd: SimpleCommand) -> str:
+    words = [w.value for w in cmd.words]
+    if words and "/" in words[0] and cmd.words[0].literal:
+        words[0] = program_name(words[0])
+    parts = [f"{n}={v.value}" for n, v in cmd.assignments] + words
+    for r in cmd.redirects:
+        if r.target is not None and r.op not in ("<<", "<<<"):
+            parts.append(f"{r.fd}{r.op}{r.target.value}")
+    return " ".join(parts)
+
+
+def _stdin_text(cmd: SimpleCommand) -> str:
+    if cmd.stdin_text is not None:
+        return cmd.stdin_text
+    texts = [t for t in (_echo_output(u) for u in cmd.upstream) if t]
+    return "\n".join(texts)
+
+
+def _echo_output(cmd: SimpleCommand) -> str | None:
+    """What `echo …`/`printf …`/`base64 -d` of a literal would print (None if unknown)."""
+    if not cmd.words or not all(w.literal for w in cmd.words):
+        return None
+    name = program_name(cmd.words[0].value)
+    args = [w.value for w in cmd.words[1:]]
+    if name == "echo":
+        flags = [a for a in args if a in ("-n", "-e", "-E", "-ne", "-en")]
+        body = " ".join(a for a in args if a not in flags)
+        return decode_ansi_c(body) if any("e" in f for f in flags) else body
+    if name == "printf" and args:
+        return decode_ansi_c(args[0].replace("%s", " ".join(args[1:])))
+    if name == "cat" and cmd.stdin_text is not None and not args:
+        return cmd.stdin_text
+    if name in ("base64",) and cmd.upstream and any(a in ("-d", "--decode", "-D") for a in args):
+        for up in cmd.upstream:
+            src = _echo_output(up)
+            if src:
+                try:
+                    return base64.b64decode(src.strip() + "==", validate=False).decode("utf-8",
+                                                                                      "replace")
+                except (binascii.Error, ValueError):
+                    return None
+    return None
+
+
+def _substituted_names(raw: str) -> list[str]:
+    """Program names inside `$(…)`, backticks or `<(…)` of a raw word."""
+    names: list[str] = []
+    inner = raw
+    for opener in ("$(", "<(", ">(", "`"):
+        inner = inner.replace(opener, " ; ")
+    for cmd in parse(inner.replace(")", " ; ").replace("`", " ; ")).commands:
+        if cmd.words:
+            names.append(program_name(cmd.words[0].value))
+    return names

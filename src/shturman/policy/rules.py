@@ -1,0 +1,328 @@
+"""Policy rules: the YAML format, loading, and matching one program invocation.
+
+A rule names the programs it is about and optional conditions; all given conditions must
+hold. Decisions combine strictest-first (block > confirm > allow); a program no rule allows
+needs confirmation. See `rules/default.yaml` for the format in use.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from shturman.domain.errors import PolicyError
+from shturman.domain.models import Decision
+
+DEFAULT_RULES = Path(__file__).parent / "rules" / "default.yaml"
+_LOCAL_HOSTS = re.compile(
+    r"^(?:[a-z]+://)?(?:[^@/]*@)?(localhost|127\.\d+\.\d+\.\d+|\[::1\]|::1|0\.0\.0\.0)"
+    r"(?::\d+)?(?:[/?#].*)?$", re.I)
+_URLISH = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|[\w.-]+\.[a-z]{2,}(?:[:/]|$)|localhost[:/]|"
+                     r"\d+\.\d+\.\d+\.\d+)", re.I)
+
+
+class RuleSpec(BaseModel):
+    """One rule as written in YAML."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    id: str
+    decision: Decision
+    en: str
+    ru: str
+    commands: list[str] = Field(default_factory=lambda: ["*"])
+    except_commands: list[str] = Field(default_factory=list)
+    subcommand: list[str] = Field(default_factory=list)
+    flags_any: list[str] = Field(default_factory=list)
+    flags_none: list[str] = Field(default_factory=list)
+    args_any: list[str] = Field(default_factory=list)
+    args_none: list[str] = Field(default_factory=list)
+    text_regex: str | None = None
+    text_none_regex: str | None = None
+    max_positionals: int | None = None
+    paths: list[str] = Field(default_factory=list)
+    reads: list[str] = Field(default_factory=list)
+    writes: list[str] = Field(default_factory=list)
+    destroys: list[str] = Field(default_factory=list)
+    perms: list[str] = Field(default_factory=list)
+    assigns: list[str] = Field(default_factory=list)
+    urls: Literal["local", "any"] | None = None
+    stdin_from: list[str] = Field(default_factory=list)
+    remote: bool | None = None
+
+
+class RuleFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = 1
+    programs: dict[str, list[str]] = Field(default_factory=dict)  # name -> value options
+    examples: list[str] = Field(default_factory=list)  # concrete sensitive paths for globs
+    rules: list[RuleSpec] = Field(default_factory=list)
+
+
+def glob_regex(pattern: str) -> str:
+    """Path glob → regex: `**` crosses `/`, `*` and `?` do not; `~` means any home;
+    a pattern not rooted at `/` or `~` matches at any directory boundary."""
+    out = []
+    i = 0
+    if pattern.startswith("~"):
+        out.append(r"(?:~|/root|/home/[^/]+)")
+        i = 1
+    elif not pattern.startswith("/"):
+        out.append(r"(?:.*/)?")
+    while i < len(pattern):
+        c = pattern[i]
+        if pattern.startswith("{*}", i):  # a literal `*` written in the command (a glob)
+            out.append(r"\*")
+            i += 3
+            continue
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        if c == "*":
+            out.append("[^/]*")
+        elif c == "?":
+            out.append("[^/]")
+        elif c == "[":
+            end = pattern.find("]", i + 1)
+            if end == -1:
+                out.append(r"\[")
+            else:
+                body = pattern[i + 1:end].replace("\\", "\\\\")
+                if body.startswith("!"):
+                    body = "^" + body[1:]
+                out.append(f"[{body}]")
+                i = end
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return "".join(out)
+
+
+def _compile_globs(patterns: Sequence[str]) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{glob_regex(p)})" for p in patterns))
+
+
+def _compile_args(patterns: Sequence[str]) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+    import fnmatch
+
+    return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns), re.S)
+
+
+def path_match(rx: re.Pattern[str], paths: Sequence[str]) -> bool:
+    for p in paths:
+        if rx.fullmatch(p):
+            return True
+        if p.startswith("../"):  # unknown cwd: assume it climbs to /
+            if rx.fullmatch("/" + p.lstrip("./")):
+                return True
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What a rule can look at for one program invocation."""
+
+    name: str
+    args: tuple[str, ...]
+    positionals: tuple[str, ...]
+    subcommands: tuple[str, ...]
+    text: str  # "name arg arg …" plus any script fed on stdin
+    reads: tuple[str, ...]
+    changes: tuple[str, ...]
+    destroys: tuple[str, ...]
+    perms: tuple[str, ...]
+    paths: tuple[str, ...]
+    assigns: tuple[str, ...]
+    upstream: tuple[str, ...]
+    remote: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    spec: RuleSpec
+    flags_any: tuple[tuple[str, ...], tuple[str, ...]]
+    flags_none: tuple[tuple[str, ...], tuple[str, ...]]
+    args_any: re.Pattern[str] | None
+    args_none: re.Pattern[str] | None
+    text_regex: re.Pattern[str] | None
+    text_none: re.Pattern[str] | None
+    paths: re.Pattern[str] | None
+    reads: re.Pattern[str] | None
+    writes: re.Pattern[str] | None
+    destroys: re.Pattern[str] | None
+    perms: re.Pattern[str] | None
+    assigns: re.Pattern[str] | None
+    subcommands: tuple[tuple[str, ...], ...]
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def decision(self) -> Decision:
+        return self.spec.decision
+
+    def matches(self, f: Facts) -> bool:  # noqa: C901 - a flat list of independent checks
+        s = self.spec
+        if s.except_commands and f.name in s.except_commands:
+            return False
+        if self.subcommands and not any(f.subcommands[:len(sc)] == sc
+                                        for sc in self.subcommands):
+            return False
+        if s.flags_any and not _flags(f.args, self.flags_any):
+            return False
+        if s.flags_none and _flags(f.args, self.flags_none):
+            return False
+        if self.args_any and not any(self.args_any.fullmatch(a) for a in f.args):
+            return False
+        if self.args_none and any(self.args_none.fullmatch(a) for a in f.args):
+            return False
+        if self.text_regex and not self.text_regex.search(f.text):
+            return False
+        if self.text_none and self.text_none.search(f.text):
+            return False
+        if s.max_positionals is not None and len(f.positionals) > s.max_positionals:
+            return False
+        for rx, paths in ((self.paths, f.paths), (self.reads, f.reads),
+                          (self.writes, f.changes), (self.destroys, f.destroys),
+                          (self.perms, f.perms)):
+            if rx is not None and not path_match(rx, paths):
+                return False
+        if self.assigns and not any(self.assigns.fullmatch(a) for a in f.assigns):
+            return False
+        if s.urls == "local" and not _urls_local(f.positionals):
+            return False
+        if s.stdin_from and not any(u in s.stdin_from for u in f.upstream):
+            return False
+        return s.remote is None or s.remote == f.remote
+
+
+def _urls_local(positionals: Sequence[str]) -> bool:
+    urls = [p for p in positionals if _URLISH.match(p)]
+    return bool(urls) and all(_LOCAL_HOSTS.match(u) for u in urls)
+
+
+def _split_flags(flags: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    short = tuple(f[1] for f in flags if len(f) == 2 and f[0] == "-" and f[1] != "-")
+    long = tuple(f for f in flags if not (len(f) == 2 and f[0] == "-" and f[1] != "-"))
+    return short, long
+
+
+def _flags(args: Sequence[str], flags: tuple[tuple[str, ...], tuple[str, ...]]) -> bool:
+    short, long = flags
+    import fnmatch
+
+    for a in args:
+        if a == "--":
+            return False
+        if a.startswith("--"):
+            key = a.split("=", 1)[0]
+            if any(fnmatch.fnmatchcase(key, lf) or fnmatch.fnmatchcase(a, lf) for lf in long):
+                return True
+        elif a.startswith("-") and len(a) > 1:
+            if short and any(ch in short for ch in a[1:]):
+                return True
+            if any(fnmatch.fnmatchcase(a, lf) for lf in long):
+                return True
+    return False
+
+
+def compile_rule(spec: RuleSpec) -> Rule:
+    def rx(p: str | None) -> re.Pattern[str] | None:
+        return re.compile(p) if p else None
+
+    try:
+        return Rule(
+            spec=spec,
+            flags_any=_split_flags(spec.flags_any),
+            flags_none=_split_flags(spec.flags_none),
+            args_any=_compile_args(spec.args_any),
+            args_none=_compile_args(spec.args_none),
+            text_regex=rx(spec.text_regex),
+            text_none=rx(spec.text_none_regex),
+            paths=_compile_globs(spec.paths),
+            reads=_compile_globs(spec.reads),
+            writes=_compile_globs(spec.writes),
+            destroys=_compile_globs(spec.destroys),
+            perms=_compile_globs(spec.perms),
+            assigns=_compile_args(spec.assigns),
+            subcommands=tuple(tuple(s.split()) for s in spec.subcommand),
+        )
+    except re.error as exc:
+        raise PolicyError(f"rule {spec.id}: bad pattern: {exc}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    by_name: dict[str, tuple[Rule, ...]]
+    globbed: tuple[tuple[re.Pattern[str], Rule], ...]  # rules naming programs by glob
+    generic: tuple[Rule, ...]  # rules about any program
+    value_options: dict[str, frozenset[str]]
+    examples: tuple[str, ...]
+    known_names: frozenset[str]
+
+    def candidates(self, name: str) -> list[Rule]:
+        found = list(self.by_name.get(name, ()))
+        found.extend(r for rx, r in self.globbed if rx.fullmatch(name))
+        found.extend(self.generic)
+        return found
+
+
+def load_file(path: Path) -> RuleFile:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return RuleFile.model_validate(data)
+    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        raise PolicyError(f"{path}: {exc}") from exc
+
+
+@lru_cache(maxsize=8)
+def _load_cached(paths: tuple[Path, ...]) -> RuleSet:
+    return build([load_file(p) for p in paths])
+
+
+def load(extra: Sequence[Path] = ()) -> RuleSet:
+    return _load_cached((DEFAULT_RULES, *(Path(p) for p in extra)))
+
+
+def build(files: Sequence[RuleFile]) -> RuleSet:
+    import fnmatch
+
+    specs: dict[str, RuleSpec] = {}
+    value_options: dict[str, frozenset[str]] = {}
+    examples: list[str] = []
+    for f in files:
+        for spec in f.rules:
+            specs[spec.id] = spec  # a later file overrides a rule with the same id
+        for prog, opts in f.programs.items():
+            value_options[prog] = value_options.get(prog, frozenset()) | frozenset(opts)
+        examples.extend(f.examples)
+    by_name: dict[str, list[Rule]] = {}
+    globbed: list[tuple[re.Pattern[str], Rule]] = []
+    generic: list[Rule] = []
+    for spec in specs.values():
+        rule = compile_rule(spec)
+        if "*" in spec.commands:
+            generic.append(rule)
+            continue
+        for name in spec.commands:
+            if any(c in name for c in "*?["):
+                globbed.append((re.compile(fnmatch.translate(name)), rule))
+            else:
+                by_name.setdefault(name, []).append(rule)
+    known = frozenset(by_name) | frozenset(value_options)
+    return RuleSet({k: tuple(v) for k, v in by_name.items()}, tuple(globbed), tuple(generic),
+                   value_options, tuple(examples), known)

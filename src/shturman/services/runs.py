@@ -1,0 +1,162 @@
+"""Runs: start a task, persist every event before it is shown, stream or collect, remember.
+
+`stream()` is the one way to run; `run()` collects the stream. Both drive the same
+`agent.loop.Agent.run` coroutine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from shturman.agent.loop import Agent, Outcome, Planner, Task
+from shturman.agent.memory import rank
+from shturman.config import Settings
+from shturman.domain.models import Actor, RunMode, RunStatus, Server
+from shturman.domain.runs import Incident, RunEvent, RunRecord
+from shturman.hosts.guarded import Approver, GuardedExecutor
+from shturman.observability import metrics
+from shturman.services.inventory import Inventory
+from shturman.store.repositories import IncidentRepo, RunRepo
+
+
+@dataclass(frozen=True, slots=True)
+class RunRequest:
+    text: str
+    actor: Actor
+    mode: RunMode = RunMode.INTERACTIVE
+    server: str | None = None
+
+
+class IncidentMemory:
+    """agent.loop.Memory over the incident store."""
+
+    def __init__(self, repo: IncidentRepo) -> None:
+        self._repo = repo
+
+    async def similar(self, servers: Sequence[str], query: str, limit: int = 3
+                      ) -> list[Incident]:
+        pool: list[Incident] = []
+        for server in servers:
+            pool.extend(await self._repo.for_server(server))
+        return rank(pool, query, limit)
+
+
+class RunService:
+    def __init__(self, settings: Settings, inventory: Inventory, guarded: GuardedExecutor,
+                 runs: RunRepo, incidents: IncidentRepo,
+                 planner_factory: Callable[[list[Server]], Planner | None]) -> None:
+        self._settings = settings
+        self._inventory = inventory
+        self._guarded = guarded
+        self._runs = runs
+        self._incidents = incidents
+        self._planner_factory = planner_factory
+
+    async def stream(self, request: RunRequest, approver: Approver | None = None
+                     ) -> AsyncIterator[RunEvent]:
+        """Run the task; yield each event after it has been persisted."""
+        run_id = str(uuid.uuid4())
+        await self._recover_stale()
+        servers = await self._inventory.all()
+        record = RunRecord(run_id, datetime.now(UTC), str(request.actor), request.text,
+                           request.mode.value, RunStatus.RUNNING.value)
+        await self._runs.create(record)
+        queue: asyncio.Queue[RunEvent | None] = asyncio.Queue()
+        seq = 0
+
+        async def emit(kind: str, data: dict[str, Any]) -> None:
+            nonlocal seq
+            event = RunEvent(run_id, seq, datetime.now(UTC), kind, _json_safe(data))
+            seq += 1
+            await self._runs.append_event(event)  # persisted before anyone sees it
+            await queue.put(event)
+
+        agent = Agent(self._guarded, servers, self._settings.agent, self._settings.language,
+                      self._planner_factory(servers), IncidentMemory(self._incidents), approver,
+                      self._settings.ssh.command_timeout)
+        task = Task(request.text, request.actor, request.mode, request.server, run_id)
+
+        async def drive() -> None:
+            started = asyncio.get_running_loop().time()
+            try:
+                outcome = await agent.run(task, emit)
+            except Exception as exc:  # a bug must still leave a consistent record
+                outcome = Outcome(RunStatus.FAILED, "", None, (), f"internal error: {exc!r}")
+                await self._finish(run_id, outcome, emit, request, 0.0)
+                raise
+            else:
+                duration = asyncio.get_running_loop().time() - started
+                await self._finish(run_id, outcome, emit, request, duration)
+            finally:
+                await queue.put(None)
+
+        runner = asyncio.create_task(drive())
+        try:
+            while (event := await queue.get()) is not None:
+                yield event
+        finally:
+            if not runner.done():
+                runner.cancel()
+                await asyncio.gather(runner, return_exceptions=True)
+                await self._runs.finish(run_id, RunStatus.CANCELLED.value, "cancelled", False)
+        await runner  # re-raise a crash of the loop after the events were delivered
+
+    async def run(self, request: RunRequest, approver: Approver | None = None
+                  ) -> tuple[RunRecord, list[RunEvent]]:
+        events = [e async for e in self.stream(request, approver)]
+        record = await self._runs.get(events[0].run_id)
+        assert record is not None
+        return record, events
+
+    async def _finish(self, run_id: str, outcome: Outcome, emit: Any, request: RunRequest,
+                      duration: float) -> None:
+        await emit("run_finished", {"status": outcome.status.value, "verified": outcome.verified,
+                                    "changed": outcome.changed, "report": outcome.report,
+                                    "route": outcome.route, "intent": outcome.intent,
+                                    "servers": list(outcome.servers)})
+        await self._runs.finish(run_id, outcome.status.value, outcome.report, outcome.verified,
+                                outcome.route)
+        await self._runs.set_route(run_id, outcome.route, outcome.servers)
+        metrics.RUNS.labels(status=outcome.status.value).inc()
+        if outcome.route in ("intent", "llm") and outcome.commands:
+            for server in outcome.servers:
+                await self._incidents.add(Incident(
+                    run_id, datetime.now(UTC), server, request.text, outcome.intent or "",
+                    outcome.commands[:50], outcome.status.value,
+                    outcome.report.splitlines()[0] if outcome.report else "", duration))
+
+    async def _recover_stale(self) -> None:
+        """Runs still `running` past the wall-time limit died with their process."""
+        limit = timedelta(seconds=self._settings.agent.max_wall_time * 2)
+        for run in await self._runs.recent(50):
+            if run.status == RunStatus.RUNNING.value and (
+                    datetime.now(UTC) - run.created_at > limit):
+                await self._runs.finish(run.id, RunStatus.INTERRUPTED.value,
+                                        "interrupted: the process stopped mid-run; "
+                                        "nothing was re-run", False)
+
+    async def history(self, limit: int = 20) -> list[RunRecord]:
+        return await self._runs.recent(limit)
+
+    async def incidents(self, limit: int = 20) -> list[Incident]:
+        return await self._incidents.recent(limit)
+
+    async def replay(self, run_id: str) -> tuple[RunRecord | None, list[RunEvent]]:
+        record = await self._runs.get(run_id)
+        if record is None:
+            return None, []
+        return record, await self._runs.events(record.id)
+
+
+def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
+    import json
+
+    return dict(json.loads(json.dumps(data, default=str, ensure_ascii=False)))
+
+
+__all__ = ["IncidentMemory", "RunRequest", "RunService", "replace"]

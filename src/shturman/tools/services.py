@@ -1,0 +1,121 @@
+"""Service tools: status, start/stop/restart, logs, verification. Manager-aware."""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+
+from shturman.domain.models import Risk
+from shturman.hosts.facts import ServiceManager
+from shturman.hosts.servicemgr import is_active_output, ports_in_unit, service_command
+from shturman.tools.base import ToolContext, ToolResult, tool
+from shturman.tools.system import http_status, listening
+
+
+@tool(risk=Risk.READ)
+async def check_service(ctx: ToolContext, server: str, service: str) -> ToolResult:
+    """Is the service running? Reports its state (active/inactive/failed) and status text."""
+    mgr = await ctx.manager(server)
+    state = await ctx.sh(server, service_command(mgr, "is_active", service))
+    status = await ctx.sh(server, service_command(mgr, "status", service))
+    active = is_active_output(mgr, state.stdout)
+    word = state.stdout.strip().splitlines()[0] if state.stdout.strip() else "unknown"
+    ok = not state.refused and state.outcome in ("ok", "failed")
+    return ToolResult("check_service", server, ok, f"{service}: {word}",
+                      (state, status), data={"active": active, "state": word,
+                                             "service": service, "manager": mgr.value})
+
+
+async def _lifecycle(ctx: ToolContext, name: str, server: str, service: str,
+                     action: str) -> ToolResult:
+    mgr = await ctx.manager(server)
+    record = await ctx.sh(server, service_command(mgr, action, service))  # type: ignore[arg-type]
+    ok = record.outcome == "ok"
+    what = record.stderr.strip().splitlines()[-1] if record.stderr.strip() else record.outcome
+    return ToolResult(name, server, ok, f"{action} {service}: {'ok' if ok else what}",
+                      (record,), changed=ok, data={"service": service})
+
+
+@tool(risk=Risk.CHANGE)
+async def start_service(ctx: ToolContext, server: str, service: str) -> ToolResult:
+    """Start a service with the server's service manager."""
+    return await _lifecycle(ctx, "start_service", server, service, "start")
+
+
+@tool(risk=Risk.CHANGE)
+async def stop_service(ctx: ToolContext, server: str, service: str) -> ToolResult:
+    """Stop a service with the server's service manager."""
+    return await _lifecycle(ctx, "stop_service", server, service, "stop")
+
+
+@tool(risk=Risk.CHANGE)
+async def restart_service(ctx: ToolContext, server: str, service: str) -> ToolResult:
+    """Restart a service with the server's service manager."""
+    return await _lifecycle(ctx, "restart_service", server, service, "restart")
+
+
+@tool(risk=Risk.READ)
+async def read_logs(ctx: ToolContext, server: str, service: str | None = None,
+                    path: str | None = None, container: str | None = None,
+                    lines: int = 100) -> ToolResult:
+    """Read recent log lines of a service (journal), a log file or a docker container."""
+    lines = max(1, min(lines, 2000))
+    if container:
+        command = service_command(ServiceManager.DOCKER, "logs", container, lines)
+    elif path:
+        command = f"tail -n {lines} {shlex.quote(path)}"
+    elif service:
+        command = service_command(await ctx.manager(server), "logs", service, lines)
+    else:
+        command = f"journalctl -n {lines} --no-pager"
+    record = await ctx.sh(server, command)
+    ok = record.outcome == "ok"
+    count = len(record.stdout.splitlines())
+    return ToolResult("read_logs", server, ok, f"{count} log lines", (record,),
+                      data={"lines": count})
+
+
+async def unit_ports(ctx: ToolContext, server: str, service: str) -> list[int]:
+    mgr = await ctx.manager(server)
+    if mgr not in (ServiceManager.SYSTEMD, ServiceManager.SYSTEMCTL3):
+        return []
+    unit = await ctx.sh(server, service_command(mgr, "show", service))
+    return ports_in_unit(unit.stdout) if unit.outcome == "ok" else []
+
+
+@tool(risk=Risk.READ)
+async def verify_fix(ctx: ToolContext, server: str, service: str | None = None,
+                     port: int | None = None, url: str | None = None,
+                     settle_seconds: float = 1.0) -> ToolResult:
+    """Verify a fix: the service is active (and stays so), its port listens, the URL answers 2xx."""
+    await asyncio.sleep(max(0.0, min(settle_seconds, 10.0)))
+    checks: list[str] = []
+    records = []
+    ok = True
+    if service:
+        mgr = await ctx.manager(server)
+        state = await ctx.sh(server, service_command(mgr, "is_active", service))
+        records.append(state)
+        active = is_active_output(mgr, state.stdout)
+        ok &= active
+        checks.append(f"service {service} {'active' if active else 'NOT active'}")
+        if port is None and url is None:
+            ports = await unit_ports(ctx, server, service)
+            port = ports[0] if ports else None
+            if port is not None and url is None:
+                url = f"http://127.0.0.1:{port}/"
+    if port is not None:
+        found, record = await listening(ctx, server, port)
+        records.append(record)
+        ok &= found
+        checks.append(f"port {port} {'listening' if found else 'NOT listening'}")
+    if url:
+        status, record = await http_status(ctx, server, url)
+        records.append(record)
+        good = status is not None and 200 <= status < 400
+        ok &= good
+        checks.append(f"{url} → HTTP {status if status is not None else 'no answer'}")
+    if not checks:
+        return ToolResult("verify_fix", server, False, "nothing to verify", tuple(records))
+    return ToolResult("verify_fix", server, ok, "; ".join(checks), tuple(records),
+                      data={"verified": ok, "port": port, "url": url})

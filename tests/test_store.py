@@ -1,0 +1,94 @@
+"""Repositories against a real database: the same tests on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+
+from shturman.domain.errors import ServerExistsError
+from shturman.domain.models import AccessProfile, AuditEntry, AuthMethod, Server
+from shturman.domain.runs import Incident, RunEvent, RunRecord
+from shturman.store import Database
+from shturman.store.repositories import (
+    AuditRepo,
+    CredentialRepo,
+    IncidentRepo,
+    RunRepo,
+    ServerRepo,
+    StoredOutput,
+)
+
+
+@pytest.fixture
+async def db(db_url: str) -> AsyncIterator[Database]:
+    database = Database(db_url)
+    await database.migrate()
+    await database.migrate()  # idempotent
+    yield database
+    await database.close()
+
+
+async def test_servers_roundtrip(db: Database) -> None:
+    repo = ServerRepo(db.engine)
+    s = Server("prod", "203.0.113.10", 2222, "deploy", AuthMethod.PASSWORD,
+               aliases=("прод", "production"), services=("nginx",), tags=("web",),
+               profile=AccessProfile.READONLY, forbidden_commands=("reboot",))
+    await repo.add(s)
+    assert await repo.get("prod") == s
+    with pytest.raises(ServerExistsError):
+        await repo.add(s)
+    await repo.add(Server("db1", "198.51.100.2"))
+    assert [x.name for x in await repo.list()] == ["prod", "db1"]
+    await repo.pin_host_key("prod", s.host, s.port, "ssh-ed25519 AAAAkey", "SHA256:abc")
+    assert await repo.host_key("prod") == ("ssh-ed25519 AAAAkey", "SHA256:abc")
+    assert await repo.remove("prod")
+    assert not await repo.remove("prod")
+    assert await repo.get("prod") is None
+
+
+async def test_credentials_store_blobs(db: Database) -> None:
+    repo = CredentialRepo(db.engine)
+    await repo.put("prod", "password", b"\x00encrypted")
+    await repo.put("prod", "password", b"newer")
+    assert await repo.get("prod", "password") == b"newer"
+    assert await repo.all_blobs() == [("prod", "password", b"newer")]
+    await repo.delete_for("prod")
+    assert await repo.get("prod", "password") is None
+
+
+async def test_audit_with_output(db: Database) -> None:
+    repo = AuditRepo(db.engine)
+    at = datetime.now(UTC)
+    audit_id = await repo.append(
+        AuditEntry(at, "cli:op", "vm1", "command", "uptime", "allow", 0, 0.01, "ok"),
+        StoredOutput("up 3 days", "", 9, 0),
+    )
+    entries = await repo.recent()
+    assert len(entries) == 1 and entries[0].command == "uptime" and entries[0].id == audit_id
+    assert entries[0].at.tzinfo is not None
+    assert (await repo.output(audit_id)) == StoredOutput("up 3 days", "", 9, 0)
+
+
+async def test_runs_events_incidents(db: Database) -> None:
+    runs = RunRepo(db.engine)
+    now = datetime.now(UTC)
+    await runs.create(RunRecord("r-1", now, "cli:op", "nginx упал", "autonomous", "running",
+                                ("vm1",)))
+    for seq, kind in enumerate(["run_started", "plan", "run_finished"]):
+        await runs.append_event(RunEvent("r-1", seq, now, kind, {"text": "привет", "n": seq}))
+    events = await runs.events("r-1")
+    assert [e.type for e in events] == ["run_started", "plan", "run_finished"]
+    assert events[1].data == {"text": "привет", "n": 1}
+    assert await runs.mark_interrupted() == 1
+    record = await runs.get("r-1")
+    assert record is not None and record.status == "interrupted"
+    await runs.finish("r-1", "succeeded", "ok", True, "intent")
+    record = await runs.get("r-1")
+    assert record is not None and record.verified and record.route == "intent"
+    incidents = IncidentRepo(db.engine)
+    await incidents.add(Incident("r-1", now, "vm1", "nginx упал", "service_repair",
+                                 ("systemctl restart nginx",), "succeeded", "fixed", 1.5))
+    assert (await incidents.for_server("vm1"))[0].commands == ("systemctl restart nginx",)
+    assert await incidents.count() == 1
