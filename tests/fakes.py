@@ -68,3 +68,37 @@ class MemoryCredentials:
 
     async def passphrase(self, server: str) -> str | None:
         return None
+
+
+class ScriptedModel:
+    """A pydantic-ai FunctionModel that answers from a script, and records what it was sent.
+
+    Each answer is a dict (returned as the structured output: a tool call when the request
+    offers an output tool, JSON text otherwise) or a str (returned as plain text). When the
+    script runs out, the last answer repeats (a model that loops forever).
+    """
+
+    def __init__(self, answers: list[object]) -> None:
+        from pydantic_ai.models.function import FunctionModel
+
+        self.answers = list(answers)
+        self.prompts: list[str] = []
+        self.calls = 0
+        self.model = FunctionModel(self._answer, model_name="scripted")
+
+    def _answer(self, messages: list[object], info: object) -> object:
+        import json
+
+        from pydantic_ai.messages import ModelResponse, TextPart, ToolCallPart
+
+        self.prompts.append(repr(messages))
+        answer = self.answers[min(self.calls, len(self.answers) - 1)]
+        self.calls += 1
+        output_tools = getattr(info, "output_tools", None) or []
+        if isinstance(answer, dict) and output_tools:
+            return ModelResponse(parts=[ToolCallPart(output_tools[0].name, answer)])
+        text = json.dumps(answer) if isinstance(answer, dict) else str(answer)
+        return ModelResponse(parts=[TextPart(text)])
+
+    def saw(self, text: str) -> bool:
+        return any(text in p for p in self.prompts)

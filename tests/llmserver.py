@@ -132,7 +132,7 @@ class ScriptedOpenAIServer:
         httpd.daemon_threads = True
         httpd.block_on_close = False
         self._httpd = httpd
-        self._thread = threading.Thread(target=httpd.serve_forever, name="llmserver", daemon=True)
+        self._thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), name="llmserver", daemon=True)
         self._thread.start()
         if self._allow:
             self._exit.enter_context(override_allow_model_requests(True))
@@ -240,7 +240,7 @@ def _handler_for(server: ScriptedOpenAIServer) -> type[BaseHTTPRequestHandler]:
             if self.path.rstrip("/").endswith("/models"):
                 self._send(200, server.models())
             else:
-                self._send(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
+                self._not_found()
 
         def do_POST(self) -> None:
             length = int(self.headers.get("content-length") or 0)
@@ -251,7 +251,7 @@ def _handler_for(server: ScriptedOpenAIServer) -> type[BaseHTTPRequestHandler]:
                 body = {"_raw": raw.decode("utf-8", "replace")}
             server._record(self._recorded(body))
             if not self.path.rstrip("/").endswith("/chat/completions"):
-                self._send(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
+                self._not_found()
                 return
             if body.get("stream"):
                 self._send(400, error_body(HttpError(400, "streaming is not scripted")))
@@ -270,11 +270,16 @@ def _handler_for(server: ScriptedOpenAIServer) -> type[BaseHTTPRequestHandler]:
             else:
                 self._send(200, server.completion(item, body))
 
+        def _not_found(self) -> None:
+            self._send(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
+
         def _recorded(self, body: dict[str, Any]) -> RecordedRequest:
             headers = {k.lower(): v for k, v in self.headers.items()}
             return RecordedRequest(self.command, self.path, headers, body)
 
-        def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        def _send(
+            self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
+        ) -> None:
             data = json.dumps(payload).encode()
             # The client may have timed out and gone away while a Delay slept.
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):

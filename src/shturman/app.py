@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +15,7 @@ from shturman.hosts.executor import Executor
 from shturman.services.audit import AuditTrail
 from shturman.services.commands import CommandService
 from shturman.services.inventory import Inventory
+from shturman.services.runs import RunService
 from shturman.store import Database
 from shturman.store.repositories import (
     AuditRepo,
@@ -41,6 +42,7 @@ class Container:
     runs_repo: RunRepo
     incidents_repo: IncidentRepo
     policy: Any
+    runs: RunService
     extras: dict[str, Any] = field(default_factory=dict)
 
     async def close(self) -> None:
@@ -80,7 +82,7 @@ class _LazyKeyring(Keyring):
 
 
 async def build(settings: Settings, *, executor_overrides: dict[str, Executor] | None = None,
-                migrate: bool = True) -> Container:
+                migrate: bool = True, model: Any = None) -> Container:
     from shturman.policy import Policy
 
     db = Database(settings.db_url)
@@ -104,6 +106,10 @@ async def build(settings: Settings, *, executor_overrides: dict[str, Executor] |
     guarded = GuardedExecutor(executor, policy, audit, redact=redactor,
                               default_timeout=settings.ssh.command_timeout)
     commands = CommandService(guarded, settings.ssh.max_concurrency)
+    runs_repo = RunRepo(db.engine)
+    incidents_repo = IncidentRepo(db.engine)
+    runs = RunService(settings, inventory, guarded, runs_repo, incidents_repo,
+                      planner_factory(settings, model))
     return Container(
         settings=settings,
         db=db,
@@ -113,11 +119,29 @@ async def build(settings: Settings, *, executor_overrides: dict[str, Executor] |
         guarded=guarded,
         commands=commands,
         executor=executor,
-        runs_repo=RunRepo(db.engine),
-        incidents_repo=IncidentRepo(db.engine),
+        runs_repo=runs_repo,
+        incidents_repo=incidents_repo,
         policy=policy,
+        runs=runs,
         extras={"ssh": ssh},
     )
+
+
+def planner_factory(settings: Settings, model: Any = None) -> Callable[[list[Server]], Any]:
+    """Builds a fresh ModelPlanner (own usage meter) per run, or None without a model."""
+    if model is None and not settings.llm.configured:
+        return lambda servers: None
+    from shturman.agent.planner import ModelPlanner
+    from shturman.llm import ModelClient, ResponseCache, build_model
+
+    built = model if model is not None else build_model(settings.llm)
+    cache = ResponseCache()
+
+    def make(servers: list[Server]) -> Any:
+        client = ModelClient(built, settings.llm, cache=cache)
+        return ModelPlanner(client, [s.name for s in servers], settings.language)
+
+    return make
 
 
 async def _redactor(vault: Vault) -> Any:

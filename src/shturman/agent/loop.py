@@ -18,6 +18,7 @@ from shturman.agent.plan import Action, Plan, Step
 from shturman.agent.reporting import Report
 from shturman.agent.verification import passed, probe_for, run_probe
 from shturman.config import AgentSettings
+from shturman.domain.errors import ShturmanError
 from shturman.domain.models import Actor, RunMode, RunStatus, Server
 from shturman.domain.runs import Incident
 from shturman.hosts.guarded import Approver, GuardedExecutor
@@ -129,7 +130,12 @@ class Agent:
                 return report.finish(RunStatus.ESCALATED, u, servers,
                                      report.escalation(error_report), planner=self.planner)
             budget.spend()
-            plan = await self.planner.plan({**values, "error_report": error_report})
+            try:
+                plan = await self.planner.plan({**values, "error_report": error_report})
+            except ShturmanError as exc:  # the model failed us: say so, change nothing more
+                await emit("escalated", {"reason": f"model error: {exc}"})
+                return report.finish(RunStatus.FAILED, u, servers,
+                                     report.model_failed(str(exc)))
             outcome = await self._execute(plan, runner, ctx, emit, report, u, servers,
                                           replan=True, task=task)
             if outcome.status is not RunStatus.FAILED or not report.failed_steps:
@@ -216,10 +222,30 @@ def _intent_plan(u: Understanding, servers: tuple[str, ...]) -> Plan:
     ])
 
 
-async def _context(ctx: ToolContext, inventory: Sequence[Server], servers: tuple[str, ...],
-                   task: Task, incidents: list[Incident], lang: str) -> dict[str, Any]:
+def plan_values(inventory: Sequence[Server], servers: Sequence[str], text: str, lang: str,
+                mode: str = "interactive", facts: list[dict[str, Any]] | None = None,
+                incidents: Sequence[Incident] = ()) -> dict[str, Any]:
+    """Everything plan.j2 needs (no secrets: names, services and facts only)."""
     from shturman.tools import TOOLS
 
+    by_name = {s.name: s for s in inventory}
+    if facts is None:
+        facts = [{"name": n, "services": list(by_name[n].services), "facts": "not gathered"}
+                 for n in servers if n in by_name]
+    return {
+        "task": text, "servers": list(servers), "mode": mode, "server_facts": facts,
+        "server_names": [s.name for s in inventory],
+        "tools": [{"name": t.name, "risk": t.risk.value, "description": t.description,
+                   "args": [a for a in t.args_model.model_fields if a != "server"]}
+                  for t in TOOLS.values()],
+        "incidents": [{"query": i.query, "outcome": i.outcome, "commands": list(i.commands)}
+                      for i in incidents],
+        "lang": lang, "error_report": "",
+    }
+
+
+async def _context(ctx: ToolContext, inventory: Sequence[Server], servers: tuple[str, ...],
+                   task: Task, incidents: list[Incident], lang: str) -> dict[str, Any]:
     facts = []
     for name in servers:
         server = next((s for s in inventory if s.name == name), None)
@@ -228,13 +254,4 @@ async def _context(ctx: ToolContext, inventory: Sequence[Server], servers: tuple
         manager = await ctx.manager(name)
         facts.append({"name": name, "services": list(server.services),
                       "facts": f"service manager: {manager.value}"})
-    return {
-        "task": task.text, "servers": list(servers), "mode": task.mode.value,
-        "server_facts": facts, "server_names": [s.name for s in inventory],
-        "tools": [{"name": t.name, "risk": t.risk.value, "description": t.description,
-                   "args": [a for a in t.args_model.model_fields if a != "server"]}
-                  for t in TOOLS.values()],
-        "incidents": [{"query": i.query, "outcome": i.outcome, "commands": list(i.commands)}
-                      for i in incidents],
-        "lang": lang,
-    }
+    return plan_values(inventory, servers, task.text, lang, task.mode.value, facts, incidents)

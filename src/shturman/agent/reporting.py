@@ -36,6 +36,8 @@ TEXTS = {
     "escalated": ("Нужен человек: после нескольких попыток задача не решена.\n{report}",
                   "A human is needed: the task is not solved after several attempts.\n"
                   "{report}"),
+    "model_failed": ("Модель не дала пригодного ответа: {why}. Ничего не изменено после этого.",
+                     "The model gave no usable answer: {why}. Nothing more was changed."),
     "status": ("Статус: {status}{verified}", "Status: {status}{verified}"),
     "verified": (", проверено", ", verified"),
     "not_verified": (", НЕ подтверждено проверкой", ", NOT verified"),
@@ -100,6 +102,9 @@ class Report:
 
     def limit_reached(self, why: str) -> str:
         return self.text("limit", why=why) + "\n" + self.plain_text()
+
+    def model_failed(self, why: str) -> str:
+        return self.text("model_failed", why=why) + "\n" + self.plain_text()
 
     def escalation(self, error_report: str) -> str:
         return self.text("escalated", report=error_report)

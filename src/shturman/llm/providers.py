@@ -51,10 +51,10 @@ def _openai(model: str, base_url: str | None, key: str | None, timeout: float) -
 
 
 def _anthropic(model: str, base_url: str | None, key: str | None, timeout: float) -> Model:
-    if not key:
-        raise LlmNotConfigured("llm.api_key is required for Anthropic.")
+    if base_url is None and not key:
+        raise LlmNotConfigured("llm.api_key is required for api.anthropic.com.")
     client = AsyncAnthropic(
-        api_key=key, base_url=base_url or ANTHROPIC_URL, timeout=timeout, max_retries=0
+        api_key=key or KEYLESS, base_url=base_url or ANTHROPIC_URL, timeout=timeout, max_retries=0
     )
     return AnthropicModel(model, provider=AnthropicProvider(anthropic_client=client))
 

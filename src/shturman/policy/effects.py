@@ -157,6 +157,8 @@ def _program(inv: Invocation, eff: Effects) -> None:
             eff.reads.append(v.split("=", 1)[1].lstrip("@"))
         elif v.startswith("@") and len(v) > 1:
             eff.reads.append(v[1:])
+        elif "=@" in v or "=<" in v:
+            eff.reads.append(v.split("=", 1)[1][1:].split(";", 1)[0])
     if name in ("ssh", "scp", "sftp", "rsync", "ssh-add", "git"):
         keys = set(_option_values(args, ["-i"]))
         eff.reads[:] = [p for p in eff.reads if p not in keys]

@@ -29,7 +29,7 @@ _SHELL_CALL = re.compile(
     r"(?:system|popen|popen2|popen3|getoutput|getstatusoutput|check_output|check_call|"
     r"call|run|Popen|exec|execSync|execFileSync|spawnSync|shell_exec|passthru|proc_open|"
     r"os\.system|Kernel\.system|IO\.popen|%x)\s*\(\s*\[?\s*(?:r|b|f)?(['\"])((?:\\.|(?!\1).)*)\1"
-    r"((?:\s*,\s*(['\"])(?:\\.|(?!\5).)*\5)*)", re.S)
+    r"((?:\s*,\s*(['\"])(?:\\.|(?!\4).)*\4)*)", re.S)
 _BACKTICKS = re.compile(r"`([^`]+)`|qx\s*[({/](.*?)[)}/]", re.S)
 _DELETE_CALL = re.compile(
     r"(rmtree|remove|unlink|rmdir|removedirs|rm_rf|rm_r|rmSync|unlinkSync|rmdirSync|"

@@ -28,6 +28,9 @@ FETCHERS = frozenset("curl wget nc ncat netcat socat telnet fetch aria2c lynx li
 DECODERS = frozenset("base64 base32 basenc xxd uudecode rev tr gzip gunzip zcat bzip2 "
                      "bunzip2 bzcat xz unxz xzcat openssl od python python3 perl ruby".split())
 _GLOB = frozenset("*?[")
+_PURE_READERS = frozenset("echo ls cat grep egrep fgrep zgrep rg wc stat file du head tail "
+                          "md5sum sha1sum sha256sum sha512sum printf basename dirname "
+                          "realpath readlink".split())
 
 
 @dataclass(slots=True)
@@ -74,7 +77,11 @@ class Judge:
         if head.disguised and "/" not in head.raw.strip("'\""):
             out.add("shell.disguised_name", Decision.CONFIRM, text)
         name = program_name(head.value)
-        chain = unwrap(name, cmd.words[1:])
+        args = cmd.words[1:]
+        if name == "xargs":  # `echo / | xargs rm -rf`: the piped words are known
+            piped = " ".join(t for t in (_echo_output(u) for u in cmd.upstream) if t)
+            args = args + [Word(p, p) for p in piped.split()]
+        chain = unwrap(name, args)
         for origin in chain.dynamic:
             out.add("shell.dynamic_script", Decision.BLOCK, text, origin=origin)
         for origin, source in chain.scripts:
@@ -84,8 +91,14 @@ class Judge:
         assigns += chain.env
         for i, inv in enumerate(chain.chain):
             last = i == len(chain.chain) - 1
-            self._invocation(inv, cmd, assigns, last, out, depth)
+            self._invocation(inv, cmd, assigns, last, out, depth,
+                             runs_script=bool(chain.scripts or chain.dynamic))
         inner = chain.inner
+        fam = interpreter_family(inner.name)
+        if fam and fam != "awk" and not chain.interactive:
+            code, script_file = inline_code(fam, [w.value for w in inner.args])
+            if code is None and not script_file and (cmd.upstream or cmd.stdin_text):
+                chain.interactive = True
         if chain.interactive:
             if inner.name in SHELLS or interpreter_family(inner.name):
                 self._stdin_program(inner, cmd, text, out, depth)
@@ -124,7 +137,7 @@ class Judge:
                 return
 
     def _invocation(self, inv: Invocation, cmd: SimpleCommand, assigns: list[str], last: bool,
-                    out: Findings, depth: int) -> None:
+                    out: Findings, depth: int, runs_script: bool = False) -> None:
         text = inv.text()
         eff = (fx.compute(inv, cmd.redirects, cmd.cwd, self.rules.examples)
                if last else fx.Effects())
@@ -152,15 +165,10 @@ class Judge:
         matched = [r for r in self.rules.candidates(inv.name) if r.matches(facts)]
         for r in matched:
             out.add_rule(r, text)
-        if last and inv.unknown_args and not matched:
-            out.add("wrap.unknown_args", Decision.CONFIRM, text)
-        elif last and not any(r.spec.commands != ["*"] or r.decision is not Decision.ALLOW
-                              for r in matched):
+        if last and not matched and not runs_script:
             out.add("default.unlisted", Decision.CONFIRM, text)
-        if last and inv.unknown_args and all(r.decision is Decision.ALLOW for r in matched):
-            if inv.name not in ("echo", "ls", "cat", "grep", "wc", "stat", "file", "du",
-                                "head", "tail", "md5sum", "sha256sum", "printf"):
-                out.add("wrap.unknown_args", Decision.CONFIRM, text)
+        if last and inv.unknown_args and inv.name not in _PURE_READERS:
+            out.add("wrap.unknown_args", Decision.CONFIRM, text)
         for source in extra_shell:
             self.script(source, out, depth + 1)
 

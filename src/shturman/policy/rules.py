@@ -75,6 +75,9 @@ def glob_regex(pattern: str) -> str:
     if pattern.startswith("~"):
         out.append(r"(?:~|/root|/home/[^/]+)")
         i = 1
+    elif pattern.startswith("**/"):
+        out.append(r"(?:.*/)?")
+        i = 3
     elif not pattern.startswith("/"):
         out.append(r"(?:.*/)?")
     while i < len(pattern):

@@ -231,6 +231,10 @@ class _Walker:
         start = len(self.script.commands)
         top = self.walk(body) if body is not None else []
         targets = top or self.script.commands[start:]
+        if not targets:  # a bare redirection such as `> file` still writes the file
+            bare = SimpleCommand(words=[Word(":", "")], function=self.function, cwd=self.cwd)
+            self.script.commands.append(bare)
+            targets = [bare]
         for cmd in targets:
             cmd.redirects.extend(redirects)
         if stdin is not None and targets:
@@ -260,7 +264,8 @@ class _Walker:
             if fname == "descriptor" or child.type == "file_descriptor":
                 fd = _text(child)
             elif fname == "destination" or (op and target is None and child.is_named):
-                target = self.word(child)
+                if target is None:
+                    target = self.word(child)
             elif not child.is_named:
                 op = _text(child)
         if t == "herestring_redirect":

@@ -313,7 +313,7 @@ def _env(out: Unwrapped, args: list[Word]) -> tuple[list[Word], set[str]] | None
 
 def _shell(out: Unwrapped, name: str, args: list[Word]) -> tuple[list[Word], set[str]] | None:
     i = 0
-    has_c = False
+    has_c = has_s = False
     while i < len(args):
         v = args[i].value
         if v == "--":
@@ -327,6 +327,7 @@ def _shell(out: Unwrapped, name: str, args: list[Word]) -> tuple[list[Word], set
             continue
         if v[:1] in "-+" and len(v) > 1:
             has_c = has_c or "c" in v[1:]
+            has_s = has_s or (v[0] == "-" and "s" in v[1:])
             i += 1
             continue
         break
@@ -338,7 +339,7 @@ def _shell(out: Unwrapped, name: str, args: list[Word]) -> tuple[list[Word], set
         else:
             out.dynamic.append(f"{name} -c")
         return None
-    if i >= len(args):
+    if i >= len(args) or has_s:
         out.interactive = True  # reads its script from stdin: judged by the caller
     return None
 

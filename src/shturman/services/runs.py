@@ -140,6 +140,42 @@ class RunService:
                                         "interrupted: the process stopped mid-run; "
                                         "nothing was re-run", False)
 
+    async def decide(self, text: str, server: str | None = None) -> dict[str, Any]:
+        """`plan --json`: how the request would be handled. Executes nothing."""
+        from shturman.agent.intents import Route, understand
+        from shturman.agent.reporting import TEXTS
+
+        servers = await self._inventory.all()
+        u = understand(text, servers)
+        targets = list(u.servers)
+        steps = [c.as_json() for c in u.steps]
+        if server:
+            target = await self._inventory.get(server)
+            targets = [target.name]
+            steps = [{**s, "server": target.name} for s in steps]
+            steps = list({json_key(s): s for s in steps}.values())
+        decided: dict[str, Any] = {
+            "route": u.route.value, "intent": u.intent.value if u.intent else None,
+            "servers": targets, "args": u.args.as_json(), "steps": steps,
+        }
+        if u.unresolved:
+            decided["unresolved"] = list(u.unresolved)
+        if u.route is Route.LLM:
+            planner = self._planner_factory(servers)
+            if planner is None:
+                ru, en = TEXTS["no_model"]
+                decided["message"] = ru if self._settings.language == "ru" else en
+            else:
+                from shturman.agent.loop import plan_values
+
+                plan = await planner.plan(plan_values(servers, targets, text,
+                                                      self._settings.language))
+                decided["summary"] = plan.summary
+                decided["steps"] = [{"tool": a.tool, "server": a.server, "args": a.args,
+                                     "step": st.id} for st in plan.ordered()
+                                    for a in st.actions]
+        return decided
+
     async def history(self, limit: int = 20) -> list[RunRecord]:
         return await self._runs.recent(limit)
 
@@ -151,6 +187,12 @@ class RunService:
         if record is None:
             return None, []
         return record, await self._runs.events(record.id)
+
+
+def json_key(step: dict[str, Any]) -> str:
+    import json
+
+    return json.dumps(step, sort_keys=True, default=str)
 
 
 def _json_safe(data: dict[str, Any]) -> dict[str, Any]:

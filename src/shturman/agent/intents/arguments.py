@@ -6,7 +6,7 @@ import re
 
 from shturman.agent.intents.lexicon import Concept
 from shturman.agent.intents.reading import Reading
-from shturman.agent.intents.text import Kind
+from shturman.agent.intents.text import Kind, Script
 
 DEFAULT_LOG_LINES = 100
 MAX_LOG_LINES = 5000
@@ -96,7 +96,14 @@ def _nameable(reading: Reading, index: int) -> bool:
         return False
     if slot.stop or slot.server or slot.phrase:
         return False
-    return slot.concept is None or slot.service is not None
+    if slot.concept is None or slot.service is not None:
+        return True
+    return token.script is Script.LATIN and slot.concept in _NAME_LIKE
+
+
+_NAME_LIKE = frozenset({
+    Concept.NEUTRAL, Concept.LLM_TASK, Concept.CHITCHAT, Concept.ACK, Concept.GREETING,
+})
 
 
 def _take(reading: Reading, index: int) -> str:

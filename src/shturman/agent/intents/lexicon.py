@@ -70,7 +70,7 @@ C = Concept
 WORDS: dict[Concept, str] = {
     C.DISK: """
         диск{,а,у,ом,е,и,ов,ах,ами,ам} дисков* мест{о,а,е,у,ом} =df =du disk{,s} space storage
-        хранилищ* раздел{,а,ы,ов,ах,е} partition* filesystem* файлов{ая,ой,ую,ые,ых}_систем*
+        хранилищ* раздел{,а,ы,ов,ах,е} partition* filesystem* дисковом файлов{ая,ой,ую,ые,ых}_систем*
         =фс inode{,s} инод* заполнен* забит{,ы,о,а} переполн* =ssd =hdd nvme volume{,s}
     """,
     C.MEMORY: """
@@ -82,7 +82,7 @@ WORDS: dict[Concept, str] = {
         loads loaded loadavg =la лоад* load_average перегружен* utilization utilisation
     """,
     C.UPTIME: """
-        аптайм* uptime* ап-тайм up_time время_работы скольк*_работа* скольк*_уже_работа*
+        без_перезагруз* без_ребут* without_reboot* аптайм* uptime* ап-тайм up_time время_работы скольк*_работа* скольк*_уже_работа*
         скольк*_времени_работа* скольк*_он_работа* давно_работа* давно_ли_работа*
         долго_работа* как_долго how_long up_since since_when с_какого_времени
     """,
@@ -117,7 +117,7 @@ WORDS: dict[Concept, str] = {
     C.ERRORS: """
         ошиб* error{,s} =err errs exception* исключени* сбо{й,и,ев,ях,ям,я,ем,ю} warning{,s}
         варнинг* паник* panic* critical traceback* трейсбек* трейсбэк* stacktrace* fatal
-        фатал* failure{,s} ерор* эррор* еррор* segfault* сегфолт*
+        фатал* критическ* failure{,s} ерор* эррор* еррор* segfault* сегфолт*
     """,
     C.PROBLEM: "проблем* problem{,s} issue{,s} неполадк* неисправн* косяк*",
     C.STATUS: """
@@ -129,21 +129,25 @@ WORDS: dict[Concept, str] = {
         здоров{ье,ья,ьем,ьи} health* healthcheck* хелсчек* самочувств* обзор* overview summary
         сводк* отчет* report diagnos* диагност* sanity* общ*_состояни* общ*_статус*
         полн*_проверк* full_check full_report все_ли_ок все_ли_в_порядке все_ли_норм*
-        все_ли_хорошо все_ок все_в_порядке все_хорошо все_норм все_работа* everything_ok
-        everything_fine everything_good all_good is_everything_ok is_everything_fine
-        everything_alright
+        все_ли_хорошо все_ли_нормально is_everything_ok is_everything_fine is_all_good
+        is_everything_alright
     """,
     C.HOW_ARE_YOU: """
         как_дела как_делишки как_ты как_жизнь как_сам как_поживаешь как_поживает how_are_you
         how_is_it_going how_are_things
     """,
     C.WHAT_WITH: """
-        что_с что_со что_там_с что_там_со что_там чо_с че_с шо_с как_там как_там_с как_там_со
+        что_с что_со что_там_с что_там_со что_там чо_с че_с шо_с че_там чо_там шо_там че_по
+        чо_по что_по как_там как_там_с как_там_со
         что_у что_там_у как_у what_is_wrong_with what_is_wrong what_is_up_with
         what_is_going_on_with what_is_going_on what_happened_to what_happened что_случилось
         что_случилось_с что_случилось_со how_is how_are how_does hows
     """,
-    C.OK_WORD: "=ок ok okay окей норм нормально в_порядке fine good хорошо",
+    C.OK_WORD: """
+        =ок ok okay окей норм нормально в_порядке fine good хорошо все_ок все_в_порядке
+        все_хорошо все_норм everything_ok everything_fine everything_good all_good
+        everything_alright
+    """,
     C.SERVER_NOUN: """
         сервер* серв{,а,е,у,ом,ак,ака,аке,аку,ах,ы,ов,ам,ера,ачок} сервак* машин* тачк* тачил*
         виртуалк* виртуальн* =впс =vps =vds =вдс нод{а,ы,е,у,ой,ах,ам} server{,s} machine{,s}
@@ -237,12 +241,12 @@ WORDS: dict[Concept, str] = {
         умеешь what_can_you_do анекдот* шутк* пошути* joke* погод* weather как_настроение
         настроени* люблю love скучн* bored =пока bye goodbye до_свидания увидимся see_you
         спокойной_ночи good_night о_себе about_yourself кто_тебя_создал who_made_you =бот
-        =bot робот* robot* нейросет* помощь help хелп =тест =test проверка_связи what_is_up
+        =bot робот* robot* нейросет* проверка_связи what_is_up
         чем_занят* как_спал* смысл_жизни meaning_of_life
     """,
     C.ACK: """
         ладно понял{,а} понятно ясно угу ага =да =нет yes =no yep nope cool круто отлично супер
-        got_it =лол =lol
+        got_it =лол =lol помощь help хелп =тест =test
     """,
     C.LINES: "строк{,и,у,а} строчек строчк* lines line",
     C.LOCAL_WORD: """
@@ -276,7 +280,7 @@ STOPWORDS: frozenset[str] = frozenset(
     каково каков какого каких каким сколько скока скоко сколко скоко что чё че шо чо чего чем
     где куда есть весь сейчас щас тоже также опять снова просто немного чуть очень слушай
     слушайте слышь эй бро братан друг дружище коллега шеф босс будь добр любезен именно вообще
-    можно тогда иначе-то кстати короче типа вроде блин плс плиииз еще-раз ещё раз-то
+    можно тогда кстати какие-нибудь какой-нибудь какие-то что-нибудь что-то всю весь насколько короче типа вроде блин плс плиииз еще-раз ещё раз-то
     the a an is are was were be been being am do does did done on in at of for to from by with
     about into onto over under me my mine i you your we us our it its this that these those
     there please pls plz can could would will shall should may might must need needs want wanna

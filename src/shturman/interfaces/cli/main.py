@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from shturman.interfaces.cli import exec_cmd, policy_cmd, server_cmd, setup_cmd
+from shturman.interfaces.cli import exec_cmd, policy_cmd, run_cmd, server_cmd, setup_cmd
 
 app = typer.Typer(
     name="shturman",
@@ -43,6 +43,13 @@ def _root(
     ctx.obj = config
 
 
+app.command("run")(run_cmd.run_task)
+app.command("ask", help="Ask about your servers (same as run). / Вопрос о серверах.")(
+    run_cmd.run_task
+)
+app.command("plan")(run_cmd.plan)
+app.command("history")(run_cmd.history)
+app.add_typer(run_cmd.runs_app, name="runs")
 app.command("init")(setup_cmd.init)
 app.add_typer(server_cmd.app, name="server")
 app.command(

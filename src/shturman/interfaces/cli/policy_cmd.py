@@ -1,7 +1,117 @@
-"""`shturman policy …` (owned by the policy work)."""
+"""`shturman policy …`: check commands against the safety policy (owned by the policy work).
+
+Imports of the policy engine happen inside the commands so `shturman --help` stays fast.
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
+
 import typer
 
-app = typer.Typer(help="Check commands against the safety policy. / Проверка команд политикой.")
+if TYPE_CHECKING:
+    from shturman.domain.verdict import Verdict
+
+app = typer.Typer(
+    help="Check commands against the safety policy. / Проверка команд политикой.",
+    no_args_is_help=True,
+)
+
+RulesOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--rules", help="Extra rules YAML file (repeatable); later files override "
+                 "rules with the same id. / Дополнительный файл правил."),
+]
+LangOpt = Annotated[str, typer.Option("--lang", help="Language of reasons: ru | en.")]
+
+_LABELS = {"ru": {"allow": "РАЗРЕШЕНО", "confirm": "НУЖНО ПОДТВЕРЖДЕНИЕ",
+                  "block": "ЗАПРЕЩЕНО", "commands": "Команды", "reasons": "Причины"},
+           "en": {"allow": "ALLOWED", "confirm": "NEEDS CONFIRMATION", "block": "BLOCKED",
+                  "commands": "Commands", "reasons": "Reasons"}}
+
+
+def _payload(verdict: Verdict) -> dict[str, Any]:
+    return {
+        "decision": verdict.decision.value,
+        "reasons": [f"{r.rule_id}: {r.en}" for r in verdict.reasons],
+        "commands": list(verdict.commands),
+        "rule_ids": list(verdict.rule_ids),
+    }
+
+
+def _malformed(detail: str) -> dict[str, Any]:
+    return {"decision": "block", "reasons": [f"input: malformed line ({detail})"],
+            "commands": [], "rule_ids": ["input"]}
+
+
+@app.command("check")
+def check(
+    command: Annotated[str | None, typer.Argument(help="The command line to judge.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    jsonl: Annotated[
+        str | None,
+        typer.Option("--jsonl", help='File of lines {"cmd": ...} ("-" = stdin); writes one '
+                     "decision object per line, in order."),
+    ] = None,
+    rules: RulesOpt = None,
+    lang: LangOpt = "ru",
+) -> None:
+    """Judge a command: allow, confirm or block. Exit code 0 whatever the decision.
+
+    Example: shturman policy check --json 'df -h && rm -rf /'
+    """
+    from shturman.policy import Policy
+
+    policy = Policy.load(tuple(rules or ()))
+    if jsonl is not None:
+        if jsonl == "-":
+            _run_jsonl(policy, sys.stdin, sys.stdout)
+        else:
+            with open(jsonl, encoding="utf-8", errors="replace") as src:
+                _run_jsonl(policy, src, sys.stdout)
+        return
+    if command is None:
+        raise typer.BadParameter("give a COMMAND or --jsonl FILE")
+    verdict = policy.check(command)
+    if as_json:
+        sys.stdout.write(json.dumps(_payload(verdict), ensure_ascii=False) + "\n")
+        return
+    labels = _LABELS.get(lang, _LABELS["ru"])
+    lines = [labels[verdict.decision.value], f"{labels['commands']}:"]
+    lines += [f"  - {c}" for c in verdict.commands]
+    lines.append(f"{labels['reasons']}:")
+    lines += [f"  - [{r.rule_id}] {r.text(lang)}" for r in verdict.reasons]
+    typer.echo("\n".join(lines))
+
+
+def _run_jsonl(policy: Any, src: TextIO, out: TextIO) -> None:
+    write = out.write
+    dumps = json.dumps
+    for line in src:
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            cmd = item["cmd"]
+            if not isinstance(cmd, str):
+                raise TypeError("cmd is not a string")
+        except (ValueError, KeyError, TypeError) as exc:
+            write(dumps(_malformed(str(exc)[:80]), ensure_ascii=False) + "\n")
+            continue
+        write(dumps(_payload(policy.check(cmd)), ensure_ascii=False) + "\n")
+    out.flush()
+
+
+@app.command("explain")
+def explain(
+    command: Annotated[str, typer.Argument(help="The command line to explain.")],
+    rules: RulesOpt = None,
+    lang: LangOpt = "ru",
+) -> None:
+    """Show how a command is parsed and which rule decided each part."""
+    from shturman.policy import Policy
+
+    typer.echo(Policy.load(tuple(rules or ())).explain(command, lang=lang))

@@ -1,0 +1,214 @@
+"""From what was recognised to a route and an intent.
+
+The engine claims a request only when it is sure: one routine intent, its object named, and
+(almost) every content word understood. Anything open-ended (a task verb such as "настрой",
+a "why", several steps, two different intents, words the engine does not know) goes to the
+model; nothing actionable at all (greetings, thanks, chit-chat, noise) goes nowhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shturman.agent.intents.lexicon import Concept
+from shturman.agent.intents.reading import Reading
+from shturman.agent.intents.understanding import IntentName, Route
+
+C = Concept
+I = IntentName  # noqa: E741
+
+RESOURCES = frozenset({I.DISK_USAGE, I.MEMORY_USAGE, I.CPU_LOAD, I.UPTIME})
+ACTIONS = frozenset({C.RESTART, C.REBOOT, C.START, C.STOP, C.FIX})
+SOCIAL = frozenset({C.GREETING, C.THANKS, C.ACK, C.CHITCHAT, C.OK_WORD, C.HOW_ARE_YOU})
+# concepts that only say "look at it": with a server alone they mean a health overview
+LOOKING = frozenset(
+    {C.STATUS, C.WHAT_WITH, C.SHOW, C.OK_WORD, C.HOW_ARE_YOU, C.RUNNING, C.PROBLEM, C.NEUTRAL}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    route: Route
+    intent: IntentName | None = None
+
+
+NONE = Decision(Route.NONE)
+LLM = Decision(Route.LLM)
+
+
+class Ambiguous(Exception):
+    """Internal: the request mixes intents or lacks an object; the model should handle it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Clues:
+    """What the router knows besides the words' concepts."""
+
+    services: tuple[str, ...]
+    container: str | None
+    port: int | None
+    targeted: bool  # the user named servers (known or not)
+
+
+def decide(reading: Reading, clues: Clues) -> Decision:
+    concepts = reading.concepts()
+    if not any(t.norm.strip() for t in reading.tokens):
+        return NONE
+    if concepts & {C.LLM_TASK, C.MULTI}:
+        return LLM
+    if C.WHY in concepts and not (C.FIX in concepts and clues.services):
+        return LLM
+    try:
+        intent = _pick(reading, concepts, clues)
+    except Ambiguous:
+        return LLM
+    unknown = _unknown_weight(reading)
+    if intent is None:
+        return _unclaimed(concepts, clues, unknown)
+    if unknown >= 3 or (unknown == 2 and _known_count(reading) < 3):
+        return LLM
+    if intent is I.REBOOT_HOST and unknown:
+        return LLM
+    return Decision(Route.INTENT, intent)
+
+
+def _unclaimed(concepts: set[Concept], clues: Clues, unknown: int) -> Decision:
+    if concepts & (ACTIONS | {C.DOWN, C.PROBLEM, C.WHY}) or clues.services or clues.targeted:
+        return LLM
+    if concepts & SOCIAL:
+        return NONE if unknown <= 2 else LLM
+    return LLM if unknown >= 3 else NONE
+
+
+def _unknown_weight(reading: Reading) -> int:
+    return sum(2 if reading.tokens[i].kind.value == "path" else 1 for i in reading.unknown_words())
+
+
+def _known_count(reading: Reading) -> int:
+    return sum(
+        1
+        for slot in reading.slots
+        if (slot.concept and slot.concept is not C.NEUTRAL) or slot.service or slot.server
+        or slot.container or slot.unresolved
+    )
+
+
+def _pick(reading: Reading, concepts: set[Concept], clues: Clues) -> IntentName | None:
+    services = [s for s in clues.services if s != "docker"] or list(clues.services)
+    if _about_containers(concepts, clues):
+        return _container_intent(concepts, clues)
+    if services:
+        if len(services) > 1:
+            raise Ambiguous
+        return _service_intent(reading, concepts)
+    return _host_intent(reading, concepts, clues)
+
+
+def _about_containers(concepts: set[Concept], clues: Clues) -> bool:
+    if clues.container or concepts & {C.CONTAINER, C.DOCKER_PS}:
+        return True
+    only_docker = list(clues.services) == ["docker"]
+    return only_docker and bool(concepts & {C.LIST, C.RUNNING, C.PROCESSES})
+
+
+def _container_intent(concepts: set[Concept], clues: Clues) -> IntentName:
+    if concepts & {C.RESTART, C.REBOOT}:
+        if clues.container is None or concepts & {C.LOGS, C.START, C.STOP}:
+            raise Ambiguous
+        return I.DOCKER_RESTART
+    if concepts & (ACTIONS | {C.DOWN}):
+        raise Ambiguous
+    if concepts & {C.LOGS, C.ERRORS}:
+        if clues.container is None:
+            raise Ambiguous
+        return I.DOCKER_LOGS
+    if concepts & {C.DISK, C.MEMORY, C.CPU, C.PORTS}:
+        raise Ambiguous
+    return I.DOCKER_PS
+
+
+def _service_intent(reading: Reading, concepts: set[Concept]) -> IntentName:
+    restart = bool(concepts & {C.RESTART, C.REBOOT})
+    if C.FIX in concepts:
+        return I.SERVICE_REPAIR
+    if C.DOWN in concepts and (restart or C.START in concepts):
+        return I.SERVICE_REPAIR
+    if {C.START, C.STOP} <= concepts and not restart:
+        return I.SERVICE_RESTART
+    if restart:
+        if concepts & {C.LOGS, C.ERRORS, C.STOP}:
+            raise Ambiguous
+        return I.SERVICE_RESTART
+    if C.STOP in concepts:
+        return I.SERVICE_STOP
+    if C.START in concepts:
+        return I.SERVICE_START
+    if C.DOWN in concepts:
+        return I.SERVICE_STATUS if reading.question else I.SERVICE_REPAIR
+    if concepts & {C.LOGS, C.ERRORS}:
+        return I.SERVICE_LOGS
+    if concepts & {C.CPU, C.MEMORY} and concepts & {C.HOG, C.PROCESSES, C.WHO, C.MOST}:
+        return I.PROCESS_LIST
+    if concepts & {C.PORTS, C.DISK, C.MEMORY, C.CPU, C.PROCESSES, C.HOG, C.CONTAINER}:
+        raise Ambiguous
+    return I.SERVICE_STATUS
+
+
+def _host_intent(reading: Reading, concepts: set[Concept], clues: Clues) -> IntentName | None:
+    found: set[IntentName] = set()
+    if C.REBOOT in concepts or (C.RESTART in concepts and (C.SERVER_NOUN in concepts or clues.targeted)):
+        found.add(I.UPTIME if C.WHEN in concepts else I.REBOOT_HOST)
+    elif concepts & ACTIONS or C.DOWN in concepts:
+        raise Ambiguous
+    if C.PAST_REBOOT in concepts or C.UPTIME in concepts:
+        found.add(I.UPTIME)
+    if clues.port is not None and concepts & {C.PORTS, C.OCCUPY, C.WHO, C.OPEN_ADJ}:
+        found.add(I.PORT_OWNER)
+    elif C.PORTS in concepts:
+        found.add(I.OPEN_PORTS)
+    found |= _resources(concepts)
+    if I.PORT_OWNER in found:
+        found.discard(I.PROCESS_LIST)
+    if C.ERRORS in concepts or C.LOGS in concepts:
+        found.add(I.ERROR_SCAN)
+    if C.HEALTH in concepts:
+        found.add(I.HEALTH_OVERVIEW)
+    if not found:
+        return _weak_health(reading, concepts, clues)
+    if len(found) == 1:
+        return found.pop()
+    if found <= RESOURCES | {I.HEALTH_OVERVIEW}:
+        return I.HEALTH_OVERVIEW
+    raise Ambiguous
+
+
+def _resources(concepts: set[Concept]) -> set[IntentName]:
+    found: set[IntentName] = set()
+    processes = bool(concepts & {C.PROCESSES, C.HOG}) or bool(
+        concepts & {C.CPU, C.MEMORY} and concepts & {C.WHO, C.MOST}
+    )
+    if processes:
+        found.add(I.PROCESS_LIST)
+    if C.DISK in concepts:
+        found.add(I.DISK_USAGE)
+    if not processes:
+        if C.MEMORY in concepts:
+            found.add(I.MEMORY_USAGE)
+        if C.CPU in concepts:
+            found.add(I.CPU_LOAD)
+    if not found and C.FREE_EN in concepts:
+        found.add(I.MEMORY_USAGE)
+    if not found and C.FREE in concepts:
+        found.add(I.DISK_USAGE)
+    return found
+
+
+def _weak_health(reading: Reading, concepts: set[Concept], clues: Clues) -> IntentName | None:
+    """"проверь vm1", "статус сервера", "как дела на проде", "всё ок?": a general check-up."""
+    server_said = clues.targeted or C.SERVER_NOUN in concepts
+    looking = concepts - {C.SERVER_NOUN, C.LOCAL_WORD, C.ALL_WORD, C.BOTH_WORD, C.EVERYWHERE}
+    if server_said and looking <= LOOKING | {C.GREETING, C.THANKS}:
+        return I.HEALTH_OVERVIEW
+    if C.OK_WORD in concepts and reading.question and looking <= LOOKING:
+        return I.HEALTH_OVERVIEW
+    return None

@@ -1,0 +1,285 @@
+"""Which servers a request is about: names, aliases, ordinals, "обе"/"все", tags, local, owners.
+
+Ordinals count the non-local servers in inventory order ("вторая машина" → the second one).
+A server-like name that is not in the inventory ("на db9") is reported as unresolved.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from shturman.agent.intents.lexicon import Concept
+from shturman.agent.intents.matching import Vocabulary
+from shturman.agent.intents.reading import Reading
+from shturman.agent.intents.services import owners
+from shturman.agent.intents.text import Kind, Script
+from shturman.domain.models import LOCAL_SERVER, Server
+
+_ENDINGS = sorted(
+    "а я о е ы и у ю ь ой ей ом ем ам ям ах ях ами ями ов ев ий ый ая ое ие ые ую юю ого его "
+    "ому ему ым им ых их ыми ими ью".split(),
+    key=len,
+    reverse=True,
+)
+_PREPOSITIONS = frozenset("на по в во с со on at across for in to from of @".split())
+_JOINERS = frozenset("и and , или or".split())
+_NAME_FILLERS = frozenset("под названием по имени именем named called с the a".split())
+_HOSTNAME = re.compile(r"[a-z][a-z0-9-]*\d[a-z0-9-]*|[a-z0-9-]+(\.[a-z0-9-]+)+")
+_IDENTIFIER = re.compile(r"[a-z0-9][a-z0-9_.-]*")
+_LAST = -1
+
+
+@lru_cache(maxsize=1)
+def _ordinals() -> Vocabulary[int]:
+    specs = {
+        1: "перв* first 1st", 2: "втор* second 2nd",
+        3: "трет{ий,ья,ьей,ьем,ьему,ью,ьего,ьи,ье,ьим} third 3rd",
+        4: "четверт* fourth 4th", 5: "пят{ый,ая,ой,ом,ую,ого,ое,ому} fifth 5th",
+        _LAST: "последн* last",
+    }
+    return Vocabulary((spec, n) for n, words in specs.items() for spec in words.split())
+
+
+def stem(word: str) -> str:
+    """A crude Russian stem: the word without its case ending ("проде" → "прод")."""
+    for ending in _ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            return word[: -len(ending)]
+    return word
+
+
+def _word_matches(token_forms: Sequence[str], key: str) -> bool:
+    for form in token_forms:
+        if form == key:
+            return True
+        if re.search(r"[а-я]", key) and re.search(r"[а-я]", form) and stem(form) == stem(key):
+            return True
+    return False
+
+
+def non_local(inventory: Sequence[Server]) -> list[Server]:
+    return [s for s in inventory if s.name != LOCAL_SERVER and not s.is_local]
+
+
+def _local_name(inventory: Sequence[Server]) -> str:
+    for server in inventory:
+        if server.name == LOCAL_SERVER or server.is_local:
+            return server.name
+    return LOCAL_SERVER
+
+
+def mark_names(reading: Reading, inventory: Sequence[Server]) -> None:
+    """Server names, aliases (with case endings, several words) and hosts, as typed."""
+    keys: list[tuple[list[str], str]] = []
+    for server in inventory:
+        for key in (server.name, *server.aliases, server.host):
+            if key:
+                keys.append((key.lower().replace("ё", "е").split(), server.name))
+    keys.sort(key=lambda item: -len(item[0]))
+    for index in range(len(reading.tokens)):
+        if reading.slots[index].claimed or reading.tokens[index].kind is not Kind.WORD:
+            continue
+        for words, name in keys:
+            span = _match_key(reading, index, words)
+            if span:
+                for offset in range(span):
+                    reading.slots[index + offset].server = name
+                break
+
+
+def _match_key(reading: Reading, index: int, words: list[str]) -> int:
+    tokens = reading.tokens
+    if len(words) == 1 and index + 1 < len(tokens) and tokens[index + 1].kind is Kind.NUMBER:
+        joined = tokens[index].norm + tokens[index + 1].norm  # "vm 1"
+        alt = tokens[index].alt + tokens[index + 1].norm
+        if words[0] in (joined, alt) and not tokens[index + 1].suffix:
+            return 2
+    if index + len(words) > len(tokens):
+        return 0
+    for offset, word in enumerate(words):
+        position = index + offset
+        if reading.slots[position].claimed or tokens[position].kind is not Kind.WORD:
+            return 0
+        if not _word_matches(reading.forms(position), word):
+            return 0
+    return len(words)
+
+
+@dataclass(frozen=True, slots=True)
+class Targets:
+    named: tuple[str, ...]  # resolved from what the user said, inventory order
+    unresolved: tuple[str, ...]
+
+
+def find_targets(reading: Reading, inventory: Sequence[Server]) -> Targets:
+    wanted = {s.server for s in reading.slots if s.server and not s.server.startswith("#")}
+    unresolved: list[str] = []
+    machines = non_local(inventory)
+    wanted |= _tagged(reading, inventory)
+    if reading.has(Concept.LOCAL_WORD):
+        wanted.add(_local_name(inventory))
+    if reading.has(Concept.EVERYWHERE) or _group_word(reading, Concept.ALL_WORD):
+        if not _tagged(reading, inventory):
+            wanted |= {s.name for s in machines} or {_local_name(inventory)}
+    if _group_word(reading, Concept.BOTH_WORD):
+        wanted |= {s.name for s in machines[:2]} or {_local_name(inventory)}
+    for number, index in _ordinal_mentions(reading):
+        if 0 < number <= len(machines):
+            wanted.add(machines[number - 1].name)
+        elif number == _LAST and machines:
+            wanted.add(machines[-1].name)
+        else:
+            unresolved.append(reading.tokens[index].norm)
+    unresolved += _unknown_names(reading, inventory)
+    order = [s.name for s in inventory]
+    named = sorted(wanted, key=lambda name: order.index(name) if name in order else -1)
+    return Targets(tuple(named), tuple(dict.fromkeys(unresolved)))
+
+
+def resolve(targets: Targets, inventory: Sequence[Server], services: Sequence[str]) -> tuple[
+    str, ...
+]:
+    """Explicit targets; else nothing if the user named an unknown server; else the owners of
+    the named service; else the only remote server; else this machine."""
+    if targets.named:
+        return targets.named
+    if targets.unresolved:
+        return ()
+    owning: set[str] = set()
+    for service in services:
+        owning |= set(owners(inventory, service))
+    if owning:
+        return tuple(s.name for s in inventory if s.name in owning)
+    machines = non_local(inventory)
+    if len(machines) == 1:
+        return (machines[0].name,)
+    return (_local_name(inventory),)
+
+
+def _next_meaningful(reading: Reading, index: int, skip: frozenset[str] = frozenset()) -> int:
+    nxt = index + 1
+    while nxt < len(reading.tokens) and (
+        reading.tokens[nxt].norm in skip or reading.slots[nxt].stop
+    ):
+        nxt += 1
+    return nxt
+
+
+def _previous_word(reading: Reading, index: int) -> str:
+    return reading.tokens[index - 1].norm if index > 0 else ""
+
+
+def _is_noun(reading: Reading, index: int) -> bool:
+    return reading.concept_at(index) is Concept.SERVER_NOUN
+
+
+def _group_word(reading: Reading, concept: Concept) -> bool:
+    """"все серверы", "на всех", "both machines", "обе": a word about a group of servers."""
+    for index in reading.positions(concept):
+        nxt = _next_meaningful(reading, index)
+        if _is_noun(reading, nxt) or _is_noun(reading, nxt + 1) and _is_tag_slot(reading, nxt):
+            return True
+        if _previous_word(reading, index) in _PREPOSITIONS and (
+            nxt >= len(reading.tokens) or reading.concept_at(nxt) is None
+        ):
+            return True
+        if concept is Concept.BOTH_WORD and nxt >= len(reading.tokens):
+            return True
+    return False
+
+
+def _is_tag_slot(reading: Reading, index: int) -> bool:
+    return 0 <= index < len(reading.slots) and (reading.slots[index].server or "").startswith("#")
+
+
+def _tagged(reading: Reading, inventory: Sequence[Server]) -> set[str]:
+    found: set[str] = set()
+    for index, token in enumerate(reading.tokens):
+        if token.kind is not Kind.WORD:
+            continue
+        parts = [token.norm, *token.norm.split("-")] if "-" in token.norm else [token.norm]
+        for server in non_local(inventory):
+            for tag in server.tags:
+                if not any(_word_matches([part], tag.lower()) for part in parts):
+                    continue
+                slot = reading.slots[index]
+                glued_noun = "-" in token.norm and slot.concept is Concept.SERVER_NOUN
+                if slot.claimed and not _is_tag_slot(reading, index) and not glued_noun:
+                    continue
+                before = _previous_word(reading, index)
+                context = (
+                    glued_noun
+                    or _is_noun(reading, index + 1)
+                    or before in _PREPOSITIONS
+                    or reading.concept_at(index - 1) is Concept.ALL_WORD
+                )
+                if context:
+                    found.add(server.name)
+                    if not slot.claimed:
+                        slot.server = "#" + tag.lower()
+    return found
+
+
+def _ordinal_mentions(reading: Reading) -> list[tuple[int, int]]:
+    found: list[tuple[int, int]] = []
+    tokens = reading.tokens
+    for index, token in enumerate(tokens):
+        number = _ordinal_value(reading, index)
+        if number is None:
+            continue
+        nxt = _next_meaningful(reading, index, _JOINERS)
+        while nxt < len(tokens) and _ordinal_value(reading, nxt) is not None:
+            nxt = _next_meaningful(reading, nxt, _JOINERS)
+        after_prep = _previous_word(reading, index) in _PREPOSITIONS and (
+            nxt >= len(tokens) or reading.concept_at(nxt) is None
+        )
+        if _is_noun(reading, nxt) or after_prep:
+            found.append((number, index))
+            reading.slots[index].server = reading.slots[index].server or "#ordinal"
+    for index, token in enumerate(tokens):  # "сервер 2", "машина номер 2", "server #2"
+        if not _is_noun(reading, index):
+            continue
+        nxt = _next_meaningful(reading, index, frozenset({"номер", "no", "number", "#", "№"}))
+        if nxt < len(tokens) and tokens[nxt].kind is Kind.NUMBER and not tokens[nxt].suffix:
+            value = tokens[nxt].number
+            if value is not None and 0 < value < 10:
+                found.append((value, nxt))
+    return found
+
+
+def _ordinal_value(reading: Reading, index: int) -> int | None:
+    token, slot = reading.tokens[index], reading.slots[index]
+    if token.kind is Kind.NUMBER and token.suffix and token.number is not None:
+        return token.number if 0 < token.number < 10 else None
+    if token.kind is not Kind.WORD or slot.service or (slot.server and slot.server[0] != "#"):
+        return None
+    if slot.concept not in (None, Concept.NEUTRAL):
+        return None
+    return _ordinals().exact([token.norm])
+
+
+def _unknown_names(reading: Reading, inventory: Sequence[Server]) -> list[str]:
+    """"на сервере db9", "on server foo", "на web3", "vm7": names the inventory lacks."""
+    found: list[str] = []
+    prefixes = {re.sub(r"[\d\-_.]+$", "", s.name.lower()) for s in non_local(inventory)}
+    prefixes.discard("")
+    for index in list(reading.free_words()):
+        token = reading.tokens[index]
+        name = token.norm if token.script is not Script.CYRILLIC else token.alt
+        if not _IDENTIFIER.fullmatch(name):
+            continue
+        before = index - 1
+        while before >= 0 and reading.tokens[before].norm in _NAME_FILLERS:
+            before -= 1
+        after_noun = before >= 0 and _is_noun(reading, before)
+        after_prep = before >= 0 and reading.tokens[before].norm in _PREPOSITIONS
+        hostname = bool(_HOSTNAME.fullmatch(name))
+        sibling = hostname and re.sub(r"[\d\-_.]+$", "", name) in prefixes
+        latin_word = token.script is Script.LATIN or hostname
+        if (after_noun and latin_word) or (after_prep and hostname) or sibling:
+            reading.slots[index].unresolved = True
+            found.append(name)
+    return found

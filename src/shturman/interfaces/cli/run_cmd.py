@@ -1,0 +1,178 @@
+"""`shturman run`, `ask`, `plan`, `history`, `runs show`: the agent from the terminal."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from shturman.interfaces.cli.render import EventPrinter
+from shturman.interfaces.cli.runtime import err, out, run, with_container
+
+MODES = "interactive | autonomous | dry_run | readonly"
+
+
+def _mode(value: str) -> Any:
+    from shturman.domain.models import RunMode
+
+    try:
+        return RunMode(value)
+    except ValueError:
+        raise typer.BadParameter(MODES, param_hint="--mode") from None
+
+
+def run_task(
+    ctx: typer.Context,
+    text: Annotated[list[str], typer.Argument(help="The task, in Russian or English.")],
+    server: Annotated[str | None, typer.Option("--server", "-s", help="Target server.")]
+    = None,
+    mode: Annotated[str, typer.Option("--mode", "-m", help=MODES)] = "interactive",
+    yes: Annotated[bool, typer.Option("--yes", "-y", help=(
+        "Approve state-changing commands in advance (blocked ones never run)."))] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print events as JSON lines.")]
+    = False,
+) -> None:
+    """Do a task on your servers: plan, run (under the policy), verify, report.
+
+    Выполнить задачу: план, команды (под контролем политики), проверка, отчёт.
+    Exit code 0 only when the run succeeded (and verified any change)."""
+    request_text = " ".join(text).strip()
+    if not request_text:
+        raise typer.BadParameter("empty task / пустая задача")
+    run_mode = _mode(mode)
+
+    async def work(settings: Any) -> int:
+        async def body(c: Any) -> int:
+            from shturman.domain.models import Actor
+            from shturman.interfaces.cli.approval import TerminalApprover, YesApprover
+            from shturman.services.runs import RunRequest
+
+            approver = YesApprover() if yes else TerminalApprover(
+                settings.language, settings.agent.approval_timeout)
+            printer = EventPrinter(settings.language, as_json)
+            request = RunRequest(request_text, Actor("cli", "operator"), run_mode, server)
+            status, verified, changed = "failed", False, False
+            async for event in c.runs.stream(request, approver):
+                printer.show(event)
+                if event.type == "run_finished":
+                    status = event.data["status"]
+                    verified = event.data["verified"]
+                    changed = event.data["changed"]
+            return 0 if status == "succeeded" and (verified or not changed) else 1
+
+        return await with_container(settings, body)
+
+    raise typer.Exit(run(ctx, work))
+
+
+def plan(
+    ctx: typer.Context,
+    text: Annotated[list[str] | None, typer.Argument(help="The task.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    jsonl: Annotated[Path | None, typer.Option(
+        "--jsonl", help="Read lines {\"text\": …} from FILE (- for stdin), "
+        "write one JSON object per line.")] = None,
+    server: Annotated[str | None, typer.Option("--server", "-s")] = None,
+) -> None:
+    """Decide how a task would be handled; execute nothing.
+
+    Решить, как будет выполнена задача, ничего не выполняя.
+    JSON: {"route": "intent"|"llm"|"none", "intent": NAME|null, "servers": [...],
+    "args": {...}, "steps": [...]}."""
+
+    async def work(settings: Any) -> None:
+        async def body(c: Any) -> None:
+            if jsonl is not None:
+                import sys
+
+                stream = sys.stdin if str(jsonl) == "-" else jsonl.open(encoding="utf-8")
+                for line in stream:
+                    if not line.strip():
+                        continue
+                    try:
+                        item = json.loads(line)
+                        decided = await c.runs.decide(str(item["text"]), item.get("server"))
+                    except (ValueError, KeyError, TypeError) as exc:
+                        decided = {"route": "none", "intent": None, "servers": [], "args": {},
+                                   "steps": [], "error": f"malformed line: {exc}"}
+                    print(json.dumps(decided, ensure_ascii=False), flush=False)
+                return
+            request_text = " ".join(text or []).strip()
+            decided = await c.runs.decide(request_text, server)
+            if as_json:
+                print(json.dumps(decided, ensure_ascii=False))
+                return
+            out.print(f"route: {decided['route']}  intent: {decided['intent']}  "
+                      f"servers: {', '.join(decided['servers']) or '-'}  args: {decided['args']}")
+            for i, step in enumerate(decided["steps"], 1):
+                out.print(f"  {i}. {step['server']}: {step['tool']} {step.get('args', {})}")
+            if decided.get("message"):
+                err.print(decided["message"])
+
+        await with_container(settings, body)
+
+    run(ctx, work)
+
+
+def history(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option("--limit", "-n")] = 20,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Past runs (newest first) and what they became: the incident memory.
+
+    История запусков и инцидентов."""
+
+    async def work(settings: Any) -> None:
+        async def body(c: Any) -> None:
+            runs = await c.runs.history(limit)
+            if as_json:
+                for r in runs:
+                    print(json.dumps({"id": r.id, "created_at": r.created_at.isoformat(),
+                                      "request": r.request, "status": r.status,
+                                      "route": r.route, "servers": list(r.servers),
+                                      "verified": r.verified, "mode": r.mode},
+                                     ensure_ascii=False))
+                return
+            from rich.table import Table
+
+            table = Table("id", "когда/when", "запрос/request", "серверы", "статус", "✓")
+            for r in runs:
+                table.add_row(r.id[:8], r.created_at.strftime("%m-%d %H:%M"), r.request[:60],
+                              ", ".join(r.servers), r.status, "✓" if r.verified else "")
+            out.print(table)
+
+        await with_container(settings, body)
+
+    run(ctx, work)
+
+
+runs_app = typer.Typer(help="Inspect runs. / Просмотр запусков.", no_args_is_help=True)
+
+
+@runs_app.command("show")
+def runs_show(
+    ctx: typer.Context,
+    run_id: Annotated[str, typer.Argument(help="Run id (a prefix is enough).")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Replay a run's recorded event stream. / Воспроизвести события запуска."""
+
+    async def work(settings: Any) -> int:
+        async def body(c: Any) -> int:
+            record, events = await c.runs.replay(run_id)
+            if record is None:
+                err.print(f"no run {run_id} / запуск не найден")
+                return 2
+            printer = EventPrinter(settings.language, as_json)
+            for event in events:
+                printer.show(event)
+            if not as_json:
+                out.print(f"[dim]{record.id} · {record.status}[/]")
+            return 0
+
+        return await with_container(settings, body)
+
+    raise typer.Exit(run(ctx, work))
