@@ -23,8 +23,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import asyncssh
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 

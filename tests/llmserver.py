@@ -132,7 +132,9 @@ class ScriptedOpenAIServer:
         httpd.daemon_threads = True
         httpd.block_on_close = False
         self._httpd = httpd
-        self._thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), name="llmserver", daemon=True)
+        self._thread = threading.Thread(
+            target=httpd.serve_forever, args=(0.05,), name="llmserver", daemon=True
+        )
         self._thread.start()
         if self._allow:
             self._exit.enter_context(override_allow_model_requests(True))
@@ -192,11 +194,13 @@ class ScriptedOpenAIServer:
         for i, call in enumerate(reply.tool_calls):
             name = call.name or (offered[0] if offered else "final_result")
             args = call.arguments if isinstance(call.arguments, str) else json.dumps(call.arguments)
-            calls.append({
-                "id": call.id or f"call_{n}_{i}",
-                "type": "function",
-                "function": {"name": name, "arguments": args},
-            })
+            calls.append(
+                {
+                    "id": call.id or f"call_{n}_{i}",
+                    "type": "function",
+                    "function": {"name": name, "arguments": args},
+                }
+            )
         message: dict[str, Any] = {"role": "assistant", "content": reply.content}
         if calls:
             message["tool_calls"] = calls
@@ -292,4 +296,3 @@ def _handler_for(server: ScriptedOpenAIServer) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(data)
 
     return Handler
-

@@ -59,7 +59,7 @@ def load_keyring(settings: Settings) -> Keyring:
 class _LazyKeyring(Keyring):
     """Reads the key file on first use, so commands that need no secret work without it."""
 
-    def __init__(self, settings: Settings) -> None:  # noqa: D107 - no super(): lazy
+    def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._real: Keyring | None = None
 

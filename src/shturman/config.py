@@ -182,11 +182,17 @@ def config_path(explicit: Path | None = None) -> Path | None:
     return None
 
 
-def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
-    """Read the YAML file (if any) and the environment into one validated Settings."""
+def load_settings(config: Path | None = None, *, missing_ok: bool = False,
+                  **overrides: Any) -> Settings:
+    """Read the YAML file (if any) and the environment into one validated Settings.
+
+    ``missing_ok``: a named config file that does not exist yet is no error (`shturman init`).
+    """
     path = config_path(config)
     data: dict[str, Any] = {}
     root: yaml.Node | None = None
+    if path is not None and missing_ok and not path.exists():
+        path = None
     if path is not None:
         if not path.is_file():
             raise ConfigError(f"{path}: config file not found / файл конфигурации не найден")

@@ -28,7 +28,7 @@ class Diagnosis(BaseModel):
     actions: list[str] = Field(default_factory=list)
 
 
-GOOD = {"service": "nginx", "healthy": False, "actions": ["restart nginx"]}
+GOOD: dict[str, Any] = {"service": "nginx", "healthy": False, "actions": ["restart nginx"]}
 
 
 def settings(**overrides: Any) -> LlmSettings:
@@ -89,4 +89,3 @@ def _last_user_text(messages: Sequence[ModelMessage]) -> str:
         elif isinstance(part, RetryPromptPart):
             texts.append(part.model_response())
     return "\n".join(texts)
-

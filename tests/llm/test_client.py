@@ -26,7 +26,7 @@ def client(script: ScriptedModel, **kwargs: object) -> ModelClient:
 
 
 def counter(result: str) -> float:
-    return metrics.LLM_REQUESTS.labels(result=result)._value.get()
+    return float(metrics.LLM_REQUESTS.labels(result=result)._value.get())
 
 
 async def test_native_tool_output() -> None:
@@ -43,7 +43,7 @@ async def test_native_tool_output() -> None:
     [
         json.dumps(GOOD),
         f"```json\n{json.dumps(GOOD, indent=2)}\n```",
-        f"<think>The user wants {{\"service\": \"x\"}}. Let me check.</think>\n{json.dumps(GOOD)}",
+        f'<think>The user wants {{"service": "x"}}. Let me check.</think>\n{json.dumps(GOOD)}',
         f"Sure! Here is the diagnosis:\n{json.dumps(GOOD)}\nLet me know if you need more.",
         f"<think>hmm</think>Result:\n```\n{json.dumps(GOOD)}\n```\nDone.",
     ],
@@ -64,9 +64,7 @@ async def test_text_protocol_reads_wrapped_json(text: str) -> None:
 
 async def test_text_protocol_retries_once_with_the_error() -> None:
     script = ScriptedModel(['{"service": "nginx"}', json.dumps(GOOD)])
-    answer = await client(script).structured(
-        Diagnosis, system="s", prompt="p", native_tools=False
-    )
+    answer = await client(script).structured(Diagnosis, system="s", prompt="p", native_tools=False)
     assert answer.healthy is False
     assert "healthy" in script.prompts[1] and "Field required" in script.prompts[1]
 
@@ -113,11 +111,13 @@ async def test_bad_tool_arguments_then_text_then_bad_output() -> None:
 
 
 async def test_transient_errors_are_retried_with_backoff() -> None:
-    script = ScriptedModel([
-        ModelHTTPError(429, "scripted-fn", {"error": "slow down"}),
-        ModelHTTPError(503, "scripted-fn", {"error": "busy"}),
-        Tools(GOOD),
-    ])
+    script = ScriptedModel(
+        [
+            ModelHTTPError(429, "scripted-fn", {"error": "slow down"}),
+            ModelHTTPError(503, "scripted-fn", {"error": "busy"}),
+            Tools(GOOD),
+        ]
+    )
     retries = counter("retry")
     c = client(script)
     assert (await c.structured(Diagnosis, system="s", prompt="p")).service == "nginx"
@@ -190,7 +190,10 @@ async def test_cost_is_computed_from_prices() -> None:
     await c.text(system="s", prompt="p")
     assert c.usage.cost == pytest.approx(2.0)
     assert c.usage.as_json() == {
-        "requests": 1, "input_tokens": 2000, "output_tokens": 500, "cost": 2.0
+        "requests": 1,
+        "input_tokens": 2000,
+        "output_tokens": 500,
+        "cost": 2.0,
     }
 
 

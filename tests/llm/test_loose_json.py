@@ -22,7 +22,11 @@ CASES: list[tuple[str, str, Any]] = [
     ("THINK upper case", '<THINK>x</THINK>\n{"a": 1}', {"a": 1}),
     ("thinking tag", '<thinking>x</thinking>{"a": 1}', {"a": 1}),
     ("lone closing think tag", 'reasoning {"a": 0} ...</think>\n{"a": 1}', {"a": 1}),
-    ("braces inside strings", 'ok {"cmd": "awk \'{print $1}\'", "n": 2} end', {"cmd": "awk '{print $1}'", "n": 2}),
+    (
+        "braces inside strings",
+        'ok {"cmd": "awk \'{print $1}\'", "n": 2} end',
+        {"cmd": "awk '{print $1}'", "n": 2},
+    ),
     ("escaped quote in string", r'{"s": "say \"hi\" {"}', {"s": 'say "hi" {'}),
     ("nested", 'x {"a": {"b": [1, {"c": 2}]}} y', {"a": {"b": [1, {"c": 2}]}}),
     ("first of two objects", '{"a": 1} and {"b": 2}', {"a": 1}),
@@ -36,7 +40,7 @@ CASES: list[tuple[str, str, Any]] = [
 ERRORS = [
     ("empty", ""),
     ("prose only", "I could not decide."),
-    ("think only", "<think>{\"a\": 1}</think>"),
+    ("think only", '<think>{"a": 1}</think>'),
     ("unclosed object", '{"a": 1'),
     ("cut off while thinking", '<think>{"a": 1}'),
 ]

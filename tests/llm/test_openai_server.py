@@ -11,6 +11,7 @@ import pytest
 from shturman.config import LlmSettings
 from shturman.llm import (
     LlmBadOutput,
+    LlmBudgetExceeded,
     LlmUnavailable,
     ModelClient,
     UsageMeter,
@@ -18,21 +19,37 @@ from shturman.llm import (
 )
 from shturman.observability import metrics
 from tests.llm.scripted import GOOD, Diagnosis
-from tests.llmserver import Delay, HttpError, Reply, ScriptedOpenAIServer, ToolCall
+from tests.llmserver import (
+    Delay,
+    HttpError,
+    Reply,
+    ScriptedOpenAIServer,
+    ScriptItem,
+    ToolCall,
+)
 
 KEY = "sk-test-0123456789-secret"
 
 
 def connect(srv: ScriptedOpenAIServer, **overrides: Any) -> ModelClient:
-    settings = LlmSettings(**({
-        "provider": "openai", "base_url": srv.base_url, "model": "scripted",
-        "api_key": KEY, "max_retries": 2, "timeout": 5.0,
-    } | overrides))
+    settings = LlmSettings(
+        **(
+            {
+                "provider": "openai",
+                "base_url": srv.base_url,
+                "model": "scripted",
+                "api_key": KEY,
+                "max_retries": 2,
+                "timeout": 5.0,
+            }
+            | overrides
+        )
+    )
     return ModelClient(build_model(settings), settings, UsageMeter(settings), backoff=0.001)
 
 
 def retries() -> float:
-    return metrics.LLM_REQUESTS.labels(result="retry")._value.get()
+    return float(metrics.LLM_REQUESTS.labels(result="retry")._value.get())
 
 
 async def test_structured_through_a_tool_call() -> None:
@@ -48,7 +65,10 @@ async def test_structured_through_a_tool_call() -> None:
     assert body["messages"][0] == {"role": "system", "content": "You diagnose."}
     assert body["messages"][-1] == {"role": "user", "content": "nginx?"}
     assert client.usage.as_json() == {
-        "requests": 1, "input_tokens": 321, "output_tokens": 45, "cost": 0.0
+        "requests": 1,
+        "input_tokens": 321,
+        "output_tokens": 45,
+        "cost": 0.0,
     }
 
 
@@ -65,7 +85,7 @@ async def test_structured_through_the_text_protocol() -> None:
 
 
 async def test_server_without_tools_falls_back_to_text() -> None:
-    script = [
+    script: list[ScriptItem] = [
         HttpError(400, "registry.ollama.ai/library/gemma:2b does not support tools"),
         Reply(content=json.dumps(GOOD)),
     ]
@@ -84,9 +104,9 @@ async def test_validation_error_goes_back_to_the_model() -> None:
 
 
 async def test_garbage_twice_is_bad_output() -> None:
-    with ScriptedOpenAIServer([Reply(content="no idea"), Reply(content="sorry")]) as srv:
-        with pytest.raises(LlmBadOutput):
-            await connect(srv).structured(Diagnosis, system="s", prompt="p", native_tools=False)
+    script = [Reply(content="no idea"), Reply(content="sorry")]
+    with ScriptedOpenAIServer(script) as srv, pytest.raises(LlmBadOutput):
+        await connect(srv).structured(Diagnosis, system="s", prompt="p", native_tools=False)
     assert len(srv.completions) == 2
 
 
@@ -136,8 +156,13 @@ async def test_api_key_goes_only_into_the_auth_header() -> None:
             await client.text(system="s", prompt="p")
     assert all(r.bearer == KEY for r in srv.completions)
     assert all(KEY not in json.dumps(r.json) for r in srv.requests)
-    returned = [answer.model_dump_json(), json.dumps(client.usage.as_json()), repr(client.usage),
-                str(caught.value), repr(caught.value)]
+    returned = [
+        answer.model_dump_json(),
+        json.dumps(client.usage.as_json()),
+        repr(client.usage),
+        str(caught.value),
+        repr(caught.value),
+    ]
     assert not any(KEY in text for text in returned)
 
 
@@ -161,3 +186,14 @@ async def test_models_endpoint_and_unscripted_requests() -> None:
             over = await http.post(f"{srv.base_url}/chat/completions", json={"messages": []})
     assert listing["data"][0]["id"] == "qwen3:8b"
     assert over.status_code == 500 and srv.unscripted == 1
+
+
+async def test_run_deadline_cuts_a_slow_request() -> None:
+    with ScriptedOpenAIServer([Delay(2.0)]) as srv:
+        settings = LlmSettings(provider="openai", base_url=srv.base_url, model="scripted")
+        meter = UsageMeter.with_timeout(settings, 0.3)
+        client = ModelClient(build_model(settings), settings, meter, backoff=0.001)
+        with pytest.raises(LlmBudgetExceeded) as caught:
+            await client.text(system="s", prompt="p")
+    assert caught.value.limit == "wall_time"
+    assert len(srv.completions) == 1

@@ -27,17 +27,24 @@ def test_not_configured_says_what_to_set(settings: LlmSettings, missing: str) ->
         build_model(settings)
     message = str(caught.value)
     assert missing in message
-    for name in ("SHTURMAN_LLM__PROVIDER", "SHTURMAN_LLM__MODEL", "SHTURMAN_LLM__BASE_URL",
-                 "SHTURMAN_LLM__API_KEY", "llm:"):
+    for name in (
+        "SHTURMAN_LLM__PROVIDER",
+        "SHTURMAN_LLM__MODEL",
+        "SHTURMAN_LLM__BASE_URL",
+        "SHTURMAN_LLM__API_KEY",
+        "llm:",
+    ):
         assert name in message
     assert "Модель не настроена" in message and "No model is configured" in message
     assert isinstance(caught.value, LlmError)
 
 
 def test_openai_compatible_server_without_key() -> None:
-    model = build_model(LlmSettings(
-        provider="openai", model="qwen3:8b", base_url="http://127.0.0.1:11434/v1", timeout=7
-    ))
+    model = build_model(
+        LlmSettings(
+            provider="openai", model="qwen3:8b", base_url="http://127.0.0.1:11434/v1", timeout=7
+        )
+    )
     assert isinstance(model, OpenAIChatModel)
     assert model.model_name == "qwen3:8b"
     assert str(model.client.base_url) == "http://127.0.0.1:11434/v1/"
@@ -59,9 +66,9 @@ def test_openai_ignores_openai_environment(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_anthropic(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ANTHROPIC_BASE_URL", "http://evil.invalid")
-    model = build_model(LlmSettings(
-        provider="anthropic", model="claude-sonnet-4-5", api_key="sk-ant", timeout=12
-    ))
+    model = build_model(
+        LlmSettings(provider="anthropic", model="claude-sonnet-4-5", api_key="sk-ant", timeout=12)
+    )
     assert isinstance(model, AnthropicModel)
     assert str(model.client.base_url) == "https://api.anthropic.com"
     assert model.client.api_key == "sk-ant"

@@ -8,12 +8,13 @@ server presents exactly the pinned key. A changed key is refused with :class:`Ho
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from typing import Any, Protocol
 
 import asyncssh
 
-from shturman.domain.errors import AuthError, HostKeyError, HostError, UnreachableError
+from shturman.domain.errors import AuthError, HostError, HostKeyError, UnreachableError
 from shturman.domain.models import AuthMethod, CommandOutcome, CommandResult, Output, Server
 from shturman.hosts.executor import DEFAULT_CAP, finished_result, timeout_result
 from shturman.hosts.output import OutputBuffer
@@ -105,9 +106,11 @@ class SshExecutor:
         for attempt in (1, 2):
             conn = await self.connection(server)
             try:
-                return await conn.create_session(
+                chan, session = await conn.create_session(
                     lambda: _Session(self._cap), command, encoding=None
                 )
+                assert isinstance(session, _Session)
+                return chan, session
             except (asyncssh.ChannelOpenError, asyncssh.ConnectionLost, OSError) as exc:
                 self._conns.pop(server.name, None)
                 conn.close()
@@ -153,13 +156,15 @@ class SshExecutor:
             )
         except asyncssh.HostKeyNotVerifiable as exc:
             got = await self._fetch_key(server)
+            expected, presented = fingerprint(pinned), fingerprint(got) if got else "?"
             raise HostKeyError(
                 server.name,
                 "host key CHANGED since it was pinned — refusing to connect (possible "
-                "man-in-the-middle); if the server was reinstalled, run `shturman server "
-                "trust NAME` / КЛЮЧ ХОСТА ИЗМЕНИЛСЯ — подключение отклонено",
-                expected=fingerprint(pinned),
-                got=fingerprint(got) if got else "",
+                "man-in-the-middle). If the server was reinstalled, check the new key and run "
+                f"`shturman server trust {server.name}` / КЛЮЧ ХОСТА ИЗМЕНИЛСЯ — подключение "
+                f"отклонено. pinned: {expected}; presented: {presented}",
+                expected=expected,
+                got=presented,
             ) from exc
         except asyncssh.PermissionDenied as exc:
             raise AuthError(
@@ -226,10 +231,8 @@ class SshExecutor:
 
 
 def _kill(chan: asyncssh.SSHClientChannel[bytes]) -> None:
-    try:
+    with contextlib.suppress(OSError, asyncssh.Error):
         chan.send_signal("KILL")
-    except (OSError, asyncssh.Error):
-        pass
     chan.close()
 
 

@@ -39,7 +39,7 @@ class MeteredModel(WrapperModel):
             response = await self.wrapped.request(
                 messages, model_settings, model_request_parameters
             )
-        except Exception:
+        except BaseException:  # an error or a cancelled run: the request was still made
             self.meter.add_failed_request()
             raise
         self.meter.add(response.usage, requests=1)

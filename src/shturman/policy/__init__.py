@@ -8,6 +8,7 @@ Pure and synchronous: parsing (tree-sitter-bash), unwrapping, rules from YAML, r
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,7 +17,6 @@ from shturman.domain.verdict import Reason, Verdict, strictest
 from shturman.policy import rules as rules_mod
 from shturman.policy.judge import Findings, Judge
 from shturman.policy.redaction import Redactor, frame_untrusted, sanitize
-from shturman.policy.texts import reason
 from shturman.policy.unwrap import program_name, unwrap
 
 __all__ = ["Policy", "Redactor", "frame_untrusted", "sanitize"]
@@ -25,14 +25,31 @@ __all__ = ["Policy", "Redactor", "frame_untrusted", "sanitize"]
 class Policy:
     """Loaded rules plus the judge; cheap to call, load once."""
 
-    def __init__(self, ruleset: rules_mod.RuleSet) -> None:
+    def __init__(self, ruleset: rules_mod.RuleSet, cache_size: int = 2048) -> None:
         self._judge = Judge(ruleset)
+        # verdicts are immutable and the policy is pure: repeated commands (health checks,
+        # status polls) are answered from a bounded cache; cache_size=0 turns it off
+        self._cache: OrderedDict[tuple[str, Server | None], Verdict] = OrderedDict()
+        self._cache_size = cache_size
 
     @classmethod
     def load(cls, extra_rule_files: Sequence[Path] = ()) -> Policy:
         return cls(rules_mod.load(tuple(extra_rule_files)))
 
     def check(self, command: str, server: Server | None = None) -> Verdict:
+        key = (command, server)
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._cache.move_to_end(key)
+            return cached
+        verdict = self.check_uncached(command, server)
+        if self._cache_size:
+            self._cache[key] = verdict
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return verdict
+
+    def check_uncached(self, command: str, server: Server | None = None) -> Verdict:
         out = Findings()
         if not command.strip():
             out.add("input.empty", Decision.BLOCK, "")
@@ -75,8 +92,9 @@ def _server_rules(out: Findings, server: Server, command: str) -> None:
             for inv in chain:
                 argv = inv.argv
                 for entry in entries:
-                    if [program_name(entry[0]), *entry[1:]] == argv[:len(entry)]:
+                    if [program_name(entry[0]), *entry[1:]] == argv[: len(entry)]:
                         out.add("server.forbidden", Decision.BLOCK, text, entry=" ".join(entry))
     if server.profile is AccessProfile.READONLY and any(
-            r.decision is Decision.CONFIRM for r in out.reasons):
+        r.decision is Decision.CONFIRM for r in out.reasons
+    ):
         out.add("server.readonly", Decision.BLOCK, command)

@@ -7,23 +7,133 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from shturman.policy.shell import Redirect, Word
 from shturman.policy.unwrap import FIND_FILTERS, Invocation
 
-_HARMLESS = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "/dev/zero",
-                       "/dev/random", "/dev/urandom", "-"})
+_HARMLESS = frozenset(
+    {
+        "/dev/null",
+        "/dev/stdout",
+        "/dev/stderr",
+        "/dev/tty",
+        "/dev/zero",
+        "/dev/random",
+        "/dev/urandom",
+        "-",
+    }
+)
 _NO_READ = frozenset(
-    "ls stat file du test [ [[ touch mkdir realpath readlink basename dirname which whereis "
-    "type lsattr getfacl namei echo printf chmod chown chgrp chattr setfacl cd pushd find tree "
-    "df mount umount rm rmdir unlink shred truncate mv cp install ln tee dd sed tar rsync scp "
-    "wc md5sum sha1sum sha256sum sha512sum b2sum cksum sum id getent systemctl service "
-    "journalctl docker kubectl ssh sftp ssh-add ssh-copy-id git apt apt-get dpkg yum dnf rpm "
-    "pip pip3 kill pkill killall ps pgrep lsof fuser ping dig nslookup host curl wget "
-    "useradd usermod userdel groupadd passwd crontab sleep seq mkfs ufw iptables "
-    "nginx apachectl sshd openssl".split())
+    [
+        "ls",
+        "stat",
+        "file",
+        "du",
+        "test",
+        "[",
+        "[[",
+        "touch",
+        "mkdir",
+        "realpath",
+        "readlink",
+        "basename",
+        "dirname",
+        "which",
+        "whereis",
+        "type",
+        "lsattr",
+        "getfacl",
+        "namei",
+        "echo",
+        "printf",
+        "chmod",
+        "chown",
+        "chgrp",
+        "chattr",
+        "setfacl",
+        "cd",
+        "pushd",
+        "find",
+        "tree",
+        "df",
+        "mount",
+        "umount",
+        "rm",
+        "rmdir",
+        "unlink",
+        "shred",
+        "truncate",
+        "mv",
+        "cp",
+        "install",
+        "ln",
+        "tee",
+        "dd",
+        "sed",
+        "tar",
+        "rsync",
+        "scp",
+        "wc",
+        "md5sum",
+        "sha1sum",
+        "sha256sum",
+        "sha512sum",
+        "b2sum",
+        "cksum",
+        "sum",
+        "id",
+        "getent",
+        "systemctl",
+        "service",
+        "journalctl",
+        "docker",
+        "kubectl",
+        "ssh",
+        "sftp",
+        "ssh-add",
+        "ssh-copy-id",
+        "git",
+        "apt",
+        "apt-get",
+        "dpkg",
+        "yum",
+        "dnf",
+        "rpm",
+        "pip",
+        "pip3",
+        "kill",
+        "pkill",
+        "killall",
+        "ps",
+        "pgrep",
+        "lsof",
+        "fuser",
+        "ping",
+        "dig",
+        "nslookup",
+        "host",
+        "curl",
+        "wget",
+        "useradd",
+        "usermod",
+        "userdel",
+        "groupadd",
+        "passwd",
+        "crontab",
+        "sleep",
+        "seq",
+        "mkfs",
+        "ufw",
+        "iptables",
+        "nginx",
+        "apachectl",
+        "sshd",
+        "openssl",
+    ]
+)
+_Handler = Callable[[Sequence[Word], list[str], "Effects"], None]
 _SIZE0 = re.compile(r"^(--size=|-s)?0+[KMGkmg]?$")
 
 
@@ -80,7 +190,7 @@ def _option_values(args: Sequence[Word], opts: Iterable[str]) -> list[str]:
             values.append(args[i + 1].value)
         for o in wanted:
             if o.startswith("--") and v.startswith(o + "="):
-                values.append(v[len(o) + 1:])
+                values.append(v[len(o) + 1 :])
             elif len(o) == 2 and v.startswith(o) and len(v) > 2 and not v.startswith("--"):
                 values.append(v[2:])
     return values
@@ -96,17 +206,22 @@ def _has_flag(args: Sequence[Word], short: str, long: str = "") -> bool:
     return False
 
 
-def compute(inv: Invocation, redirects: Sequence[Redirect], cwd: str | None,
-            examples: Sequence[str] = ()) -> Effects:
+def compute(
+    inv: Invocation, redirects: Sequence[Redirect], cwd: str | None, examples: Sequence[str] = ()
+) -> Effects:
     eff = Effects()
     _program(inv, eff)
     for r in redirects:
         _redirect(r, eff)
     for attr in ("reads", "writes", "truncates", "deletes", "perms"):
-        paths = [normalise_path(p, cwd) for p in getattr(eff, attr)
-                 if p and p not in _HARMLESS and not p.startswith("/dev/fd/")]
-        paths += [e for p in paths if any(c in p for c in "*?[") for e in examples
-                  if _glob_hits(p, e)]
+        paths = [
+            normalise_path(p, cwd)
+            for p in getattr(eff, attr)
+            if p and p not in _HARMLESS and not p.startswith("/dev/fd/")
+        ]
+        paths += [
+            e for p in paths if any(c in p for c in "*?[") for e in examples if _glob_hits(p, e)
+        ]
         setattr(eff, attr, paths)
     return eff
 
@@ -236,8 +351,7 @@ def sed_file_commands(script: str) -> list[tuple[str, str]]:
     found = []
     for m in re.finditer(r"(?:^|[;\n{}])\s*[0-9,$!/^.*\\a-z]*?\s*([wWrR])\s+(\S+)", script):
         found.append(("w" if m.group(1) in "wW" else "r", m.group(2)))
-    for m in re.finditer(r"s(.)(?:(?!\1).|\\.)*\1(?:(?!\1).|\\.)*\1[gpiImMe0-9]*w\s*(\S+)",
-                         script):
+    for m in re.finditer(r"s(.)(?:(?!\1).|\\.)*\1(?:(?!\1).|\\.)*\1[gpiImMe0-9]*w\s*(\S+)", script):
         found.append(("w", m.group(2)))
     return found
 
@@ -256,24 +370,26 @@ def _create(args: Sequence[Word], pos: list[str], eff: Effects) -> None:
     eff.writes.extend(pos)
 
 
-def _output_opts(opts: list[str]) -> object:
+def _output_opts(opts: list[str]) -> _Handler:
     def handler(args: Sequence[Word], pos: list[str], eff: Effects) -> None:
         eff.truncates.extend(_option_values(args, opts))
         eff.reads.extend(p for p in pos if p.startswith(("/", "~", ".")))
+
     return handler
 
 
 def _tar(args: Sequence[Word], pos: list[str], eff: Effects) -> None:
     first = args[0].value if args else ""
     mode = first if not first.startswith("-") else ""
-    flags = mode + "".join(w.value for w in args if w.value.startswith("-")
-                           and not w.value.startswith("--"))
+    flags = mode + "".join(
+        w.value for w in args if w.value.startswith("-") and not w.value.startswith("--")
+    )
     archive = _option_values(args, ["-f", "--file"])
     if mode and "f" in mode and pos[1:]:
         archive.append(pos[1])
     if "c" in flags or any(w.value == "--create" for w in args):
         eff.truncates.extend(archive)
-        eff.reads.extend(p for p in pos[1 if mode else 0:] if p not in archive)
+        eff.reads.extend(p for p in pos[1 if mode else 0 :] if p not in archive)
     elif "x" in flags or any(w.value in ("--extract", "--get") for w in args):
         eff.writes.extend(_option_values(args, ["-C", "--directory"]) or ["."])
         eff.reads.extend(archive)
@@ -305,16 +421,49 @@ def _find(args: Sequence[Word], pos: list[str], eff: Effects) -> None:
     eff.truncates.extend(_option_values(args, ["-fprint", "-fprint0", "-fprintf", "-fls"]))
 
 
-_Handler = object
-_HANDLERS: dict[str, object] = {}
-_HANDLERS.update({
-    "rm": _rm, "unlink": _rm, "rmdir": _rm, "shred": _shred, "wipe": _rm, "srm": _rm,
-    "truncate": _truncate, "cp": _copy, "install": _copy, "mv": _move, "ln": _link,
-    "tee": _tee, "dd": _dd, "sed": _sed, "chmod": _perms, "chown": _perms, "chgrp": _perms,
-    "setfacl": _perms, "chattr": _chattr, "touch": _create, "mkdir": _create,
-    "mkfifo": _create, "mknod": _create, "tar": _tar, "find": _find, "rsync": _rsync, "scp": _rsync,
-    "sort": _output_opts(["-o", "--output"]), "wget": _output_opts(["-O", "--output-document",
-                                                                     "-o", "--output-file"]),
-    "curl": _output_opts(["-o", "--output", "-c", "--cookie-jar", "--trace",
-                          "--trace-ascii", "-D", "--dump-header"]),
-})
+_HANDLERS: dict[str, _Handler] = {}
+_HANDLERS.update(
+    {
+        "rm": _rm,
+        "unlink": _rm,
+        "rmdir": _rm,
+        "shred": _shred,
+        "wipe": _rm,
+        "srm": _rm,
+        "truncate": _truncate,
+        "cp": _copy,
+        "install": _copy,
+        "mv": _move,
+        "ln": _link,
+        "tee": _tee,
+        "dd": _dd,
+        "sed": _sed,
+        "chmod": _perms,
+        "chown": _perms,
+        "chgrp": _perms,
+        "setfacl": _perms,
+        "chattr": _chattr,
+        "touch": _create,
+        "mkdir": _create,
+        "mkfifo": _create,
+        "mknod": _create,
+        "tar": _tar,
+        "find": _find,
+        "rsync": _rsync,
+        "scp": _rsync,
+        "sort": _output_opts(["-o", "--output"]),
+        "wget": _output_opts(["-O", "--output-document", "-o", "--output-file"]),
+        "curl": _output_opts(
+            [
+                "-o",
+                "--output",
+                "-c",
+                "--cookie-jar",
+                "--trace",
+                "--trace-ascii",
+                "-D",
+                "--dump-header",
+            ]
+        ),
+    }
+)

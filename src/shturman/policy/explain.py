@@ -25,8 +25,11 @@ def render(policy: Policy, command: str, server: Server | None, lang: str) -> st
     findings = Findings()
     full.script(command, findings)
     parsed = parse(command)
-    lines = [f"{labels[0]}: {command}", f"{labels[1]}: {len(parsed.commands)} {labels[2]}"
-             + (f", {labels[3]}: {'; '.join(parsed.errors)}" if parsed.errors else "")]
+    lines = [
+        f"{labels[0]}: {command}",
+        f"{labels[1]}: {len(parsed.commands)} {labels[2]}"
+        + (f", {labels[3]}: {'; '.join(parsed.errors)}" if parsed.errors else ""),
+    ]
     for i, text in enumerate(verdict.commands, 1):
         lines.append(f"  {i}. {text}")
     lines.append(f"{labels[4]}: {verdict.decision.value}")

@@ -13,29 +13,52 @@ from dataclasses import dataclass, field
 _INTERPRETER_RE = re.compile(
     r"^(python[0-9.]*|pypy[0-9.]*|perl[0-9.]*|ruby[0-9.]*|node|nodejs|deno|bun|php[0-9.]*|"
     r"lua[0-9.]*|luajit|tclsh[0-9.]*|wish|Rscript|pwsh|powershell|jshell|irb|groovy|"
-    r"julia|guile|racket|sbcl|osascript|gawk|mawk|nawk|awk)$")
-_CODE_OPTS = {"python": ("-c",), "pypy": ("-c",), "perl": ("-e", "-E"), "ruby": ("-e",),
-              "node": ("-e", "--eval", "-p", "--print"), "nodejs": ("-e", "--eval", "-p"),
-              "deno": ("eval",), "bun": ("-e", "--eval"), "php": ("-r",), "lua": ("-e",),
-              "luajit": ("-e",), "pwsh": ("-c", "-Command"), "powershell": ("-c", "-Command"),
-              "Rscript": ("-e",)}
-_NET = re.compile(r"socket|fsockopen|TCPSocket|Socket\b|net\.connect|net\.Socket|/dev/tcp|"
-                  r"IO::Socket|stream_socket_client|urlopen|requests\.|http\.client|"
-                  r"NetSocket|Net::", re.I)
-_PROC = re.compile(r"subprocess|pty\.spawn|os\.dup2|dup2|\bexec\w*\s*\(|system\s*\(|popen|"
-                   r"spawn|/bin/(ba)?sh|child_process|shell_exec|passthru|proc_open|"
-                   r"\bsh\s+-i|cmd\.exe", re.I)
+    r"julia|guile|racket|sbcl|osascript|gawk|mawk|nawk|awk)$"
+)
+_CODE_OPTS = {
+    "python": ("-c",),
+    "pypy": ("-c",),
+    "perl": ("-e", "-E"),
+    "ruby": ("-e",),
+    "node": ("-e", "--eval", "-p", "--print"),
+    "nodejs": ("-e", "--eval", "-p"),
+    "deno": ("eval",),
+    "bun": ("-e", "--eval"),
+    "php": ("-r",),
+    "lua": ("-e",),
+    "luajit": ("-e",),
+    "pwsh": ("-c", "-Command"),
+    "powershell": ("-c", "-Command"),
+    "Rscript": ("-e",),
+}
+_NET = re.compile(
+    r"socket|fsockopen|TCPSocket|Socket\b|net\.connect|net\.Socket|/dev/tcp|"
+    r"IO::Socket|stream_socket_client|urlopen|requests\.|http\.client|"
+    r"NetSocket|Net::",
+    re.I,
+)
+_PROC = re.compile(
+    r"subprocess|pty\.spawn|os\.dup2|dup2|\bexec\w*\s*\(|system\s*\(|popen|"
+    r"spawn|/bin/(ba)?sh|child_process|shell_exec|passthru|proc_open|"
+    r"\bsh\s+-i|cmd\.exe",
+    re.I,
+)
 _SHELL_CALL = re.compile(
     r"(?:system|popen|popen2|popen3|getoutput|getstatusoutput|check_output|check_call|"
     r"call|run|Popen|exec|execSync|execFileSync|spawnSync|shell_exec|passthru|proc_open|"
     r"os\.system|Kernel\.system|IO\.popen|%x)\s*\(\s*\[?\s*(?:r|b|f)?(['\"])((?:\\.|(?!\1).)*)\1"
-    r"((?:\s*,\s*(['\"])(?:\\.|(?!\4).)*\4)*)", re.S)
+    r"((?:\s*,\s*(['\"])(?:\\.|(?!\4).)*\4)*)",
+    re.S,
+)
 _BACKTICKS = re.compile(r"`([^`]+)`|qx\s*[({/](.*?)[)}/]", re.S)
 _DELETE_CALL = re.compile(
     r"(rmtree|remove|unlink|rmdir|removedirs|rm_rf|rm_r|rmSync|unlinkSync|rmdirSync|"
-    r"File\.delete|FileUtils\.rm\w*)\s*\(\s*(?:r|b)?(['\"])((?:\\.|(?!\2).)*)\2", re.S)
+    r"File\.delete|FileUtils\.rm\w*)\s*\(\s*(?:r|b)?(['\"])((?:\\.|(?!\2).)*)\2",
+    re.S,
+)
 _WRITE_CALL = re.compile(
-    r"open\s*\(\s*(?:r|b)?(['\"])((?:\\.|(?!\1).)*)\1\s*,\s*(?:mode\s*=\s*)?['\"][wa+]", re.S)
+    r"open\s*\(\s*(?:r|b)?(['\"])((?:\\.|(?!\1).)*)\1\s*,\s*(?:mode\s*=\s*)?['\"][wa+]", re.S
+)
 _STRING = re.compile(r"(['\"])(/(?:\\.|(?!\1)[^\s])+|~/[^'\"\s]+)\1")
 
 
@@ -62,8 +85,14 @@ def inline_code(family: str, args: Sequence[str]) -> tuple[str | None, bool]:
         for o in opts:
             if a == o and i + 1 < len(args):
                 return args[i + 1], False
-            if (len(o) == 2 and a.startswith("-") and not a.startswith("--")
-                    and a.endswith(o[1]) and len(a) > 2 and i + 1 < len(args)):
+            if (
+                len(o) == 2
+                and a.startswith("-")
+                and not a.startswith("--")
+                and a.endswith(o[1])
+                and len(a) > 2
+                and i + 1 < len(args)
+            ):
                 return args[i + 1], False  # clusters like perl -ne, python -Bc
             if o.startswith("--") and a.startswith(o + "="):
                 return a.split("=", 1)[1], False
@@ -81,8 +110,9 @@ def analyse_code(code: str) -> CodeFindings:
     for m in _BACKTICKS.finditer(code):
         found.shell.append(m.group(1) or m.group(2) or "")
     for m in _DELETE_CALL.finditer(code):
-        recursive = m.group(1) in ("rmtree", "rm_rf", "rm_r", "rmSync", "removedirs") or \
-            m.group(1).startswith("FileUtils.rm")
+        recursive = m.group(1) in ("rmtree", "rm_rf", "rm_r", "rmSync", "removedirs") or m.group(
+            1
+        ).startswith("FileUtils.rm")
         found.shell.append(f"rm {'-rf ' if recursive else ''}{m.group(3)}")
     for m in _WRITE_CALL.finditer(code):
         found.shell.append(f": > {m.group(2)}")
@@ -106,8 +136,7 @@ def sed_executes(script: str) -> bool:
     """True when a sed script runs shell commands (`e` command or the s///e flag)."""
     for part in re.split(r"[;\n]", script):
         p = part.strip().lstrip("{").strip()
-        p = re.sub(r"^(?:\d+|\$|/(?:\\.|[^/])*/)(?:\s*,\s*(?:\d+|\$|/(?:\\.|[^/])*/))?!?\s*",
-                   "", p)
+        p = re.sub(r"^(?:\d+|\$|/(?:\\.|[^/])*/)(?:\s*,\s*(?:\d+|\$|/(?:\\.|[^/])*/))?!?\s*", "", p)
         if re.match(r"e(\s|$)", p):
             return True
         m = re.match(r"s(.)(?:\\.|(?!\1).)*\1(?:\\.|(?!\1).)*\1([a-zA-Z0-9]*)", p)

@@ -23,14 +23,84 @@ from shturman.policy.texts import reason
 from shturman.policy.unwrap import SHELLS, Invocation, program_name, unwrap
 
 MAX_DEPTH = 8
-FETCHERS = frozenset("curl wget nc ncat netcat socat telnet fetch aria2c lynx links ftp tftp "
-                     "http https httpie openssl ssh s_client xh".split())
-DECODERS = frozenset("base64 base32 basenc xxd uudecode rev tr gzip gunzip zcat bzip2 "
-                     "bunzip2 bzcat xz unxz xzcat openssl od python python3 perl ruby".split())
+FETCHERS = frozenset(
+    [
+        "curl",
+        "wget",
+        "nc",
+        "ncat",
+        "netcat",
+        "socat",
+        "telnet",
+        "fetch",
+        "aria2c",
+        "lynx",
+        "links",
+        "ftp",
+        "tftp",
+        "http",
+        "https",
+        "httpie",
+        "openssl",
+        "ssh",
+        "s_client",
+        "xh",
+    ]
+)
+DECODERS = frozenset(
+    [
+        "base64",
+        "base32",
+        "basenc",
+        "xxd",
+        "uudecode",
+        "rev",
+        "tr",
+        "gzip",
+        "gunzip",
+        "zcat",
+        "bzip2",
+        "bunzip2",
+        "bzcat",
+        "xz",
+        "unxz",
+        "xzcat",
+        "openssl",
+        "od",
+        "python",
+        "python3",
+        "perl",
+        "ruby",
+    ]
+)
 _GLOB = frozenset("*?[")
-_PURE_READERS = frozenset("echo ls cat grep egrep fgrep zgrep rg wc stat file du head tail "
-                          "md5sum sha1sum sha256sum sha512sum printf basename dirname "
-                          "realpath readlink".split())
+_PURE_READERS = frozenset(
+    [
+        "echo",
+        "ls",
+        "cat",
+        "grep",
+        "egrep",
+        "fgrep",
+        "zgrep",
+        "rg",
+        "wc",
+        "stat",
+        "file",
+        "du",
+        "head",
+        "tail",
+        "md5sum",
+        "sha1sum",
+        "sha256sum",
+        "sha512sum",
+        "printf",
+        "basename",
+        "dirname",
+        "realpath",
+        "readlink",
+    ]
+)
 
 
 @dataclass(slots=True)
@@ -91,8 +161,15 @@ class Judge:
         assigns += chain.env
         for i, inv in enumerate(chain.chain):
             last = i == len(chain.chain) - 1
-            self._invocation(inv, cmd, assigns, last, out, depth,
-                             runs_script=bool(chain.scripts or chain.dynamic))
+            self._invocation(
+                inv,
+                cmd,
+                assigns,
+                last,
+                out,
+                depth,
+                runs_script=bool(chain.scripts or chain.dynamic),
+            )
         inner = chain.inner
         fam = interpreter_family(inner.name)
         if fam and fam != "awk" and not chain.interactive:
@@ -106,7 +183,7 @@ class Judge:
                 out.add("shell.interactive", Decision.CONFIRM, text)
 
     def _assignments(self, assigns: list[str], text: str, out: Findings) -> None:
-        facts = _facts("", (), (), text, fx.Effects(), assigns, (), False, ())
+        facts = _facts("", (), frozenset(), text, fx.Effects(), assigns, (), False, ())
         matched = [r for r in self.rules.generic if r.spec.assigns and r.matches(facts)]
         for r in matched:
             out.add_rule(r, text)
@@ -121,26 +198,39 @@ class Judge:
         guesses: list[str] = []
         value = head.value.strip()
         if any(c in value for c in _GLOB):
-            guesses.extend(n for n in self.rules.known_names
-                           if fx._glob_hits(program_name(value), n))
+            guesses.extend(
+                n for n in self.rules.known_names if fx._glob_hits(program_name(value), n)
+            )
         elif value:
             guesses.append(value)
         for g in guesses[:40]:
             sub = Findings()
             words = [Word(w, w) for w in g.split()] + cmd.words[1:]
-            guess = SimpleCommand(words=words, redirects=cmd.redirects, upstream=cmd.upstream,
-                                  stdin_text=cmd.stdin_text, cwd=cmd.cwd)
+            guess = SimpleCommand(
+                words=words,
+                redirects=cmd.redirects,
+                upstream=cmd.upstream,
+                stdin_text=cmd.stdin_text,
+                cwd=cmd.cwd,
+            )
             self.command(guess, sub, depth + 1)
             if any(r.decision is Decision.BLOCK for r in sub.reasons):
                 out.add("shell.disguised_danger", Decision.BLOCK, text, guess=g)
                 out.reasons.extend(r for r in sub.reasons if r.decision is Decision.BLOCK)
                 return
 
-    def _invocation(self, inv: Invocation, cmd: SimpleCommand, assigns: list[str], last: bool,
-                    out: Findings, depth: int, runs_script: bool = False) -> None:
+    def _invocation(
+        self,
+        inv: Invocation,
+        cmd: SimpleCommand,
+        assigns: list[str],
+        last: bool,
+        out: Findings,
+        depth: int,
+        runs_script: bool = False,
+    ) -> None:
         text = inv.text()
-        eff = (fx.compute(inv, cmd.redirects, cmd.cwd, self.rules.examples)
-               if last else fx.Effects())
+        eff = fx.compute(inv, cmd.redirects, cmd.cwd, self.rules.examples) if last else fx.Effects()
         stdin = _stdin_text(cmd) if last else ""
         extra_shell: list[str] = []
         fam = interpreter_family(inv.name)
@@ -151,17 +241,32 @@ class Judge:
             out.add("sed.exec", Decision.BLOCK, text)
         if last and eff.dynamic_write:
             out.add("fs.dynamic_write", Decision.CONFIRM, text)
-        if last and any(w.raw.startswith("<(") for w in inv.args) and (
-                inv.name in SHELLS or fam or inv.name in ("source", ".")):
-            if any(n in FETCHERS | DECODERS for w in inv.args if w.raw.startswith("<(")
-                   for n in _substituted_names(w.raw)):
+        if (
+            last
+            and any(w.raw.startswith("<(") for w in inv.args)
+            and (inv.name in SHELLS or fam or inv.name in ("source", "."))
+        ):
+            if any(
+                n in FETCHERS | DECODERS
+                for w in inv.args
+                if w.raw.startswith("<(")
+                for n in _substituted_names(w.raw)
+            ):
                 out.add("pipe.remote_to_shell", Decision.BLOCK, text)
             else:
                 out.add("shell.stdin_script", Decision.CONFIRM, text)
         upstream = tuple(u.words[0].value.rsplit("/", 1)[-1] for u in cmd.upstream if u.words)
-        facts = _facts(inv.name, args, self.rules.value_options.get(inv.name, frozenset()),
-                       " ".join([text, stdin]).strip(), eff, assigns, upstream, inv.remote,
-                       inv.find_roots)
+        facts = _facts(
+            inv.name,
+            args,
+            self.rules.value_options.get(inv.name, frozenset()),
+            " ".join([text, stdin]).strip(),
+            eff,
+            assigns,
+            upstream,
+            inv.remote,
+            inv.find_roots,
+        )
         matched = [r for r in self.rules.candidates(inv.name) if r.matches(facts)]
         for r in matched:
             out.add_rule(r, text)
@@ -172,8 +277,9 @@ class Judge:
         for source in extra_shell:
             self.script(source, out, depth + 1)
 
-    def _interpreter(self, fam: str, args: list[str], text: str, eff: fx.Effects,
-                     out: Findings) -> list[str]:
+    def _interpreter(
+        self, fam: str, args: list[str], text: str, eff: fx.Effects, out: Findings
+    ) -> list[str]:
         if fam == "awk":
             program = next((a for a in args if not a.startswith("-")), "")
             found = awk_findings(program)
@@ -192,8 +298,9 @@ class Judge:
         eff.reads.extend(fx.normalise_path(p) for p in found.paths)
         return found.shell
 
-    def _stdin_program(self, inv: Invocation, cmd: SimpleCommand, text: str, out: Findings,
-                       depth: int) -> None:
+    def _stdin_program(
+        self, inv: Invocation, cmd: SimpleCommand, text: str, out: Findings, depth: int
+    ) -> None:
         """A shell or interpreter that reads its program from stdin."""
         is_shell = inv.name in SHELLS
         if cmd.stdin_text is not None:
@@ -235,9 +342,17 @@ class Judge:
             self.script(source, out, depth + 1)
 
 
-def _facts(name: str, args: Sequence[str], value_opts: frozenset[str], text: str,
-           eff: fx.Effects, assigns: Sequence[str], upstream: tuple[str, ...], remote: bool,
-           roots: Sequence[str]) -> Facts:
+def _facts(
+    name: str,
+    args: Sequence[str],
+    value_opts: frozenset[str],
+    text: str,
+    eff: fx.Effects,
+    assigns: Sequence[str],
+    upstream: tuple[str, ...],
+    remote: bool,
+    roots: Sequence[str],
+) -> Facts:
     positionals: list[str] = []
     subcommands: list[str] = []
     skip = False
@@ -268,13 +383,26 @@ def _facts(name: str, args: Sequence[str], value_opts: frozenset[str], text: str
             skip = a in value_opts
             continue
         sub.append(a)
-    paths = [fx.normalise_path(p) for p in positionals + list(roots)
-             if p.startswith(("/", "~", ".", "*")) or "/" in p]
-    return Facts(name=name, args=tuple(args), positionals=tuple(positionals),
-                 subcommands=tuple(sub[:3]), text=text, reads=tuple(eff.reads),
-                 changes=tuple(eff.changed()), destroys=tuple(eff.destroyed()),
-                 perms=tuple(eff.perms), paths=tuple(paths), assigns=tuple(assigns),
-                 upstream=upstream, remote=remote)
+    paths = [
+        fx.normalise_path(p)
+        for p in positionals + list(roots)
+        if p.startswith(("/", "~", ".", "*")) or "/" in p
+    ]
+    return Facts(
+        name=name,
+        args=tuple(args),
+        positionals=tuple(positionals),
+        subcommands=tuple(sub[:3]),
+        text=text,
+        reads=tuple(eff.reads),
+        changes=tuple(eff.changed()),
+        destroys=tuple(eff.destroyed()),
+        perms=tuple(eff.perms),
+        paths=tuple(paths),
+        assigns=tuple(assigns),
+        upstream=upstream,
+        remote=remote,
+    )
 
 
 def _display(cmd: SimpleCommand) -> str:
@@ -314,8 +442,9 @@ def _echo_output(cmd: SimpleCommand) -> str | None:
             src = _echo_output(up)
             if src:
                 try:
-                    return base64.b64decode(src.strip() + "==", validate=False).decode("utf-8",
-                                                                                      "replace")
+                    return base64.b64decode(src.strip() + "==", validate=False).decode(
+                        "utf-8", "replace"
+                    )
                 except (binascii.Error, ValueError):
                     return None
     return None

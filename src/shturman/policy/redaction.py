@@ -16,26 +16,46 @@ _MIN_SECRET = 4
 
 # (pattern, replacement) — replacements keep the label so the output stays readable
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----.*?"
-                r"(?:-----END \1-----|\Z)", re.S), "[REDACTED PRIVATE KEY]"),
+    (
+        re.compile(
+            r"-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----.*?"
+            r"(?:-----END \1-----|\Z)",
+            re.S,
+        ),
+        "[REDACTED PRIVATE KEY]",
+    ),
     (re.compile(r"(?i)\b(bearer|token|basic)(\s+)[A-Za-z0-9._~+/=-]{8,}"), r"\1\2" + MARK),
     (re.compile(r"\b((?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16})\b"), MARK),
-    (re.compile(r"(?i)(aws_secret_access_key|aws_session_token|secret_?access_?key)"
-                r"(\s*[:=]\s*[\"']?)[A-Za-z0-9/+=]{16,}"), r"\1\2" + MARK),
-    (re.compile(r"(?i)\b([\w.-]*(?:password|passwd|pwd|pass|token|api[_-]?key|apikey|secret|"
-                r"access[_-]?key|private[_-]?key|auth|credentials?)[\w.-]*)"
-                r"(\s*[:=]\s*|\s+=\s+)(\"[^\"\n]*\"|'[^'\n]*'|[^\s,;&\"'}]+)"), r"\1\2" + MARK),
+    (
+        re.compile(
+            r"(?i)(aws_secret_access_key|aws_session_token|secret_?access_?key)"
+            r"(\s*[:=]\s*[\"']?)[A-Za-z0-9/+=]{16,}"
+        ),
+        r"\1\2" + MARK,
+    ),
+    (
+        re.compile(
+            r"(?i)\b([\w.-]*(?:password|passwd|pwd|pass|token|api[_-]?key|apikey|secret|"
+            r"access[_-]?key|private[_-]?key|auth|credentials?)[\w.-]*)"
+            r"(\s*[:=]\s*|\s+=\s+)(\"[^\"\n]*\"|'[^'\n]*'|[^\s,;&\"'}]+)"
+        ),
+        r"\1\2" + MARK,
+    ),
     (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^:/@\s]*):([^@/\s]+)@"), r"\1:" + MARK + "@"),
     (re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})\b"), MARK),
     (re.compile(r"\b(xox[abposr]-[A-Za-z0-9-]{10,})\b"), MARK),
     (re.compile(r"\b(sk-(?:proj-|ant-)?[A-Za-z0-9_-]{16,})\b"), MARK),
     (re.compile(r"\b(glpat-[A-Za-z0-9_-]{20,}|AIza[0-9A-Za-z_-]{35})\b"), MARK),
 )
-_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|"
-                   r"\x1b[PX^_][^\x1b]*\x1b\\|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]")
+_ANSI = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|"
+    r"\x1b[PX^_][^\x1b]*\x1b\\|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]"
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
-                        "\u00ad\u180e\u034f\U000e0000-\U000e007f]")
+_INVISIBLE = re.compile(
+    "[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+    "\u00ad\u180e\u034f\U000e0000-\U000e007f]"
+)
 _MARKER = re.compile(r"<<<\s*(END\s+)?UNTRUSTED", re.I)
 
 

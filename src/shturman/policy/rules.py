@@ -23,9 +23,14 @@ from shturman.domain.models import Decision
 DEFAULT_RULES = Path(__file__).parent / "rules" / "default.yaml"
 _LOCAL_HOSTS = re.compile(
     r"^(?:[a-z]+://)?(?:[^@/]*@)?(localhost|127\.\d+\.\d+\.\d+|\[::1\]|::1|0\.0\.0\.0)"
-    r"(?::\d+)?(?:[/?#].*)?$", re.I)
-_URLISH = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|[\w.-]+\.[a-z]{2,}(?:[:/]|$)|localhost[:/]|"
-                     r"\d+\.\d+\.\d+\.\d+)", re.I)
+    r"(?::\d+)?(?:[/?#].*)?$",
+    re.I,
+)
+_URLISH = re.compile(
+    r"^(?:[a-z][a-z0-9+.-]*://|[\w.-]+\.[a-z]{2,}(?:[:/]|$)|localhost[:/]|"
+    r"\d+\.\d+\.\d+\.\d+)",
+    re.I,
+)
 
 
 class RuleSpec(BaseModel):
@@ -99,7 +104,7 @@ def glob_regex(pattern: str) -> str:
             if end == -1:
                 out.append(r"\[")
             else:
-                body = pattern[i + 1:end].replace("\\", "\\\\")
+                body = pattern[i + 1 : end].replace("\\", "\\\\")
                 if body.startswith("!"):
                     body = "^" + body[1:]
                 out.append(f"[{body}]")
@@ -128,9 +133,8 @@ def path_match(rx: re.Pattern[str], paths: Sequence[str]) -> bool:
     for p in paths:
         if rx.fullmatch(p):
             return True
-        if p.startswith("../"):  # unknown cwd: assume it climbs to /
-            if rx.fullmatch("/" + p.lstrip("./")):
-                return True
+        if p.startswith("../") and rx.fullmatch("/" + p.lstrip("./")):
+            return True  # unknown cwd: assume it climbs to /
     return False
 
 
@@ -178,12 +182,23 @@ class Rule:
     def decision(self) -> Decision:
         return self.spec.decision
 
-    def matches(self, f: Facts) -> bool:  # noqa: C901 - a flat list of independent checks
+    def matches(self, f: Facts) -> bool:
         s = self.spec
+        # path and assignment conditions first: most invocations have none, a cheap reject
+        for rx, paths in (
+            (self.paths, f.paths),
+            (self.reads, f.reads),
+            (self.writes, f.changes),
+            (self.destroys, f.destroys),
+            (self.perms, f.perms),
+        ):
+            if rx is not None and (not paths or not path_match(rx, paths)):
+                return False
+        if self.assigns and not any(self.assigns.fullmatch(a) for a in f.assigns):
+            return False
         if s.except_commands and f.name in s.except_commands:
             return False
-        if self.subcommands and not any(f.subcommands[:len(sc)] == sc
-                                        for sc in self.subcommands):
+        if self.subcommands and not any(f.subcommands[: len(sc)] == sc for sc in self.subcommands):
             return False
         if s.flags_any and not _flags(f.args, self.flags_any):
             return False
@@ -198,13 +213,6 @@ class Rule:
         if self.text_none and self.text_none.search(f.text):
             return False
         if s.max_positionals is not None and len(f.positionals) > s.max_positionals:
-            return False
-        for rx, paths in ((self.paths, f.paths), (self.reads, f.reads),
-                          (self.writes, f.changes), (self.destroys, f.destroys),
-                          (self.perms, f.perms)):
-            if rx is not None and not path_match(rx, paths):
-                return False
-        if self.assigns and not any(self.assigns.fullmatch(a) for a in f.assigns):
             return False
         if s.urls == "local" and not _urls_local(f.positionals):
             return False
@@ -286,7 +294,8 @@ class RuleSet:
 
 def load_file(path: Path) -> RuleFile:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}
         return RuleFile.model_validate(data)
     except (OSError, yaml.YAMLError, ValidationError) as exc:
         raise PolicyError(f"{path}: {exc}") from exc
@@ -327,5 +336,11 @@ def build(files: Sequence[RuleFile]) -> RuleSet:
             else:
                 by_name.setdefault(name, []).append(rule)
     known = frozenset(by_name) | frozenset(value_options)
-    return RuleSet({k: tuple(v) for k, v in by_name.items()}, tuple(globbed), tuple(generic),
-                   value_options, tuple(examples), known)
+    return RuleSet(
+        {k: tuple(v) for k, v in by_name.items()},
+        tuple(globbed),
+        tuple(generic),
+        value_options,
+        tuple(examples),
+        known,
+    )

@@ -9,6 +9,7 @@ that depends on run-time data is marked non-literal, with a best guess of its va
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,10 +20,24 @@ import tree_sitter_bash
 
 IFS_MARK = "\x00"  # stands for an unquoted $IFS inside a word: the word splits there
 _DEFAULT_OPS = frozenset({":-", "-", ":=", "="})
-_ANSI_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "e": "\x1b",
-                 "E": "\x1b", "f": "\f", "v": "\v", "\\": "\\", "'": "'", '"': '"', "?": "?"}
-_ANSI_RE = re.compile(r"\\(x[0-9a-fA-F]{1,2}|u[0-9a-fA-F]{1,4}|U[0-9a-fA-F]{1,8}|[0-7]{1,3}|c.|.)",
-                      re.S)
+_ANSI_ESCAPES = {
+    "n": "\n",
+    "t": "\t",
+    "r": "\r",
+    "a": "\a",
+    "b": "\b",
+    "e": "\x1b",
+    "E": "\x1b",
+    "f": "\f",
+    "v": "\v",
+    "\\": "\\",
+    "'": "'",
+    '"': '"',
+    "?": "?",
+}
+_ANSI_RE = re.compile(
+    r"\\(x[0-9a-fA-F]{1,2}|u[0-9a-fA-F]{1,4}|U[0-9a-fA-F]{1,8}|[0-7]{1,3}|c.|.)", re.S
+)
 _BACKTICK_RE = re.compile(r"`([^`]*)`")
 
 
@@ -176,10 +191,20 @@ class _Walker:
             if node.field_name_for_child(i) == "value" and t == "for_statement":
                 self.word(child)
                 continue
-            if child.type in ("word", "string", "concatenation", "raw_string", "number",
-                              "simple_expansion", "expansion", "command_substitution",
-                              "process_substitution", "ansi_c_string", "arithmetic_expansion",
-                              "string_content"):
+            if child.type in (
+                "word",
+                "string",
+                "concatenation",
+                "raw_string",
+                "number",
+                "simple_expansion",
+                "expansion",
+                "command_substitution",
+                "process_substitution",
+                "ansi_c_string",
+                "arithmetic_expansion",
+                "string_content",
+            ):
                 self._substitutions(child)
                 continue
             found.extend(self.walk(child))
@@ -209,7 +234,7 @@ class _Walker:
             top = self.walk(child)
             nested = self.script.commands[start:]
             stages.append(top or nested)
-        for prev, nxt in zip(stages, stages[1:], strict=False):
+        for prev, nxt in itertools.pairwise(stages):
             for cmd in nxt:
                 cmd.upstream = cmd.upstream + tuple(prev)
             for cmd in prev:
@@ -246,13 +271,14 @@ class _Walker:
                 if not cmd.upstream:
                     cmd.upstream = tuple(feeder)
                     for f in feeder:
-                        f.downstream = f.downstream + (cmd,)
+                        f.downstream = (*f.downstream, cmd)
                     break
             targets.extend(nxt)
         return targets
 
-    def _redirect(self, node: tree_sitter.Node, rest: list[tree_sitter.Node]
-                  ) -> tuple[list[Redirect], tuple[str, bool] | None]:
+    def _redirect(
+        self, node: tree_sitter.Node, rest: list[tree_sitter.Node]
+    ) -> tuple[list[Redirect], tuple[str, bool] | None]:
         t = node.type
         if t == "heredoc_redirect":
             return self._heredoc(node, rest)
@@ -273,8 +299,9 @@ class _Walker:
             return [Redirect("<<<", target, fd)], (value, False)
         return [Redirect(op or ">", target, fd)], None
 
-    def _heredoc(self, node: tree_sitter.Node, rest: list[tree_sitter.Node]
-                 ) -> tuple[list[Redirect], tuple[str, bool] | None]:
+    def _heredoc(
+        self, node: tree_sitter.Node, rest: list[tree_sitter.Node]
+    ) -> tuple[list[Redirect], tuple[str, bool] | None]:
         quoted = False
         body_text = ""
         redirects: list[Redirect] = [Redirect("<<", None)]
@@ -318,8 +345,13 @@ class _Walker:
                 words.append(self.word(inner))
             elif child.is_named and child.type != "comment":
                 words.append(self.word(child))
-        cmd = SimpleCommand(words=_split_words(words), assignments=assignments,
-                            redirects=own_redirects, function=self.function, cwd=self.cwd)
+        cmd = SimpleCommand(
+            words=_split_words(words),
+            assignments=assignments,
+            redirects=own_redirects,
+            function=self.function,
+            cwd=self.cwd,
+        )
         if stdin is not None:
             cmd.stdin_text, cmd.stdin_script_quoted = stdin
         self.script.commands.append(cmd)

@@ -10,13 +10,54 @@ from dataclasses import dataclass, field
 from shturman.policy.shell import Word
 
 PLACEHOLDER = "{}"  # a file name only known at run time (find -exec, xargs)
-SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "fish", "csh", "tcsh",
-                    "busybox-sh", "rbash", "yash", "posh"})
+SHELLS = frozenset(
+    {
+        "sh",
+        "bash",
+        "dash",
+        "zsh",
+        "ksh",
+        "mksh",
+        "ash",
+        "fish",
+        "csh",
+        "tcsh",
+        "busybox-sh",
+        "rbash",
+        "yash",
+        "posh",
+    }
+)
 
 # name -> (options that take a value, number of positionals to skip before the command)
 _SIMPLE: dict[str, tuple[frozenset[str], int]] = {
-    "sudo": (frozenset("-u -g -C -D -h -p -r -t -U -T --user --group --chdir --prompt --role "
-                       "--type --other-user --host --close-from --command-timeout".split()), 0),
+    "sudo": (
+        frozenset(
+            [
+                "-u",
+                "-g",
+                "-C",
+                "-D",
+                "-h",
+                "-p",
+                "-r",
+                "-t",
+                "-U",
+                "-T",
+                "--user",
+                "--group",
+                "--chdir",
+                "--prompt",
+                "--role",
+                "--type",
+                "--other-user",
+                "--host",
+                "--close-from",
+                "--command-timeout",
+            ]
+        ),
+        0,
+    ),
     "doas": (frozenset({"-u", "-C"}), 0),
     "pkexec": (frozenset({"--user"}), 0),
     "env": (frozenset({"-u", "--unset", "-C", "--chdir"}), 0),
@@ -46,8 +87,27 @@ _SIMPLE: dict[str, tuple[frozenset[str], int]] = {
     "torsocks": (frozenset(), 0),
     "caffeinate": (frozenset(), 0),
     "flock": (frozenset({"-w", "--timeout", "-E", "--conflict-exit-code"}), 1),
-    "systemd-run": (frozenset("-p --property -u --unit -M --machine --on-calendar --on-active "
-                              "--description --slice -E --setenv --uid --gid".split()), 0),
+    "systemd-run": (
+        frozenset(
+            [
+                "-p",
+                "--property",
+                "-u",
+                "--unit",
+                "-M",
+                "--machine",
+                "--on-calendar",
+                "--on-active",
+                "--description",
+                "--slice",
+                "-E",
+                "--setenv",
+                "--uid",
+                "--gid",
+            ]
+        ),
+        0,
+    ),
     "nocache": (frozenset(), 0),
     "catchsegv": (frozenset(), 0),
     "xvfb-run": (frozenset({"-a", "-s", "-n"}), 0),
@@ -55,23 +115,128 @@ _SIMPLE: dict[str, tuple[frozenset[str], int]] = {
     "runuser": (frozenset({"-u", "-g", "-G", "--user", "--group"}), 0),
 }
 _SHELL_VALUE_OPTS = frozenset({"-o", "+o", "-O", "+O", "--rcfile", "--init-file"})
-_SSH_VALUE_OPTS = frozenset("-b -c -D -E -e -F -I -i -J -L -l -m -O -o -p -Q -R -S -W -w -B".split())
-_XARGS_VALUE_OPTS = frozenset("-I -n -L -P -d -E -s -a -e -l --max-args --max-lines "
-                              "--max-procs --delimiter --arg-file --eof --replace "
-                              "--max-chars".split())
-_DOCKER_EXEC_OPTS = frozenset({"-e", "--env", "--env-file", "-u", "--user", "-w", "--workdir",
-                               "--detach-keys", "--index"})
-_KUBECTL_OPTS = frozenset({"-n", "--namespace", "-c", "--container", "--context",
-                           "--kubeconfig", "--cluster", "--user", "-f", "--filename",
-                           "--pod-running-timeout", "--request-timeout", "-s", "--server"})
-_DOCKER_GLOBAL_OPTS = frozenset({"-H", "--host", "--context", "-c", "--config", "-l",
-                                 "--log-level", "-f", "--file", "-p", "--project-name",
-                                 "--env-file", "--project-directory", "--profile"})
+_SSH_VALUE_OPTS = frozenset(
+    [
+        "-b",
+        "-c",
+        "-D",
+        "-E",
+        "-e",
+        "-F",
+        "-I",
+        "-i",
+        "-J",
+        "-L",
+        "-l",
+        "-m",
+        "-O",
+        "-o",
+        "-p",
+        "-Q",
+        "-R",
+        "-S",
+        "-W",
+        "-w",
+        "-B",
+    ]
+)
+_XARGS_VALUE_OPTS = frozenset(
+    [
+        "-I",
+        "-n",
+        "-L",
+        "-P",
+        "-d",
+        "-E",
+        "-s",
+        "-a",
+        "-e",
+        "-l",
+        "--max-args",
+        "--max-lines",
+        "--max-procs",
+        "--delimiter",
+        "--arg-file",
+        "--eof",
+        "--replace",
+        "--max-chars",
+    ]
+)
+_DOCKER_EXEC_OPTS = frozenset(
+    {"-e", "--env", "--env-file", "-u", "--user", "-w", "--workdir", "--detach-keys", "--index"}
+)
+_KUBECTL_OPTS = frozenset(
+    {
+        "-n",
+        "--namespace",
+        "-c",
+        "--container",
+        "--context",
+        "--kubeconfig",
+        "--cluster",
+        "--user",
+        "-f",
+        "--filename",
+        "--pod-running-timeout",
+        "--request-timeout",
+        "-s",
+        "--server",
+    }
+)
+_DOCKER_GLOBAL_OPTS = frozenset(
+    {
+        "-H",
+        "--host",
+        "--context",
+        "-c",
+        "--config",
+        "-l",
+        "--log-level",
+        "-f",
+        "--file",
+        "-p",
+        "--project-name",
+        "--env-file",
+        "--project-directory",
+        "--profile",
+    }
+)
 _FIND_EXEC = frozenset({"-exec", "-execdir", "-ok", "-okdir"})
-FIND_FILTERS = frozenset("-name -iname -path -ipath -wholename -iwholename -regex -iregex "
-                         "-mtime -mmin -atime -amin -ctime -cmin -newer -size -user -group "
-                         "-uid -gid -perm -empty -links -inum -samefile -nouser -nogroup "
-                         "-lname -ilname -used -newermt".split())
+FIND_FILTERS = frozenset(
+    [
+        "-name",
+        "-iname",
+        "-path",
+        "-ipath",
+        "-wholename",
+        "-iwholename",
+        "-regex",
+        "-iregex",
+        "-mtime",
+        "-mmin",
+        "-atime",
+        "-amin",
+        "-ctime",
+        "-cmin",
+        "-newer",
+        "-size",
+        "-user",
+        "-group",
+        "-uid",
+        "-gid",
+        "-perm",
+        "-empty",
+        "-links",
+        "-inum",
+        "-samefile",
+        "-nouser",
+        "-nogroup",
+        "-lname",
+        "-ilname",
+        "-used",
+        "-newermt",
+    ]
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,13 +280,15 @@ def program_name(value: str) -> str:
 
 def _split(args: list[Word], value_opts: frozenset[str], skip: int) -> tuple[int, list[Word]]:
     """Index where the wrapped command starts, and the wrapper's own options."""
-    i, own = 0, []
+    i = 0
+    own: list[Word] = []
     while i < len(args):
         v = args[i].value
         if v == "--":
             return i + 1, own
-        if v.startswith("-") and len(v) > 1 and not v.lstrip("-").isdigit() or (
-                v.startswith("-") and v[1:].isdigit()):
+        if (v.startswith("-") and len(v) > 1 and not v.lstrip("-").isdigit()) or (
+            v.startswith("-") and v[1:].isdigit()
+        ):
             own.append(args[i])
             if v in value_opts or (not v.startswith("--") and len(v) == 2 and v in value_opts):
                 if i + 1 < len(args):
@@ -158,8 +325,14 @@ def unwrap(name: str, args: list[Word], depth: int = 0) -> Unwrapped:
     return out
 
 
-def _unwrap_into(out: Unwrapped, name: str, args: list[Word], via: tuple[str, ...],
-                 depth: int, remote: bool = False) -> None:
+def _unwrap_into(
+    out: Unwrapped,
+    name: str,
+    args: list[Word],
+    via: tuple[str, ...],
+    depth: int,
+    remote: bool = False,
+) -> None:
     out.chain.append(Invocation(name, tuple(args), via, remote))
     if depth > 12:
         out.dynamic.append("wrapper nesting too deep")
@@ -173,26 +346,37 @@ def _unwrap_into(out: Unwrapped, name: str, args: list[Word], via: tuple[str, ..
     head = inner_args[0]
     if not head.literal:
         out.dynamic.append(f"{name}: command is not literal")
-        out.chain.append(Invocation(program_name(head.value), tuple(inner_args[1:]),
-                                    (*via, name), remote or "remote" in flags))
+        out.chain.append(
+            Invocation(
+                program_name(head.value),
+                tuple(inner_args[1:]),
+                (*via, name),
+                remote or "remote" in flags,
+            )
+        )
         return
     inner_name = program_name(head.value)
     if "xargs" in flags or "find" in flags:
         prev = out.chain[-1]
-        out.chain.append(Invocation(inner_name, tuple(inner_args[1:]), (*via, name),
-                                    remote, True, prev.find_roots))
-        _unwrap_into_tail(out, via + (name,), depth)
+        out.chain.append(
+            Invocation(
+                inner_name, tuple(inner_args[1:]), (*via, name), remote, True, prev.find_roots
+            )
+        )
+        _unwrap_into_tail(out, (*via, name), depth)
         return
-    _unwrap_into(out, inner_name, inner_args[1:], (*via, name), depth + 1,
-                 remote or "remote" in flags)
+    _unwrap_into(
+        out, inner_name, inner_args[1:], (*via, name), depth + 1, remote or "remote" in flags
+    )
 
 
 def _unwrap_into_tail(out: Unwrapped, via: tuple[str, ...], depth: int) -> None:
     last = out.chain.pop()
     sub = Unwrapped()
     _unwrap_into(sub, last.name, list(last.args), via, depth + 1, last.remote)
-    sub.chain = [Invocation(i.name, i.args, i.via, i.remote, True, last.find_roots)
-                 for i in sub.chain]
+    sub.chain = [
+        Invocation(i.name, i.args, i.via, i.remote, True, last.find_roots) for i in sub.chain
+    ]
     out.chain.extend(sub.chain)
     out.scripts.extend(sub.scripts)
     out.dynamic.extend(sub.dynamic)
@@ -204,8 +388,11 @@ def _next(out: Unwrapped, name: str, args: list[Word]) -> tuple[list[Word], set[
     if name in _SIMPLE:
         if name == "command" and args and args[0].value in ("-v", "-V"):
             return None
-        if name in ("sudo", "runuser") and any(a.value in ("-i", "-s", "--login", "--shell")
-                                               for a in args) and _only_opts(args):
+        if (
+            name in ("sudo", "runuser")
+            and any(a.value in ("-i", "-s", "--login", "--shell") for a in args)
+            and _only_opts(args)
+        ):
             out.interactive = True
             return None
         value_opts, skip = _SIMPLE[name]
@@ -255,8 +442,10 @@ def _next(out: Unwrapped, name: str, args: list[Word]) -> tuple[list[Word], set[
     if name == "xargs":
         start, own = _split(args, _XARGS_VALUE_OPTS, 0)
         rest = args[start:] or [Word("echo", "echo")]
-        marker = next((own[i + 1].value for i, w in enumerate(own[:-1])
-                       if w.value in ("-I", "--replace")), None)
+        marker = next(
+            (own[i + 1].value for i, w in enumerate(own[:-1]) if w.value in ("-I", "--replace")),
+            None,
+        )
         if marker:
             rest = [Word(w.value.replace(marker, PLACEHOLDER), w.raw, w.literal) for w in rest]
         return rest, {"xargs"}
@@ -289,9 +478,11 @@ def _env(out: Unwrapped, args: list[Word]) -> tuple[list[Word], set[str]] | None
     i = 0
     while i < len(args):
         v = args[i].value
-        if v in ("-S", "--split-string") and i + 1 < len(args) or v.startswith("-S") and len(v) > 2:
+        if (v in ("-S", "--split-string") and i + 1 < len(args)) or (
+            v.startswith("-S") and len(v) > 2
+        ):
             text = args[i + 1].value if v in ("-S", "--split-string") else v[2:]
-            rest = " ".join(w.value for w in args[i + 2:])
+            rest = " ".join(w.value for w in args[i + 2 :])
             out.scripts.append(("env -S", f"{text} {rest}".strip()))
             return None
         if v in ("-u", "--unset", "-C", "--chdir"):
@@ -344,20 +535,21 @@ def _shell(out: Unwrapped, name: str, args: list[Word]) -> tuple[list[Word], set
     return None
 
 
-def _container_exec(out: Unwrapped, name: str, args: list[Word]
-                    ) -> tuple[list[Word], set[str]] | None:
+def _container_exec(
+    out: Unwrapped, name: str, args: list[Word]
+) -> tuple[list[Word], set[str]] | None:
     start, _ = _split(args, _DOCKER_GLOBAL_OPTS | _KUBECTL_OPTS, 0)
     rest = args[start:]
     if rest and rest[0].value in ("compose", "container") and len(rest) > 1:
         start2, _ = _split(rest[1:], _DOCKER_GLOBAL_OPTS, 0)
-        rest = rest[1 + start2:]
+        rest = rest[1 + start2 :]
     if not rest or rest[0].value != "exec":
         return None
     rest = rest[1:]
     if name in ("kubectl", "oc"):
         dash = next((i for i, w in enumerate(rest) if w.value == "--"), None)
         if dash is not None:
-            inner = rest[dash + 1:]
+            inner = rest[dash + 1 :]
         else:
             start, _ = _split(rest, _KUBECTL_OPTS, 1)
             inner = rest[start:]
@@ -380,19 +572,33 @@ def _find(out: Unwrapped, args: list[Word]) -> tuple[list[Word], set[str]] | Non
     placeholder = PLACEHOLDER if filtered else None
     for i, w in enumerate(args):
         if w.value in _FIND_EXEC:
-            end = next((j for j in range(i + 1, len(args)) if args[j].value in (";", "+")),
-                       len(args))
-            inner = list(args[i + 1:end])
+            end = next(
+                (j for j in range(i + 1, len(args)) if args[j].value in (";", "+")), len(args)
+            )
+            inner = list(args[i + 1 : end])
             if placeholder is None:
                 subst = [f"{r.rstrip('/') or ''}/*" for r in (roots or ["."])]
-                inner = [Word(" ".join(subst), x.raw, x.literal) if x.value == PLACEHOLDER
-                         else x for x in inner]
-            inner = [Word(x.value.replace(PLACEHOLDER, f"{roots[0] if roots else '.'}/**/"
-                                          f"{PLACEHOLDER}") if PLACEHOLDER in x.value else
-                          x.value, x.raw, x.literal) for x in inner]
-            out.chain[-1] = Invocation(out.chain[-1].name, out.chain[-1].args,
-                                       out.chain[-1].via, out.chain[-1].remote,
-                                       find_roots=tuple(roots or ["."]))
+                inner = [
+                    Word(" ".join(subst), x.raw, x.literal) if x.value == PLACEHOLDER else x
+                    for x in inner
+                ]
+            inner = [
+                Word(
+                    x.value.replace(PLACEHOLDER, f"{roots[0] if roots else '.'}/**/{PLACEHOLDER}")
+                    if PLACEHOLDER in x.value
+                    else x.value,
+                    x.raw,
+                    x.literal,
+                )
+                for x in inner
+            ]
+            out.chain[-1] = Invocation(
+                out.chain[-1].name,
+                out.chain[-1].args,
+                out.chain[-1].via,
+                out.chain[-1].remote,
+                find_roots=tuple(roots or ["."]),
+            )
             return _expand_subst(inner), {"find"}
     return None
 

@@ -199,8 +199,10 @@ class AuditRepo:
             "run_id": entry.run_id,
         }
         async with self._engine.begin() as conn:
-            result = await conn.execute(insert(t.audit_log).values(**values))
-            audit_id = int(result.inserted_primary_key[0])
+            result = await conn.execute(
+                insert(t.audit_log).values(**values).returning(t.audit_log.c.id)
+            )
+            audit_id = int(result.scalar_one())
             if output is not None:
                 await conn.execute(
                     insert(t.command_outputs).values(
@@ -414,7 +416,8 @@ class IncidentRepo:
 
     async def count(self) -> int:
         async with self._engine.connect() as conn:
-            return int((await conn.execute(select(func.count()).select_from(t.incidents))).scalar_one())
+            result = await conn.execute(select(func.count()).select_from(t.incidents))
+            return int(result.scalar_one())
 
 
 def _incident_from_row(m: Any) -> Incident:

@@ -30,11 +30,14 @@ from shturman.tools.system import (
 
 TOOLS: dict[str, ToolSpec] = {
     spec.name: spec
-    for spec in map(spec_of, (
-        run_command, check_service, start_service, stop_service, restart_service, read_logs,
-        docker_ps, docker_logs, docker_restart, system_health, check_port, http_check,
-        read_file, write_file, verify_fix,
-    ))
+    for spec in (
+        spec_of(fn)
+        for fn in (
+            run_command, check_service, start_service, stop_service, restart_service,
+            read_logs, docker_ps, docker_logs, docker_restart, system_health, check_port,
+            http_check, read_file, write_file, verify_fix,
+        )
+    )
 }
 
 __all__ = ["TOOLS", "CommandRecord", "ToolContext", "ToolResult", "ToolSpec", "tool"]

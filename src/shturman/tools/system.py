@@ -65,9 +65,9 @@ def _health_data(records: list[CommandRecord], parts: tuple[str, ...]) -> dict[s
             best = -1
             for line in record.stdout.splitlines()[1:]:
                 cols = line.split()
-                if len(cols) >= 6 and cols[4].endswith("%") and cols[4][:-1].isdigit():
-                    if int(cols[4][:-1]) > best:
-                        best, worst = int(cols[4][:-1]), f"{cols[5]} {cols[4]}"
+                if (len(cols) >= 6 and cols[4].endswith("%") and cols[4][:-1].isdigit()
+                        and int(cols[4][:-1]) > best):
+                    best, worst = int(cols[4][:-1]), f"{cols[5]} {cols[4]}"
             data["disk_fullest"] = worst
         elif part == "memory":
             for line in record.stdout.splitlines():

@@ -5,13 +5,19 @@ from __future__ import annotations
 import re
 
 from shturman.agent.intents.lexicon import Concept
+from shturman.agent.intents.matching import words
 from shturman.agent.intents.reading import Reading
 from shturman.agent.intents.text import Kind, Script
 
 DEFAULT_LOG_LINES = 100
+_PORT_PREPOSITIONS = frozenset(["на", "on", "at"])
 MAX_LOG_LINES = 5000
 _NAME = re.compile(r"[a-z0-9][a-z0-9_.\-]*", re.IGNORECASE)
-_NAME_FILLERS = frozenset("с c named called name под названием по имени имя the a an".split())
+_NAME_FILLERS = frozenset(
+    words(
+        "с c named called name под названием по имени имя the a an for of from"
+    )
+)
 
 
 def _is_port(value: int | None) -> bool:
@@ -25,14 +31,20 @@ def find_port(reading: Reading) -> int | None:
             return token.number
     anchors = reading.positions(Concept.PORTS)
     for anchor in anchors:
-        for index in (*range(anchor + 1, anchor + 4), anchor - 1, anchor - 2):
-            if 0 <= index < len(tokens) and tokens[index].kind is Kind.NUMBER:
-                if _is_port(tokens[index].number) and not tokens[index].suffix:
-                    return tokens[index].number
-    if reading.has(Concept.OCCUPY, Concept.PORTS):
+        nearby: list[int] = [*range(anchor + 1, anchor + 4), anchor - 1, anchor - 2]
+        for index in nearby:
+            if not 0 <= index < len(tokens):
+                continue
+            token = tokens[index]
+            if token.kind is Kind.NUMBER and not token.suffix and _is_port(token.number):
+                return token.number
+    if reading.has(Concept.OCCUPY, Concept.PORTS, Concept.PROCESSES, Concept.WHO):
         lines = _lines_positions(reading)
         for index, token in enumerate(tokens):
-            if token.kind is Kind.NUMBER and not token.suffix and index not in lines:
+            if token.kind is not Kind.NUMBER or token.suffix or index in lines:
+                continue
+            before = tokens[index - 1].norm if index else ""
+            if reading.has(Concept.OCCUPY, Concept.PORTS) or before in _PORT_PREPOSITIONS:
                 return token.number if _is_port(token.number) else None
     return None
 
@@ -84,7 +96,9 @@ def find_container(reading: Reading) -> str | None:
 def _after(reading: Reading, anchor: int) -> list[int]:
     index = anchor + 1
     while index < len(reading.tokens) and (
-        reading.tokens[index].norm in _NAME_FILLERS or reading.tokens[index].kind is Kind.FLAG
+        reading.tokens[index].norm in _NAME_FILLERS
+        or reading.tokens[index].kind is Kind.FLAG
+        or reading.slots[index].concept is Concept.LOGS
     ):
         index += 1
     return [index] if index < len(reading.tokens) and _nameable(reading, index) else []

@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 
-from shturman.agent.intents.matching import Vocabulary, expand
+from shturman.agent.intents.matching import Vocabulary, expand, words
 
 
 class Concept(StrEnum):
@@ -62,6 +62,8 @@ class Concept(StrEnum):
     ALL_WORD = "all_word"
     BOTH_WORD = "both_word"
     EVERYWHERE = "everywhere"
+    DATABASE = "database"
+    ORDINAL = "ordinal"
     NEUTRAL = "neutral"
 
 
@@ -70,7 +72,8 @@ C = Concept
 WORDS: dict[Concept, str] = {
     C.DISK: """
         диск{,а,у,ом,е,и,ов,ах,ами,ам} дисков* мест{о,а,е,у,ом} =df =du disk{,s} space storage
-        хранилищ* раздел{,а,ы,ов,ах,е} partition* filesystem* дисковом файлов{ая,ой,ую,ые,ых}_систем*
+        хранилищ* раздел{,а,ы,ов,ах,е} partition* filesystem* дисковом
+        файлов{ая,ой,ую,ые,ых}_систем*
         =фс inode{,s} инод* заполнен* забит{,ы,о,а} переполн* =ssd =hdd nvme volume{,s}
     """,
     C.MEMORY: """
@@ -82,7 +85,8 @@ WORDS: dict[Concept, str] = {
         loads loaded loadavg =la лоад* load_average перегружен* utilization utilisation
     """,
     C.UPTIME: """
-        без_перезагруз* без_ребут* without_reboot* аптайм* uptime* ап-тайм up_time время_работы скольк*_работа* скольк*_уже_работа*
+        без_перезагруз* без_ребут* without_reboot* аптайм* uptime* ап-тайм up_time время_работы
+        скольк*_работа* скольк*_уже_работа*
         скольк*_времени_работа* скольк*_он_работа* давно_работа* давно_ли_работа*
         долго_работа* как_долго how_long up_since since_when с_какого_времени
     """,
@@ -92,7 +96,10 @@ WORDS: dict[Concept, str] = {
         был{,а,о}_перезагрузк* был_ребут* was_rebooted was_restarted
     """,
     C.WHEN: "когда when",
-    C.PROCESSES: "процесс* процессик* process{,es} =ps =top htop atop топ{,е} pid{,s}",
+    C.PROCESSES: """
+        процесс* процессик* process{,es} =ps =top htop atop топ{,е} pid{,s} что_запущен*
+        что_работает что_крутит* what_running what_is_running
+    """,
     C.HOG: """
         жр* сожрал* съел{,а,и,о} съеда* =ест едят кушает потребля* hog{,s,ging} eat{,s,ing}
         consum* грузит нагружа*
@@ -102,7 +109,10 @@ WORDS: dict[Concept, str] = {
         порт{,а,ы,у,ом,ов,ах,ам,е,ами} port{,s} listen* слушает слушают слушающ* слуша{ется,ются}
         прослушива* netstat =ss lsof сокет* socket*
     """,
-    C.OPEN_ADJ: "открыт{ые,ы,ых,ый,о,ая,ом,ым} open opened exposed",
+    C.OPEN_ADJ: """
+        открыт{ые,ы,ых,ый,о,ая,ом,ым} open opened exposed торчит торчат наружу снаружи
+        внешн* external public публичн*
+    """,
     C.WHO: "кто who which кем чей чья whose",
     C.OCCUPY: """
         занял* занят* занима* использу* using uses used occup* держит держат сидит висит
@@ -139,7 +149,8 @@ WORDS: dict[Concept, str] = {
     C.WHAT_WITH: """
         что_с что_со что_там_с что_там_со что_там чо_с че_с шо_с че_там чо_там шо_там че_по
         чо_по что_по как_там как_там_с как_там_со
-        что_у что_там_у как_у what_is_wrong_with what_is_wrong what_is_up_with
+        что_у что_там_у как_у как_чувству* how_feel* what_is_wrong_with what_is_wrong
+        what_is_up_with
         what_is_going_on_with what_is_going_on what_happened_to what_happened что_случилось
         что_случилось_с что_случилось_со how_is how_are how_does hows
     """,
@@ -170,7 +181,8 @@ WORDS: dict[Concept, str] = {
     """,
     C.STOP: """
         останов* останавл* стоп* стопан* стопни stop{,s,ping} выключ{и,ить,ите,ай}
-        выруби{,ть,те} погаси{,ть,те} загаси* потуши{,ть} туши shutdown shut_down halt
+        выруби{,ть,те} вырубай{,те} выключай{,те} погаси{,ть,те} загаси* потуши{,ть} туши shutdown
+        shut_down halt
         kill{,s} убей{,те} убить прибей{,те} прибить тормозни*
     """,
     C.FIX: """
@@ -192,10 +204,10 @@ WORDS: dict[Concept, str] = {
         покаж* показ* выведи{,те} вывести вывод* глян* гляд* посмотр* смотр* провер* чекни{,те}
         чекн* check* show* display* view* inspect* дай{,те} скажи{,те} подскаж* узна* tell
         get give выдай{,те} расскаж* найди{,те} найти поищи{,те} find search look глянуть
-        посчитай сосчитай выясни{,те} определи{,те} report_on
+        посчитай сосчитай определи{,те} report_on
     """,
     C.LIST: "список* спис{ок,ка,ке,ку} list* перечисл* =ls перечень",
-    C.FREE: "свободн* осталось остаток",
+    C.FREE: "свободн* осталось остаток кончил* кончает* законч* нехватк* не_хватает",
     C.FREE_EN: "free",
     C.LLM_TASK: """
         настро* установ* инсталл* постав{ь,ить,ьте} обнов* апдейт* апгрейд* update* upgrade*
@@ -204,7 +216,8 @@ WORDS: dict[Concept, str] = {
         добав* удал{и,ить,ите,яй,яйте,ение} снеси{,те} delete* remove* измен{и,ить,ите}
         поменя{й,ть,йте} change* replace* замен{и,ить,ите} перенес{и,ти} migrat* мигрир*
         миграц* оптимиз* optimi* tune тюн* ускор* speed_up разбер* разобра* investigat*
-        debug* дебаж* дебаг* analy* анализ* проанализ* исследу* сравни* compare* explain*
+        выясн* find_out figure_out debug* дебаж* дебаг* analy* анализ* проанализ* исследу* сравни*
+        compare* explain*
         объясни* почист* очист* clean* cleanup free_up освобод* расшир* resize* extend*
         mount* смонтир* монтир* бэкап* бекап* backup* back_up резервн* snapshot* снапшот*
         cron_job cronjob* расписани* schedule* =ssl =tls https сертификат* certificat*
@@ -218,9 +231,10 @@ WORDS: dict[Concept, str] = {
         =pip =npm kernel медленн* slow* тормоз* тупит лаг{и,ает,ов} latency задержк* timeout*
         таймаут* утечк* leak* увелич* increase* уменьш* decrease* reduce сократ* автоматиз*
         automat* интегр* integrat* endpoint* эндпоинт* запрос{,ы,ов,ах} request{,s} query
-        queries индекс* index* таблиц* table{,s} баз{а,у,ы,е}_данн* =бд database* ежедневн*
+        queries индекс* index* таблиц* table{,s} ежедневн*
         ежечасн* daily hourly weekly nightly по_расписанию следи{,ть,те} watch наблюда*
         напомни* remind* сайт* site website dockerfile переменн* variable* чтобы чтоб
+        автозапуск* автозагруз* autostart* enable disable при_загрузке on_boot дамп* dump*
         so_that in_order_to make_sure файл* file{,s} папк* директор* каталог* folder*
         director* ping* пинг* сет{ь,и,евой,евые} network* интернет* internet трафик* traffic
         bandwidth температур* temperature команд{у,ы,ой} command{,s} выполни{,ть,те}
@@ -229,7 +243,9 @@ WORDS: dict[Concept, str] = {
         кажд*_час* кажд*_день кажд*_дн* кажд*_недел* кажд*_ночь every_day every_hour
         every_minute every_night every_week every_morning
     """,
-    C.MULTI: "потом затем then afterwards после_этого после_чего after_that а_потом и_потом сначала",
+    C.MULTI: """
+        потом затем then afterwards после_этого после_чего after_that а_потом и_потом сначала
+    """,
     C.GREETING: """
         привет* здравств* здаров* здорово здрасте =хай хаюшки салют =hi hello hey хелло хеллоу
         hola =ку =йо =yo добр{ый,ое,ого,ой}_{утро,утра,день,дня,вечер,вечера,ночи}
@@ -258,10 +274,16 @@ WORDS: dict[Concept, str] = {
     C.ALL_WORD: "все всех всем всеми вся каждый каждом каждому каждого каждой all every each",
     C.EVERYWHERE: "везде всюду повсюду everywhere fleet",
     C.BOTH_WORD: "обе оба обеих обоих обеим обоим обеими обоими both",
+    C.DATABASE: "баз{а,у,ы,е,ой}_данн* =бд =бдшк* database{,s}",
+    C.ORDINAL: """
+        перв* втор* трет{ий,ья,ьей,ьем,ьему,ью,ьего,ьи,ье,ьим} четверт*
+        пят{ый,ая,ой,ом,ую,ого,ое,ому} first second third fourth fifth 1st 2nd 3rd 4th 5th
+    """,
     C.NEUTRAL: """
         использовани* использован* потреблени* usage current сейчас now right_now today сегодня
         вчера yesterday минут* час{,а,ов} hour{,s} minute{,s} day{,s} дн{я,ей} недел*
-        =гб =gb =mb =мб гиг* мегабайт* гигабайт* процент* percent* много сильно much many
+        сутк{и,у,ам} суток =гб =gb =mb =мб гиг* мегабайт* гигабайт* процент* percent* много сильно
+        much many
         больше меньше more less last последн* recent свеж* хвост* если if сделай{,те} do
         проверку info информаци* инфо данные data детал* details подробн* текущ* current
         средн* average average_load total всего общ* used free_space
@@ -270,23 +292,25 @@ WORDS: dict[Concept, str] = {
 
 STOPWORDS: frozenset[str] = frozenset(
     word
-    for spec in """
-    а и или но ну же ли бы б то это этот эта эти этого этой этом этому эту там тут вот так уже
-    еще пока у в во на с со к ко по о об обо от до из за для про при над под через без мне меня
-    мой моя мое мои моих моем моей нам нас наш наша наше наши нашем нашей ты тебя тебе вы вас вам
-    твой он она оно они его ее их ему ей им ним ней нем него нее пожалуйста пожалуйсто пжл пжлст
-    пож плиз плз срочно быстро быстренько скорее можешь можете мог могла могли сможешь сможете
-    нужно надо нужен нужна хочу хотел хотела хотелось давай давайте как какой какая какое какие
-    каково каков какого каких каким сколько скока скоко сколко скоко что чё че шо чо чего чем
-    где куда есть весь сейчас щас тоже также опять снова просто немного чуть очень слушай
-    слушайте слышь эй бро братан друг дружище коллега шеф босс будь добр любезен именно вообще
-    можно тогда кстати какие-нибудь какой-нибудь какие-то что-нибудь что-то всю весь насколько короче типа вроде блин плс плиииз еще-раз ещё раз-то
-    the a an is are was were be been being am do does did done on in at of for to from by with
-    about into onto over under me my mine i you your we us our it its this that these those
-    there please pls plz can could would will shall should may might must need needs want wanna
-    gonna let lets just quickly quick right currently some any how what whats where and or but
-    so also too again still yet kindly have has had sir mate bro dude guys not
-    """.split()
+    for spec in words(
+        "а и или но ну же ли не бы б то это этот эта эти этого этой этом этому эту там тут вот "
+        "так уже еще пока у в во на с со к ко по о об обо от до из за для про при над под через "
+        "без мне меня мой моя мое мои моих моем моей нам нас наш наша наше наши нашем нашей ты "
+        "тебя тебе вы вас вам твой он она оно они его ее их ему ей им ним ней нем него нее "
+        "пожалуйста пожалуйсто пжл пжлст пож плиз плз срочно быстро быстренько скорее можешь "
+        "можете мог могла могли сможешь сможете нужно надо нужен нужна хочу хотел хотела хотелось "
+        "давай давайте как какой какая какое какие каково каков какого каких каким сколько скока "
+        "скоко сколко скоко что чё че шо чо чего чем где куда есть весь сейчас щас тоже также "
+        "опять снова просто немного чуть очень слушай слушайте слышь эй бро братан друг дружище "
+        "коллега шеф босс будь добр любезен именно вообще себя был была было были будет можно "
+        "тогда кстати какие-нибудь какой-нибудь какие-то что-нибудь что-то всю весь насколько "
+        "короче типа вроде блин плс плиииз еще-раз ещё раз-то the a an is are was were be been "
+        "being am do does did done on in at of for to from by with about into onto over under me "
+        "my mine i you your we us our it its this that these those there please pls plz can could "
+        "would will shall should may might must need needs want wanna gonna let lets just quickly "
+        "quick right currently some any how what whats where and or but so also too again still "
+        "yet kindly have has had sir mate bro dude guys not"
+    )
     for word in expand(spec)
 )
 

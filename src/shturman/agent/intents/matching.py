@@ -25,6 +25,11 @@ MIN_FUZZY_LENGTH = 5
 _BRACES = re.compile(r"\{([^{}]*)\}")
 
 
+def words(text: str) -> list[str]:
+    """A word list written as one whitespace-separated string."""
+    return text.split()
+
+
 def edit_distance(a: str, b: str, limit: int = 3) -> int:
     """Damerau-Levenshtein distance (optimal string alignment), capped at `limit` + 1."""
     if abs(len(a) - len(b)) > limit:
@@ -42,6 +47,16 @@ def edit_distance(a: str, b: str, limit: int = 3) -> int:
             return limit + 1
         prev2, prev = prev, cur
     return min(prev[len(b)], limit + 1)
+
+
+def _is_ending(rest: str, longest: int) -> bool:
+    """What may follow a stem: a few letters (a case ending), never digits or a dash."""
+    return rest == "" or (len(rest) <= longest and rest.isalpha())
+
+
+def _same_start(word: str, pattern: str) -> bool:
+    """Typos rarely hit the first letter: an approximate match keeps it (or swaps the first two)."""
+    return word[:1] == pattern[:1] or word[:2] == pattern[1::-1]
 
 
 def allowed_typos(length: int) -> int:
@@ -72,19 +87,19 @@ class WordPattern:
     def distance(self, word: str) -> int | None:
         """0 for an exact match, the number of typos for an approximate one, None otherwise."""
         if self.prefix:
-            if word.startswith(self.text) and len(word) - len(self.text) <= self.max_ending:
+            if word.startswith(self.text) and _is_ending(word[len(self.text) :], self.max_ending):
                 return 0
         elif word == self.text:
             return 0
         limit = allowed_typos(len(self.text)) if self.fuzzy else 0
-        if limit == 0:
+        if limit == 0 or not _same_start(word, self.text):
             return None
         if not self.prefix:
             found = edit_distance(word, self.text, limit)
             return found if found <= limit else None
         best: int | None = None
         for cut in (len(self.text) - 1, len(self.text), len(self.text) + 1):
-            if cut > len(word) or len(word) - cut > self.max_ending:
+            if cut > len(word) or not _is_ending(word[cut:], self.max_ending):
                 continue
             found = edit_distance(word[:cut], self.text, limit)
             if found <= limit and (best is None or found < best):
@@ -144,9 +159,8 @@ class Vocabulary(Generic[L]):
             for cut in range(len(form), 0, -1):
                 stem = form[:cut]
                 if stem in self._stems:
-                    label = self._stems[stem]
-                    if len(form) - cut <= WordPattern(stem, prefix=True).max_ending:
-                        return label
+                    if _is_ending(form[cut:], WordPattern(stem, prefix=True).max_ending):
+                        return self._stems[stem]
                     break
         return None
 
@@ -166,19 +180,30 @@ class Vocabulary(Generic[L]):
                     best = (typos, -len(pattern.text), label)
         return None if best is None else Hit(best[2], 1, best[0])
 
-    def phrase_at(self, forms: Sequence[Sequence[str]], start: int) -> Hit[L] | None:
-        """The longest phrase that begins at token `start`; `forms[i]` are token i's readings."""
+    def phrase_at(
+        self, forms: Sequence[Sequence[str]], start: int, skippable: frozenset[str] = frozenset()
+    ) -> Hit[L] | None:
+        """The longest phrase that begins at token `start`; `forms[i]` are token i's readings.
+
+        Between the phrase's words, up to two `skippable` words may stand ("что сейчас запущено").
+        """
         for words, label in self._phrases:
-            if start + len(words) > len(forms):
-                continue
-            typos = 0
+            position, typos, skips = start, 0, 0
             for offset, options in enumerate(words):
-                found = _best_distance(options, forms[start + offset])
+                found = None
+                while position < len(forms):
+                    found = _best_distance(options, forms[position])
+                    if found is not None or offset == 0 or skips >= 2:
+                        break
+                    if forms[position][0] not in skippable:
+                        break
+                    position, skips = position + 1, skips + 1
                 if found is None:
                     break
                 typos += found
+                position += 1
             else:
-                return Hit(label, len(words), typos)
+                return Hit(label, position - start, typos)
         return None
 
 

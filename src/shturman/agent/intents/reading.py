@@ -10,8 +10,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from shturman.agent.intents.lexicon import STOPWORDS, Concept, vocabulary
+from shturman.agent.intents.matching import words
 from shturman.agent.intents.text import Kind, Script, Token, is_question, tokenize
 from shturman.agent.intents.understanding import Language
+
+_WHAT = frozenset(words("что чё че шо чо какие какой какая какое what which"))
 
 
 @dataclass(slots=True)
@@ -79,6 +82,11 @@ class Reading:
         return found
 
     @property
+    def asks_what(self) -> bool:
+        """"что …", "какие …", "what …": the request asks which things, not whether."""
+        return any(t.norm in _WHAT for t in self.tokens)
+
+    @property
     def question(self) -> bool:
         return is_question(self.text) or any(token.norm == "ли" for token in self.tokens)
 
@@ -91,9 +99,7 @@ class Reading:
     def language(self) -> Language:
         russian = english = 0
         for token, slot in zip(self.tokens, self.slots, strict=True):
-            if token.script is Script.CYRILLIC:
-                russian += 1
-            elif slot.russian:
+            if token.script is Script.CYRILLIC or slot.russian:
                 russian += 1
             elif slot.english:
                 english += 1
@@ -109,11 +115,15 @@ class Reading:
         all_forms = [self.forms(i) for i in range(len(self.tokens))]
         index = 0
         while index < len(self.tokens):
-            hit = words.phrase_at(all_forms, index) if not self.slots[index].claimed else None
+            hit = (
+                words.phrase_at(all_forms, index, STOPWORDS)
+                if not self.slots[index].claimed
+                else None
+            )
             if hit is None or any(s.claimed for s in self.slots[index : index + hit.length]):
                 index += 1
                 continue
-            as_typed = words.phrase_at([(t.norm,) for t in self.tokens], index)
+            as_typed = words.phrase_at([(t.norm,) for t in self.tokens], index, STOPWORDS)
             translit = as_typed is None or as_typed.length != hit.length
             for offset in range(hit.length):
                 slot = self.slots[index + offset]
@@ -163,7 +173,7 @@ class Reading:
     def _split_compound(self, index: int) -> None:
         """"docker-контейнер", "web-серверах": a hyphenated word read by its last known part."""
         token = self.tokens[index]
-        if "-" not in token.norm:
+        if "-" not in token.norm or any(ch.isdigit() for ch in token.norm):
             return
         words = vocabulary()
         for part in reversed(token.norm.split("-")):

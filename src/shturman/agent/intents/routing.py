@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from shturman.agent.intents.lexicon import Concept
 from shturman.agent.intents.reading import Reading
+from shturman.agent.intents.text import Kind
 from shturman.agent.intents.understanding import IntentName, Route
 
 C = Concept
@@ -64,7 +65,7 @@ def decide(reading: Reading, clues: Clues) -> Decision:
         return LLM
     unknown = _unknown_weight(reading)
     if intent is None:
-        return _unclaimed(concepts, clues, unknown)
+        return _unclaimed(reading, concepts, clues, unknown)
     if unknown >= 3 or (unknown == 2 and _known_count(reading) < 3):
         return LLM
     if intent is I.REBOOT_HOST and unknown:
@@ -72,8 +73,13 @@ def decide(reading: Reading, clues: Clues) -> Decision:
     return Decision(Route.INTENT, intent)
 
 
-def _unclaimed(concepts: set[Concept], clues: Clues, unknown: int) -> Decision:
-    if concepts & (ACTIONS | {C.DOWN, C.PROBLEM, C.WHY}) or clues.services or clues.targeted:
+def _unclaimed(
+    reading: Reading, concepts: set[Concept], clues: Clues, unknown: int
+) -> Decision:
+    triggers = ACTIONS | {C.DOWN, C.PROBLEM, C.WHY, C.DATABASE}
+    if concepts & triggers or clues.services or clues.targeted:
+        return LLM
+    if any(token.kind is Kind.PATH for token in reading.tokens):
         return LLM
     if concepts & SOCIAL:
         return NONE if unknown <= 2 else LLM
@@ -81,7 +87,7 @@ def _unclaimed(concepts: set[Concept], clues: Clues, unknown: int) -> Decision:
 
 
 def _unknown_weight(reading: Reading) -> int:
-    return sum(2 if reading.tokens[i].kind.value == "path" else 1 for i in reading.unknown_words())
+    return sum(2 if reading.tokens[i].kind is Kind.PATH else 1 for i in reading.unknown_words())
 
 
 def _known_count(reading: Reading) -> int:
@@ -95,7 +101,7 @@ def _known_count(reading: Reading) -> int:
 
 def _pick(reading: Reading, concepts: set[Concept], clues: Clues) -> IntentName | None:
     services = [s for s in clues.services if s != "docker"] or list(clues.services)
-    if _about_containers(concepts, clues):
+    if _about_containers(reading, concepts, clues):
         return _container_intent(concepts, clues)
     if services:
         if len(services) > 1:
@@ -104,11 +110,13 @@ def _pick(reading: Reading, concepts: set[Concept], clues: Clues) -> IntentName 
     return _host_intent(reading, concepts, clues)
 
 
-def _about_containers(concepts: set[Concept], clues: Clues) -> bool:
+def _about_containers(reading: Reading, concepts: set[Concept], clues: Clues) -> bool:
     if clues.container or concepts & {C.CONTAINER, C.DOCKER_PS}:
         return True
-    only_docker = list(clues.services) == ["docker"]
-    return only_docker and bool(concepts & {C.LIST, C.RUNNING, C.PROCESSES})
+    if list(clues.services) != ["docker"]:
+        return False
+    listing = concepts & {C.LIST, C.PROCESSES}
+    return bool(listing) or (C.RUNNING in concepts and reading.asks_what)
 
 
 def _container_intent(concepts: set[Concept], clues: Clues) -> IntentName:
@@ -156,13 +164,14 @@ def _service_intent(reading: Reading, concepts: set[Concept]) -> IntentName:
 
 def _host_intent(reading: Reading, concepts: set[Concept], clues: Clues) -> IntentName | None:
     found: set[IntentName] = set()
-    if C.REBOOT in concepts or (C.RESTART in concepts and (C.SERVER_NOUN in concepts or clues.targeted)):
+    host_said = C.SERVER_NOUN in concepts or clues.targeted
+    if C.REBOOT in concepts or (C.RESTART in concepts and host_said):
         found.add(I.UPTIME if C.WHEN in concepts else I.REBOOT_HOST)
     elif concepts & ACTIONS or C.DOWN in concepts:
         raise Ambiguous
     if C.PAST_REBOOT in concepts or C.UPTIME in concepts:
         found.add(I.UPTIME)
-    if clues.port is not None and concepts & {C.PORTS, C.OCCUPY, C.WHO, C.OPEN_ADJ}:
+    if clues.port is not None and concepts & {C.PORTS, C.OCCUPY, C.WHO, C.OPEN_ADJ, C.PROCESSES}:
         found.add(I.PORT_OWNER)
     elif C.PORTS in concepts:
         found.add(I.OPEN_PORTS)
@@ -184,7 +193,8 @@ def _host_intent(reading: Reading, concepts: set[Concept], clues: Clues) -> Inte
 
 def _resources(concepts: set[Concept]) -> set[IntentName]:
     found: set[IntentName] = set()
-    processes = bool(concepts & {C.PROCESSES, C.HOG}) or bool(
+    hog = C.HOG in concepts and C.DISK not in concepts  # "что жрёт место" is about the disk
+    processes = C.PROCESSES in concepts or hog or bool(
         concepts & {C.CPU, C.MEMORY} and concepts & {C.WHO, C.MOST}
     )
     if processes:
@@ -206,7 +216,9 @@ def _resources(concepts: set[Concept]) -> set[IntentName]:
 def _weak_health(reading: Reading, concepts: set[Concept], clues: Clues) -> IntentName | None:
     """"проверь vm1", "статус сервера", "как дела на проде", "всё ок?": a general check-up."""
     server_said = clues.targeted or C.SERVER_NOUN in concepts
-    looking = concepts - {C.SERVER_NOUN, C.LOCAL_WORD, C.ALL_WORD, C.BOTH_WORD, C.EVERYWHERE}
+    looking = concepts - {
+        C.SERVER_NOUN, C.LOCAL_WORD, C.ALL_WORD, C.BOTH_WORD, C.EVERYWHERE, C.ORDINAL
+    }
     if server_said and looking <= LOOKING | {C.GREETING, C.THANKS}:
         return I.HEALTH_OVERVIEW
     if C.OK_WORD in concepts and reading.question and looking <= LOOKING:

@@ -12,21 +12,27 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from shturman.agent.intents.lexicon import Concept
-from shturman.agent.intents.matching import Vocabulary
+from shturman.agent.intents.matching import Vocabulary, words
 from shturman.agent.intents.reading import Reading
 from shturman.agent.intents.services import owners
 from shturman.agent.intents.text import Kind, Script
 from shturman.domain.models import LOCAL_SERVER, Server
 
 _ENDINGS = sorted(
-    "а я о е ы и у ю ь ой ей ом ем ам ям ах ях ами ями ов ев ий ый ая ое ие ые ую юю ого его "
-    "ому ему ым им ых их ыми ими ью".split(),
+    words(
+        "а я о е ы и у ю ь ой ей ом ем ам ям ах ях ами ями ов ев ий ый ая ое ие ые ую юю ого его "
+        "ому ему ым им ых их ыми ими ью"
+    ),
     key=len,
     reverse=True,
 )
-_PREPOSITIONS = frozenset("на по в во с со on at across for in to from of @".split())
-_JOINERS = frozenset("и and , или or".split())
-_NAME_FILLERS = frozenset("под названием по имени именем named called с the a".split())
+_PREPOSITIONS = frozenset(words(
+    "на по в во с со on at across for in to from of @"
+))
+_JOINERS = frozenset(["и", "and", ",", "или", "or"])
+_NAME_FILLERS = frozenset(words(
+    "под названием по имени именем named called с the a"
+))
 _HOSTNAME = re.compile(r"[a-z][a-z0-9-]*\d[a-z0-9-]*|[a-z0-9-]+(\.[a-z0-9-]+)+")
 _IDENTIFIER = re.compile(r"[a-z0-9][a-z0-9_.-]*")
 _LAST = -1
@@ -82,8 +88,8 @@ def mark_names(reading: Reading, inventory: Sequence[Server]) -> None:
     for index in range(len(reading.tokens)):
         if reading.slots[index].claimed or reading.tokens[index].kind is not Kind.WORD:
             continue
-        for words, name in keys:
-            span = _match_key(reading, index, words)
+        for key_words, name in keys:
+            span = _match_key(reading, index, key_words)
             if span:
                 for offset in range(span):
                     reading.slots[index + offset].server = name
@@ -121,9 +127,9 @@ def find_targets(reading: Reading, inventory: Sequence[Server]) -> Targets:
     wanted |= _tagged(reading, inventory)
     if reading.has(Concept.LOCAL_WORD):
         wanted.add(_local_name(inventory))
-    if reading.has(Concept.EVERYWHERE) or _group_word(reading, Concept.ALL_WORD):
-        if not _tagged(reading, inventory):
-            wanted |= {s.name for s in machines} or {_local_name(inventory)}
+    everyone = reading.has(Concept.EVERYWHERE) or _group_word(reading, Concept.ALL_WORD)
+    if everyone and not _tagged(reading, inventory):
+        wanted |= {s.name for s in machines} or {_local_name(inventory)}
     if _group_word(reading, Concept.BOTH_WORD):
         wanted |= {s.name for s in machines[:2]} or {_local_name(inventory)}
     for number, index in _ordinal_mentions(reading):
@@ -180,7 +186,7 @@ def _group_word(reading: Reading, concept: Concept) -> bool:
     """"все серверы", "на всех", "both machines", "обе": a word about a group of servers."""
     for index in reading.positions(concept):
         nxt = _next_meaningful(reading, index)
-        if _is_noun(reading, nxt) or _is_noun(reading, nxt + 1) and _is_tag_slot(reading, nxt):
+        if _is_noun(reading, nxt) or (_is_noun(reading, nxt + 1) and _is_tag_slot(reading, nxt)):
             return True
         if _previous_word(reading, index) in _PREPOSITIONS and (
             nxt >= len(reading.tokens) or reading.concept_at(nxt) is None
@@ -226,7 +232,7 @@ def _tagged(reading: Reading, inventory: Sequence[Server]) -> set[str]:
 def _ordinal_mentions(reading: Reading) -> list[tuple[int, int]]:
     found: list[tuple[int, int]] = []
     tokens = reading.tokens
-    for index, token in enumerate(tokens):
+    for index in range(len(tokens)):
         number = _ordinal_value(reading, index)
         if number is None:
             continue
@@ -239,7 +245,7 @@ def _ordinal_mentions(reading: Reading) -> list[tuple[int, int]]:
         if _is_noun(reading, nxt) or after_prep:
             found.append((number, index))
             reading.slots[index].server = reading.slots[index].server or "#ordinal"
-    for index, token in enumerate(tokens):  # "сервер 2", "машина номер 2", "server #2"
+    for index in range(len(tokens)):  # "сервер 2", "машина номер 2", "server #2"
         if not _is_noun(reading, index):
             continue
         nxt = _next_meaningful(reading, index, frozenset({"номер", "no", "number", "#", "№"}))
@@ -256,7 +262,7 @@ def _ordinal_value(reading: Reading, index: int) -> int | None:
         return token.number if 0 < token.number < 10 else None
     if token.kind is not Kind.WORD or slot.service or (slot.server and slot.server[0] != "#"):
         return None
-    if slot.concept not in (None, Concept.NEUTRAL):
+    if slot.concept not in (None, Concept.NEUTRAL, Concept.ORDINAL):
         return None
     return _ordinals().exact([token.norm])
 

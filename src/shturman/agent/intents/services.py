@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from shturman.agent.intents.lexicon import STOPWORDS, Concept
-from shturman.agent.intents.matching import Vocabulary, WordPattern, allowed_typos
+from shturman.agent.intents.matching import Vocabulary, WordPattern, allowed_typos, words
 from shturman.agent.intents.reading import Reading
 from shturman.agent.intents.text import Kind, Script
 from shturman.domain.models import Server
@@ -93,9 +93,11 @@ KNOWN_SERVICES: dict[str, str] = {
 }
 # Latin words a guessed service name cannot be ("restart the app" names no unit).
 _NOT_A_NAME = frozenset(
-    "app application apps everything all it them this that one thing stuff something server "
-    "servers machine host box service services system systemd unit units process processes "
-    "container containers docker now please again it's".split()
+    words(
+        "app application apps everything all it them this that one thing stuff something server "
+        "servers machine host box service services system systemd unit units process processes "
+        "container containers docker now please again it's"
+    )
 )
 _PHP_FPM = re.compile(r"php[\d.]*-fpm")
 _IDENTIFIER = re.compile(r"[a-z][a-z0-9_.@-]*[a-z0-9]")

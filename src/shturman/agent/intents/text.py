@@ -125,6 +125,8 @@ def _fix_mixed(word: str) -> str:
     lat = len(_LAT.findall(word))
     if not cyr or not lat:
         return word
+    if "-" in word.strip("-"):  # "web-серверах": each part keeps its own script
+        return "-".join(_fix_mixed(part) for part in word.split("-"))
     glued = re.fullmatch(r"([a-z0-9][a-z0-9.\-_]*?)([а-я]{1,3})", word)
     if glued:
         return glued.group(1).rstrip("-.")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperCommand
 
@@ -16,7 +15,7 @@ from shturman.interfaces.i18n import t
 class SplitAtDashes(TyperCommand):
     """Remembers where `--` stood, so `exec a b -- df -h` splits servers from the command."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         ctx.meta["dashes"] = args.index("--") if "--" in args else None
         ctx.meta["raw"] = list(args)
         return super().parse_args(ctx, args)
@@ -43,8 +42,8 @@ def exec_(
     raw: list[str] = ctx.meta.get("raw", words)
     dashes = ctx.meta.get("dashes")
     if dashes is not None:
-        targets, command_words = raw[:dashes], raw[dashes + 1 :]
-        targets = [w for w in targets if not w.startswith("-")]
+        command_words = raw[dashes + 1 :]
+        targets = words[: len(words) - len(command_words)]
     else:
         targets, command_words = words[:-1], words[-1:]
     command = " ".join(command_words).strip()
@@ -102,7 +101,7 @@ def _print_json(r: Any, lang: str) -> None:
         )
     else:
         data.update(outcome="error", exit_code=None)
-    out.print(json.dumps(data, ensure_ascii=False), markup=False, highlight=False)
+    print(json.dumps(data, ensure_ascii=False), flush=True)
 
 
 def _print_human(r: Any, lang: str) -> None:

@@ -52,11 +52,7 @@ app.command("history")(run_cmd.history)
 app.add_typer(run_cmd.runs_app, name="runs")
 app.command("init")(setup_cmd.init)
 app.add_typer(server_cmd.app, name="server")
-app.command(
-    "exec",
-    cls=exec_cmd.SplitAtDashes,
-    context_settings={"allow_interspersed_args": False},
-)(exec_cmd.exec_)
+app.command("exec", cls=exec_cmd.SplitAtDashes)(exec_cmd.exec_)
 app.add_typer(policy_cmd.app, name="policy")
 app.add_typer(setup_cmd.vault_app, name="vault")
 app.command("audit")(setup_cmd.audit)

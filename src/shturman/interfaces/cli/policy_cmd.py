@@ -22,15 +22,30 @@ app = typer.Typer(
 
 RulesOpt = Annotated[
     list[Path] | None,
-    typer.Option("--rules", help="Extra rules YAML file (repeatable); later files override "
-                 "rules with the same id. / Дополнительный файл правил."),
+    typer.Option(
+        "--rules",
+        help="Extra rules YAML file (repeatable); later files override "
+        "rules with the same id. / Дополнительный файл правил.",
+    ),
 ]
 LangOpt = Annotated[str, typer.Option("--lang", help="Language of reasons: ru | en.")]
 
-_LABELS = {"ru": {"allow": "РАЗРЕШЕНО", "confirm": "НУЖНО ПОДТВЕРЖДЕНИЕ",
-                  "block": "ЗАПРЕЩЕНО", "commands": "Команды", "reasons": "Причины"},
-           "en": {"allow": "ALLOWED", "confirm": "NEEDS CONFIRMATION", "block": "BLOCKED",
-                  "commands": "Commands", "reasons": "Reasons"}}
+_LABELS = {
+    "ru": {
+        "allow": "РАЗРЕШЕНО",
+        "confirm": "НУЖНО ПОДТВЕРЖДЕНИЕ",
+        "block": "ЗАПРЕЩЕНО",
+        "commands": "Команды",
+        "reasons": "Причины",
+    },
+    "en": {
+        "allow": "ALLOWED",
+        "confirm": "NEEDS CONFIRMATION",
+        "block": "BLOCKED",
+        "commands": "Commands",
+        "reasons": "Reasons",
+    },
+}
 
 
 def _payload(verdict: Verdict) -> dict[str, Any]:
@@ -43,8 +58,12 @@ def _payload(verdict: Verdict) -> dict[str, Any]:
 
 
 def _malformed(detail: str) -> dict[str, Any]:
-    return {"decision": "block", "reasons": [f"input: malformed line ({detail})"],
-            "commands": [], "rule_ids": ["input"]}
+    return {
+        "decision": "block",
+        "reasons": [f"input: malformed line ({detail})"],
+        "commands": [],
+        "rule_ids": ["input"],
+    }
 
 
 @app.command("check")
@@ -53,8 +72,11 @@ def check(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     jsonl: Annotated[
         str | None,
-        typer.Option("--jsonl", help='File of lines {"cmd": ...} ("-" = stdin); writes one '
-                     "decision object per line, in order."),
+        typer.Option(
+            "--jsonl",
+            help='File of lines {"cmd": ...} ("-" = stdin); writes one '
+            "decision object per line, in order.",
+        ),
     ] = None,
     rules: RulesOpt = None,
     lang: LangOpt = "ru",

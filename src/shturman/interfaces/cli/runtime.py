@@ -27,17 +27,18 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-def settings_from(ctx: typer.Context) -> Any:
+def settings_from(ctx: typer.Context, missing_ok: bool = False) -> Any:
     from shturman.config import load_settings
 
     config: Path | None = ctx.find_root().obj
-    return load_settings(config)
+    return load_settings(config, missing_ok=missing_ok)
 
 
-def run(ctx: typer.Context, work: Callable[[Any], Coroutine[Any, Any, T]]) -> T:
+def run(ctx: typer.Context, work: Callable[[Any], Coroutine[Any, Any, T]], *,
+        missing_config_ok: bool = False) -> T:
     """Load settings, run ``work(settings)`` on an event loop, map errors to messages."""
     try:
-        settings = settings_from(ctx)
+        settings = settings_from(ctx, missing_config_ok)
         return asyncio.run(work(settings))
     except ShturmanError as exc:
         err.print(f"[bold red]✗[/] {describe(exc)}")
@@ -58,11 +59,6 @@ def describe(exc: ShturmanError) -> str:
     if isinstance(exc, UnknownServerError):
         return (f"unknown server '{exc.name}' (see `shturman server list`) / "
                 f"неизвестный сервер '{exc.name}'")
-    if isinstance(exc, HostKeyError):
-        text = f"{exc}"
-        if exc.expected:
-            text += f"\n  pinned:    {exc.expected}\n  presented: {exc.got or '?'}"
-        return text
     return str(exc)
 
 

@@ -56,7 +56,8 @@ def add(
         try:
             private_key = key.expanduser().read_text()
         except OSError as exc:
-            raise typer.BadParameter(f"cannot read {key}: {exc.strerror}", param_hint="--key")
+            raise typer.BadParameter(f"cannot read {key}: {exc.strerror}",
+                                     param_hint="--key") from None
     if auth is AuthMethod.KEY and key is None:
         raise typer.BadParameter("give --key PATH, --password-stdin or --agent")
     try:
@@ -113,7 +114,7 @@ def list_(
                      "tags": list(s.tags), "profile": s.profile.value,
                      "source": await c.inventory.source(s.name)} for s in servers]
             if as_json:
-                out.print(json.dumps(rows, ensure_ascii=False))
+                print(json.dumps(rows, ensure_ascii=False))
                 return
             from rich.table import Table
 
@@ -143,7 +144,7 @@ def show(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Name or a
                     "profile": s.profile.value, "host_key_fingerprint": pin[1] if pin else None,
                     "source": await c.inventory.source(s.name)}
             if as_json:
-                out.print(json.dumps(data, ensure_ascii=False))
+                print(json.dumps(data, ensure_ascii=False))
                 return
             for k, v in data.items():
                 shown = t("server.no_pin", settings.language) if v is None and k.startswith(
@@ -174,7 +175,7 @@ def test(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Name or a
             data = {"server": server.name, **asdict(facts),
                     "host_key_fingerprint": pin[1] if pin else None}
             if as_json:
-                out.print(json.dumps(data, ensure_ascii=False))
+                print(json.dumps(data, ensure_ascii=False))
                 return
             out.print(t("server.test_ok", settings.language, name=server.name))
             for k, v in data.items():

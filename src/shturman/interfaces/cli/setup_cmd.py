@@ -28,7 +28,9 @@ def init(
         home: Path = settings.home
         home.mkdir(parents=True, exist_ok=True, mode=0o700)
         lang = settings.language
-        config = ctx.find_root().obj or home / CONFIG_NAME
+        from shturman.config import config_path
+
+        config = config_path(ctx.find_root().obj) or home / CONFIG_NAME
         if config.exists() and not force:
             out.print(t("init.config_kept", lang, path=config))
         else:
@@ -51,7 +53,7 @@ def init(
             await db.close()
         out.print(t("init.db_ready", lang, url=db.safe_url))
 
-    run(ctx, work)
+    run(ctx, work, missing_config_ok=True)
 
 
 vault_app = typer.Typer(help="The encrypted credential vault. / Хранилище секретов.",
@@ -96,7 +98,7 @@ def audit(
             entries = await c.audit.recent(limit, server, run_id)
             if as_json:
                 for e in entries:
-                    out.print_json(json.dumps({
+                    print(json.dumps({
                         "id": e.id, "at": e.at.isoformat(), "actor": e.actor,
                         "server": e.server, "action": e.action, "command": e.command,
                         "decision": e.decision, "exit_code": e.exit_code,

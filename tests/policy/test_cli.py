@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from shturman.interfaces.cli.main import app
+
+runner = CliRunner()
+
+
+def test_check_json() -> None:
+    res = runner.invoke(app, ["policy", "check", "--json", "df -h && rm -rf /"])
+    assert res.exit_code == 0, res.output
+    obj = json.loads(res.output)
+    assert obj["decision"] == "block"
+    assert obj["commands"] == ["df -h", "rm -rf /"]
+    assert all(isinstance(r, str) and ": " in r for r in obj["reasons"])
+    assert obj["reasons"][0].startswith("fs.rm_system: ")
+
+
+def test_check_human_ru_and_en() -> None:
+    res = runner.invoke(app, ["policy", "check", "systemctl restart nginx"])
+    assert res.exit_code == 0 and "ПОДТВЕРЖДЕНИЕ" in res.output
+    res = runner.invoke(app, ["policy", "check", "--lang", "en", "uptime"])
+    assert res.exit_code == 0 and "ALLOWED" in res.output
+
+
+def test_check_jsonl_preserves_order_and_survives_bad_lines(tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        '{"cmd": "ls"}\nnot json\n{"cmd": 3}\n{"other": 1}\n{"cmd": "rm -rf /"}\n', encoding="utf-8"
+    )
+    res = runner.invoke(app, ["policy", "check", "--jsonl", str(src)])
+    assert res.exit_code == 0
+    rows = [json.loads(line) for line in res.output.splitlines()]
+    assert [r["decision"] for r in rows] == ["allow", "block", "block", "block", "block"]
+    assert rows[1]["reasons"][0].startswith("input: malformed line")
+    assert rows[1]["commands"] == []
+
+
+def test_check_jsonl_stdin_subprocess() -> None:
+    lines = "".join(json.dumps({"cmd": c}) + "\n" for c in ["uptime", "reboot", "cat .env"])
+    argv = [
+        sys.executable,
+        "-c",
+        "from shturman.interfaces.cli.main import main; main()",
+        "policy",
+        "check",
+        "--jsonl",
+        "-",
+    ]
+    proc = subprocess.run(
+        argv, input=lines, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert [json.loads(x)["decision"] for x in proc.stdout.splitlines()] == [
+        "allow",
+        "confirm",
+        "block",
+    ]
+
+
+def test_extra_rules_option(tmp_path: Path) -> None:
+    extra = tmp_path / "r.yaml"
+    extra.write_text(
+        "rules:\n  - id: site.x\n    decision: allow\n    commands: [myctl]\n"
+        "    en: ok\n    ru: ок\n",
+        encoding="utf-8",
+    )
+    res = runner.invoke(app, ["policy", "check", "--json", "--rules", str(extra), "myctl"])
+    assert json.loads(res.output)["decision"] == "allow"
+
+
+def test_explain() -> None:
+    res = runner.invoke(app, ["policy", "explain", "--lang", "en", "sudo rm -rf /"])
+    assert res.exit_code == 0 and "fs.rm_system" in res.output
