@@ -69,7 +69,9 @@ async def test_repair_port_taken_autonomous(make_container: Any, hostlab: HostLa
         c = await make_container(hostlab)
         record, events = await c.runs.run(RunRequest(
             f"webapp на {host.name} упал, почини", ACTOR, RunMode.AUTONOMOUS))
-        assert record.status == "succeeded", record.summary
+        refused = [(a.command, a.outcome, a.detail) for a in await c.audit.recent(200)
+                   if a.outcome in ("blocked", "denied")]
+        assert record.status == "succeeded", (record.summary, refused)
         assert record.verified
         assert faults.http_ok(f"http://127.0.0.1:{port}/")
         kinds = types(events)

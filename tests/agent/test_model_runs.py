@@ -56,7 +56,11 @@ async def test_invented_server_runs_nothing(make_container: Any) -> None:
     c = await make_container(model=model.model)
     record, events = await c.runs.run(RunRequest(TASK, ACTOR, RunMode.AUTONOMOUS))
     assert record.status in ("escalated", "failed")
-    assert not any(e.type == "command_started" for e in events)
+    # only the read-only context gathering ran; nothing on the invented server
+    assert not any(e.type == "command_started" and e.data["server"] == "db9-imaginary"
+                   for e in events)
+    assert not any(e.type == "command_started" and e.data["command"] == "uptime"
+                   for e in events)
     assert "db9-imaginary" in record.summary
 
 
@@ -104,7 +108,9 @@ async def test_malformed_json_ends_cleanly(make_container: Any) -> None:
     record, events = await c.runs.run(RunRequest(TASK, ACTOR, RunMode.AUTONOMOUS))
     assert record.status == "failed"
     assert events[-1].type == "run_finished"
-    assert not any(e.type == "command_started" for e in events)
+    assert not any(e.type == "plan" for e in events)  # no plan, so nothing of it ran
+    assert all(e.data["command"] == "systemctl --version" or "command -v" in e.data["command"]
+               for e in events if e.type == "command_started")
 
 
 async def test_model_plan_fixes_and_verifies(make_container: Any, hostlab: HostLab) -> None:

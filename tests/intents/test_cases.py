@@ -64,7 +64,9 @@ def test_accuracy_per_intent(capsys: pytest.CaptureFixture[str]) -> None:
     with capsys.disabled():
         print("\nintent engine accuracy per label")
         for label in sorted(total):
-            print(f"  {label:18} {right[label]:3}/{total[label]:3}  {right[label] / total[label]:.0%}")
+            print(
+                f"  {label:18} {right[label]:3}/{total[label]:3}  {right[label] / total[label]:.0%}"
+            )
         overall = sum(right.values()) / sum(total.values())
         print(f"  {'overall':18} {sum(right.values()):3}/{sum(total.values()):3}  {overall:.1%}")
     assert overall >= 0.95

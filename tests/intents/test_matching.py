@@ -13,8 +13,14 @@ from shturman.domain.models import Server
 
 @pytest.mark.parametrize(
     ("a", "b", "distance"),
-    [("nginx", "nginx", 0), ("ngnix", "nginx", 1), ("restrat", "restart", 1), ("abc", "", 3),
-     ("перезапусит", "перезапусти", 1), ("kitten", "sitting", 3)],
+    [
+        ("nginx", "nginx", 0),
+        ("ngnix", "nginx", 1),
+        ("restrat", "restart", 1),
+        ("abc", "", 3),
+        ("перезапусит", "перезапусти", 1),
+        ("kitten", "sitting", 3),
+    ],
 )
 def test_edit_distance_counts_swaps_as_one(a: str, b: str, distance: int) -> None:
     assert edit_distance(a, b, limit=5) == distance
@@ -46,10 +52,19 @@ def test_typos_keep_the_first_letter() -> None:
 
 @pytest.mark.parametrize(
     ("word", "concept"),
-    [("рестартни", Concept.RESTART), ("перезагрузите", Concept.REBOOT),
-     ("контейнеров", Concept.CONTAINER), ("логах", Concept.LOGS), ("ребутнул", Concept.PAST_REBOOT),
-     ("остановлен", Concept.STATUS), ("останови", Concept.STOP), ("открыты", Concept.OPEN_ADJ),
-     ("открой", Concept.LLM_TASK), ("запущен", Concept.RUNNING), ("запусти", Concept.START)],
+    [
+        ("рестартни", Concept.RESTART),
+        ("перезагрузите", Concept.REBOOT),
+        ("контейнеров", Concept.CONTAINER),
+        ("логах", Concept.LOGS),
+        ("ребутнул", Concept.PAST_REBOOT),
+        ("остановлен", Concept.STATUS),
+        ("останови", Concept.STOP),
+        ("открыты", Concept.OPEN_ADJ),
+        ("открой", Concept.LLM_TASK),
+        ("запущен", Concept.RUNNING),
+        ("запусти", Concept.START),
+    ],
 )
 def test_russian_morphology(word: str, concept: Concept) -> None:
     assert vocabulary().exact([word]) is concept
@@ -71,18 +86,34 @@ def test_tokens_drop_russian_endings_glued_to_latin_names() -> None:
 def test_tokens_know_ports_paths_flags_and_ordinal_numbers() -> None:
     kinds = [(t.kind, t.number) for t in tokenize(":443 /var/log -h 1-й 8080")]
     assert kinds == [
-        (Kind.PORT, 443), (Kind.PATH, None), (Kind.FLAG, None), (Kind.NUMBER, 1),
+        (Kind.PORT, 443),
+        (Kind.PATH, None),
+        (Kind.FLAG, None),
+        (Kind.NUMBER, 1),
         (Kind.NUMBER, 8080),
     ]
 
 
 @pytest.mark.parametrize(
     ("text", "service"),
-    [("статус нжинкса", "nginx"), ("энджинкс", "nginx"), ("ngnix", "nginx"), ("редиса", "redis"),
-     ("постгреса", "postgresql"), ("sshd", "ssh"), ("мускул", "mysql"), ("grok voice", "grok-voice"),
-     ("grokvoice", "grok-voice"), ("grok-voise", "grok-voice"), ("httpd", "apache2"),
-     ("докера", "docker"), ("redis-server", "redis"), ("myapp.service", "myapp"),
-     ("перезапусти сервис foo-worker", "foo-worker"), ("restart myapp", "myapp")],
+    [
+        ("статус нжинкса", "nginx"),
+        ("энджинкс", "nginx"),
+        ("ngnix", "nginx"),
+        ("редиса", "redis"),
+        ("постгреса", "postgresql"),
+        ("sshd", "ssh"),
+        ("мускул", "mysql"),
+        ("grok voice", "grok-voice"),
+        ("grokvoice", "grok-voice"),
+        ("grok-voise", "grok-voice"),
+        ("httpd", "apache2"),
+        ("докера", "docker"),
+        ("redis-server", "redis"),
+        ("myapp.service", "myapp"),
+        ("перезапусти сервис foo-worker", "foo-worker"),
+        ("restart myapp", "myapp"),
+    ],
 )
 def test_service_names(text: str, service: str, servers: tuple[Server, ...]) -> None:
     from shturman.agent.intents import services

@@ -10,7 +10,7 @@ from shturman.domain.models import Server, local_server
 
 
 @pytest.mark.parametrize(
-    ("text", "servers"),
+    ("text", "expected"),
     [
         ("диск на vm1", ("vm1",)),
         ("диск на VM1", ("vm1",)),
@@ -43,10 +43,8 @@ from shturman.domain.models import Server, local_server
         ("диск", ("local",)),
     ],
 )
-def test_named_targets(text: str, servers: tuple[str, ...], **_: object) -> None:
-    from tests.intents.conftest import inventory
-
-    assert understand(text, inventory()).servers == servers
+def test_named_targets(text: str, expected: tuple[str, ...], servers: tuple[Server, ...]) -> None:
+    assert understand(text, servers).servers == expected
 
 
 def test_service_owners_are_the_targets(servers: tuple[Server, ...]) -> None:

@@ -94,3 +94,36 @@ def test_llm_and_none_plan_nothing(servers: tuple[Server, ...]) -> None:
 def test_deterministic(servers: tuple[Server, ...]) -> None:
     text = "рестартни нжинкс на проде"
     assert understand(text, servers) == understand(text, servers)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "-",
+        "::::",
+        ":99999",
+        "1-й",
+        "'а",
+        "🔥🔥",
+        "nginx" * 50,
+        "a-b-c-d-e-",
+        "на на на",
+        "\x00\t\n",
+        "порт 0",
+        "ё" * 300,
+        "/",
+        "--",
+        "vm1-",
+        "-vm1",
+        "@",
+        "...",
+        "#",
+        "2nd 3rd",
+    ],
+)
+def test_odd_input_never_breaks(text: str, servers: tuple[Server, ...]) -> None:
+    got = understand(text, servers)
+    assert got.route in set(Route)
+    if got.route is not Route.INTENT:
+        assert got.steps == () and got.intent is None

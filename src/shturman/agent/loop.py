@@ -188,16 +188,18 @@ class Agent:
             if outcome.repair is not None and outcome.repair.verified:
                 verified.add(target)
                 report.verify(action, outcome.repair.verification, True)
+                await emit("verification", {"server": action.server, "ok": True,
+                                            "probe": f"verify_fix({target[1]})",
+                                            "summary": outcome.repair.verification})
+        pending = [a for a in changed_actions
+                   if (a.server, str(a.args.get("service", ""))) not in verified]
         probes = list(step.verify)
-        for action in changed_actions:
-            target = (action.server, str(action.args.get("service", "")))
-            if target in verified:
-                continue
+        for action in pending:
             derived = probe_for(action)
             if derived is not None and not any(p.tool == derived.tool for p in probes):
                 probes.append(derived)
-        if changed_actions and not probes:
-            report.verify(changed_actions[0], "no verification probe for this change", False)
+        if pending and not probes:
+            report.verify(pending[0], "no verification probe for this change", False)
             return False
         for probe in probes:
             reboot = probe.tool == "run_command" and any(
@@ -210,7 +212,7 @@ class Agent:
             report.verify(probe, result.summary, good)
             if good:
                 verified.add((probe.server, str(probe.args.get("service", ""))))
-            elif changed_actions:
+            elif pending:
                 return False
         return True
 

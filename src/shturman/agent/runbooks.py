@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 from shturman.hosts.facts import ServiceManager
 from shturman.hosts.servicemgr import is_active_output, ports_in_unit, service_command
 from shturman.tools import ToolContext, ToolResult
-from shturman.tools.services import check_service, read_logs, restart_service, verify_fix
+from shturman.tools.services import (
+    check_service,
+    main_pid_of,
+    read_logs,
+    restart_service,
+    verify_fix,
+)
 from shturman.tools.system import owner_pids, parse_listening
 
 Note = Callable[[str, str], Awaitable[None]]  # (remedy id, description) → autocorrection event
@@ -94,7 +100,7 @@ async def free_taken_port(ctx: ToolContext, server: str, service: str, unit: str
     if not ports:
         return None
     listing = await ctx.sh(server, "ss -ltnp")
-    main = await _main_pid(ctx, server, service)
+    main = await main_pid_of(ctx, server, service)
     freed = []
     for port, _addr, proc in parse_listening(listing.stdout):
         if port not in ports:
@@ -225,7 +231,7 @@ async def start_dependencies(ctx: ToolContext, server: str, service: str, unit: 
         if dep in ("network", "network-online", "multi-user", service):
             continue
         state = await ctx.sh(server, service_command(mgr, "is_active", dep))
-        if state.outcome == "refused" or is_active_output(mgr, state.stdout):
+        if state.refused or is_active_output(mgr, state.stdout):
             continue
         done = await ctx.sh(server, service_command(mgr, "start", dep))
         if done.outcome == "ok":
@@ -241,16 +247,6 @@ REMEDIES: tuple[Remedy, ...] = (
     fix_permission,
     relieve_log_flood,
 )
-
-
-async def _main_pid(ctx: ToolContext, server: str, service: str) -> int | None:
-    mgr = await ctx.manager(server)
-    if mgr not in (ServiceManager.SYSTEMD, ServiceManager.SYSTEMCTL3):
-        return None
-    shown = await ctx.sh(server, f"systemctl show -p MainPID {service}")
-    match = re.search(r"MainPID=(\d+)", shown.stdout)
-    pid = int(match.group(1)) if match else 0
-    return pid or None
 
 
 async def _is_dir(ctx: ToolContext, server: str, path: str) -> bool:

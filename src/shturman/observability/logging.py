@@ -11,9 +11,15 @@ import structlog
 def configure(log_dir: Path | None = None, level: int = logging.INFO, json: bool = True) -> None:
     handlers: list[logging.Handler] = []
     if log_dir is not None:
-        log_dir.mkdir(parents=True, exist_ok=True)
-        handlers.append(logging.FileHandler(log_dir / "shturman.log", encoding="utf-8"))
-    logging.basicConfig(level=level, handlers=handlers or None, format="%(message)s", force=True)
+        try:
+            log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            handlers.append(logging.FileHandler(log_dir / "shturman.log", encoding="utf-8"))
+        except OSError:
+            pass  # an unwritable log dir must not stop the command; stderr still gets warnings
+    stderr = logging.StreamHandler()
+    stderr.setLevel(logging.WARNING)
+    handlers.append(stderr)
+    logging.basicConfig(level=level, handlers=handlers, format="%(message)s", force=True)
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
     )

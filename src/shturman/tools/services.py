@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import shlex
 
 from shturman.domain.models import Risk
 from shturman.hosts.facts import ServiceManager
 from shturman.hosts.servicemgr import is_active_output, ports_in_unit, service_command
-from shturman.tools.base import ToolContext, ToolResult, tool
-from shturman.tools.system import http_status, listening
+from shturman.tools.base import CommandRecord, ToolContext, ToolResult, tool
+from shturman.tools.system import http_status, owner_pids, parse_listening
 
 
 @tool(risk=Risk.READ)
@@ -87,11 +88,12 @@ async def unit_ports(ctx: ToolContext, server: str, service: str) -> list[int]:
 async def verify_fix(ctx: ToolContext, server: str, service: str | None = None,
                      port: int | None = None, url: str | None = None,
                      settle_seconds: float = 1.0) -> ToolResult:
-    """Verify a fix: the service is active (and stays so), its port listens, the URL answers 2xx."""
+    """Verify a fix: the service is active (and stays so), its port listens, the URL answers."""
     await asyncio.sleep(max(0.0, min(settle_seconds, 10.0)))
     checks: list[str] = []
-    records = []
+    records: list[CommandRecord] = []
     ok = True
+    main_pid: int | None = None
     if service:
         mgr = await ctx.manager(server)
         state = await ctx.sh(server, service_command(mgr, "is_active", service))
@@ -99,23 +101,59 @@ async def verify_fix(ctx: ToolContext, server: str, service: str | None = None,
         active = is_active_output(mgr, state.stdout)
         ok &= active
         checks.append(f"service {service} {'active' if active else 'NOT active'}")
-        if port is None and url is None:
+        if port is None:
             ports = await unit_ports(ctx, server, service)
             port = ports[0] if ports else None
-            if port is not None and url is None:
+        if port is not None:
+            main_pid = await main_pid_of(ctx, server, service)
+            if url is None:
                 url = f"http://127.0.0.1:{port}/"
     if port is not None:
-        found, record = await listening(ctx, server, port)
-        records.append(record)
-        ok &= found
-        checks.append(f"port {port} {'listening' if found else 'NOT listening'}")
+        owned, summary, port_records = await _port_check(ctx, server, port, main_pid)
+        records.extend(port_records)
+        ok &= owned
+        checks.append(summary)
     if url:
         status, record = await http_status(ctx, server, url)
         records.append(record)
-        good = status is not None and 200 <= status < 400
-        ok &= good
-        checks.append(f"{url} → HTTP {status if status is not None else 'no answer'}")
+        protocol_mismatch = status is None and record.exit_code in CURL_NOT_HTTP
+        if protocol_mismatch:
+            checks.append(f"{url}: not an HTTP service, skipped")
+        else:
+            good = status is not None and status < 500
+            ok &= good
+            checks.append(f"{url} → HTTP {status if status is not None else 'no answer'}")
     if not checks:
         return ToolResult("verify_fix", server, False, "nothing to verify", tuple(records))
     return ToolResult("verify_fix", server, ok, "; ".join(checks), tuple(records),
                       data={"verified": ok, "port": port, "url": url})
+
+
+CURL_NOT_HTTP = (1, 8, 52, 56)  # unsupported protocol, weird reply, empty reply, recv error
+
+
+async def main_pid_of(ctx: ToolContext, server: str, service: str) -> int | None:
+    mgr = await ctx.manager(server)
+    if mgr not in (ServiceManager.SYSTEMD, ServiceManager.SYSTEMCTL3):
+        return None
+    shown = await ctx.sh(server, f"systemctl show -p MainPID {service}")
+    match = re.search(r"MainPID=(\d+)", shown.stdout)
+    return int(match.group(1)) if match and match.group(1) != "0" else None
+
+
+async def _port_check(ctx: ToolContext, server: str, port: int, main_pid: int | None
+                      ) -> tuple[bool, str, list[CommandRecord]]:
+    """Does the port listen — and, when the service's main PID is known, is it the owner?"""
+    listing = await ctx.sh(server, "ss -ltnp")
+    owners = [pid for p, _a, proc in parse_listening(listing.stdout) if p == port
+              for pid in owner_pids(proc)]
+    listening_now = any(p == port for p, _a, _proc in parse_listening(listing.stdout))
+    if not listening_now:
+        return False, f"port {port} NOT listening", [listing]
+    if main_pid is None or not owners or main_pid in owners:
+        return True, f"port {port} listening", [listing]
+    parents = await ctx.sh(server, "ps -o ppid= -p " + ",".join(map(str, owners)))
+    if str(main_pid) in parents.stdout.split():
+        return True, f"port {port} listening (worker of pid {main_pid})", [listing, parents]
+    return (False, f"port {port} held by another process (pid {', '.join(map(str, owners))}), "
+            f"not by the service (pid {main_pid})", [listing, parents])

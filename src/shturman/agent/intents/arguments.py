@@ -14,9 +14,7 @@ _PORT_PREPOSITIONS = frozenset(["на", "on", "at"])
 MAX_LOG_LINES = 5000
 _NAME = re.compile(r"[a-z0-9][a-z0-9_.\-]*", re.IGNORECASE)
 _NAME_FILLERS = frozenset(
-    words(
-        "с c named called name под названием по имени имя the a an for of from"
-    )
+    words("с c named called name под названием по имени имя the a an for of from")
 )
 
 
@@ -115,9 +113,15 @@ def _nameable(reading: Reading, index: int) -> bool:
     return token.script is Script.LATIN and slot.concept in _NAME_LIKE
 
 
-_NAME_LIKE = frozenset({
-    Concept.NEUTRAL, Concept.LLM_TASK, Concept.CHITCHAT, Concept.ACK, Concept.GREETING,
-})
+_NAME_LIKE = frozenset(
+    {
+        Concept.NEUTRAL,
+        Concept.LLM_TASK,
+        Concept.CHITCHAT,
+        Concept.ACK,
+        Concept.GREETING,
+    }
+)
 
 
 def _take(reading: Reading, index: int) -> str:

@@ -74,10 +74,11 @@ WORDS: dict[Concept, str] = {
         диск{,а,у,ом,е,и,ов,ах,ами,ам} дисков* мест{о,а,е,у,ом} =df =du disk{,s} space storage
         хранилищ* раздел{,а,ы,ов,ах,е} partition* filesystem* дисковом
         файлов{ая,ой,ую,ые,ых}_систем*
-        =фс inode{,s} инод* заполнен* забит{,ы,о,а} переполн* =ssd =hdd nvme volume{,s}
+        =фс inode{,s} инод* =ssd =hdd nvme volume{,s}
     """,
     C.MEMORY: """
-        памят* =озу оперативк* оперативн* =рам ram memory =mem swap* своп* свап* подкачк* =oom
+        памят* =озу оперативк* оперативн* оператив{а,ы,у,ой} =рам ram memory =mem swap* своп* свап*
+        подкачк* =oom
         out_of_memory
     """,
     C.CPU: """
@@ -207,7 +208,10 @@ WORDS: dict[Concept, str] = {
         посчитай сосчитай определи{,те} report_on
     """,
     C.LIST: "список* спис{ок,ка,ке,ку} list* перечисл* =ls перечень",
-    C.FREE: "свободн* осталось остаток кончил* кончает* законч* нехватк* не_хватает",
+    C.FREE: """
+        свободн* осталось остаток кончил* кончает* законч* нехватк* не_хватает заполнен*
+        забит{,ы,о,а} переполн* full
+    """,
     C.FREE_EN: "free",
     C.LLM_TASK: """
         настро* установ* инсталл* постав{ь,ить,ьте} обнов* апдейт* апгрейд* update* upgrade*
@@ -232,7 +236,8 @@ WORDS: dict[Concept, str] = {
         таймаут* утечк* leak* увелич* increase* уменьш* decrease* reduce сократ* автоматиз*
         automat* интегр* integrat* endpoint* эндпоинт* запрос{,ы,ов,ах} request{,s} query
         queries индекс* index* таблиц* table{,s} ежедневн*
-        ежечасн* daily hourly weekly nightly по_расписанию следи{,ть,те} watch наблюда*
+        недел* месяц* week{,s} month{,s} ежечасн* daily hourly weekly nightly по_расписанию
+        следи{,ть,те} watch наблюда*
         напомни* remind* сайт* site website dockerfile переменн* variable* чтобы чтоб
         автозапуск* автозагруз* autostart* enable disable при_загрузке on_boot дамп* dump*
         so_that in_order_to make_sure файл* file{,s} папк* директор* каталог* folder*
@@ -281,7 +286,7 @@ WORDS: dict[Concept, str] = {
     """,
     C.NEUTRAL: """
         использовани* использован* потреблени* usage current сейчас now right_now today сегодня
-        вчера yesterday минут* час{,а,ов} hour{,s} minute{,s} day{,s} дн{я,ей} недел*
+        вчера yesterday минут* час{,а,ов} hour{,s} minute{,s} day{,s} дн{я,ей}
         сутк{и,у,ам} суток =гб =gb =mb =мб гиг* мегабайт* гигабайт* процент* percent* много сильно
         much many
         больше меньше more less last последн* recent свеж* хвост* если if сделай{,те} do

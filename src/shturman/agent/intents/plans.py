@@ -37,36 +37,38 @@ def _step(tool: str, **args: ArgValue | Slot) -> Step:
 I = IntentName  # noqa: E741
 S = Slot
 
-PLANS: Mapping[IntentName, tuple[Step, ...]] = MappingProxyType({
-    I.DISK_USAGE: (_step("system_health", part="disk"),),
-    I.MEMORY_USAGE: (_step("system_health", part="memory"),),
-    I.CPU_LOAD: (_step("system_health", part="load"),),
-    I.UPTIME: (_step("system_health", part="uptime"),),
-    I.PROCESS_LIST: (_step("system_health", part="processes"),),
-    I.HEALTH_OVERVIEW: (_step("system_health", part="all"),),
-    I.SERVICE_STATUS: (_step("check_service", service=S.SERVICE),),
-    I.SERVICE_LOGS: (_step("read_logs", service=S.SERVICE, lines=S.LINES),),
-    I.SERVICE_START: (
-        _step("start_service", service=S.SERVICE),
-        _step("verify_fix", service=S.SERVICE),
-    ),
-    I.SERVICE_STOP: (_step("stop_service", service=S.SERVICE),),
-    I.SERVICE_RESTART: (
-        _step("restart_service", service=S.SERVICE),
-        _step("verify_fix", service=S.SERVICE),
-    ),
-    I.SERVICE_REPAIR: (
-        _step("repair_service", service=S.SERVICE),
-        _step("verify_fix", service=S.SERVICE),
-    ),
-    I.OPEN_PORTS: (_step("check_port"),),
-    I.PORT_OWNER: (_step("check_port", port=S.PORT),),
-    I.DOCKER_PS: (_step("docker_ps"),),
-    I.DOCKER_LOGS: (_step("docker_logs", container=S.CONTAINER, lines=S.LINES),),
-    I.DOCKER_RESTART: (_step("docker_restart", container=S.CONTAINER),),
-    I.ERROR_SCAN: (_step("run_command", command=ERROR_SCAN_COMMAND),),
-    I.REBOOT_HOST: (_step("run_command", command=REBOOT_COMMAND),),
-})
+PLANS: Mapping[IntentName, tuple[Step, ...]] = MappingProxyType(
+    {
+        I.DISK_USAGE: (_step("system_health", part="disk"),),
+        I.MEMORY_USAGE: (_step("system_health", part="memory"),),
+        I.CPU_LOAD: (_step("system_health", part="load"),),
+        I.UPTIME: (_step("system_health", part="uptime"),),
+        I.PROCESS_LIST: (_step("system_health", part="processes"),),
+        I.HEALTH_OVERVIEW: (_step("system_health", part="all"),),
+        I.SERVICE_STATUS: (_step("check_service", service=S.SERVICE),),
+        I.SERVICE_LOGS: (_step("read_logs", service=S.SERVICE, lines=S.LINES),),
+        I.SERVICE_START: (
+            _step("start_service", service=S.SERVICE),
+            _step("verify_fix", service=S.SERVICE),
+        ),
+        I.SERVICE_STOP: (_step("stop_service", service=S.SERVICE),),
+        I.SERVICE_RESTART: (
+            _step("restart_service", service=S.SERVICE),
+            _step("verify_fix", service=S.SERVICE),
+        ),
+        I.SERVICE_REPAIR: (
+            _step("repair_service", service=S.SERVICE),
+            _step("verify_fix", service=S.SERVICE),
+        ),
+        I.OPEN_PORTS: (_step("check_port"),),
+        I.PORT_OWNER: (_step("check_port", port=S.PORT),),
+        I.DOCKER_PS: (_step("docker_ps"),),
+        I.DOCKER_LOGS: (_step("docker_logs", container=S.CONTAINER, lines=S.LINES),),
+        I.DOCKER_RESTART: (_step("docker_restart", container=S.CONTAINER),),
+        I.ERROR_SCAN: (_step("run_command", command=ERROR_SCAN_COMMAND),),
+        I.REBOOT_HOST: (_step("run_command", command=REBOOT_COMMAND),),
+    }
+)
 
 
 def needed_slots(intent: IntentName) -> frozenset[Slot]:

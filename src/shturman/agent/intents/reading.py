@@ -34,7 +34,11 @@ class Slot:
     @property
     def claimed(self) -> bool:
         return bool(
-            self.concept or self.stop or self.service or self.server or self.unresolved
+            self.concept
+            or self.stop
+            or self.service
+            or self.server
+            or self.unresolved
             or self.container
         )
 
@@ -83,7 +87,7 @@ class Reading:
 
     @property
     def asks_what(self) -> bool:
-        """"что …", "какие …", "what …": the request asks which things, not whether."""
+        """ "что …", "какие …", "what …": the request asks which things, not whether."""
         return any(t.norm in _WHAT for t in self.tokens)
 
     @property
@@ -171,7 +175,7 @@ class Reading:
                     slot.concept, slot.russian = hit.label, True
 
     def _split_compound(self, index: int) -> None:
-        """"docker-контейнер", "web-серверах": a hyphenated word read by its last known part."""
+        """ "docker-контейнер", "web-серверах": a hyphenated word read by its last known part."""
         token = self.tokens[index]
         if "-" not in token.norm or any(ch.isdigit() for ch in token.norm):
             return

@@ -73,9 +73,7 @@ def decide(reading: Reading, clues: Clues) -> Decision:
     return Decision(Route.INTENT, intent)
 
 
-def _unclaimed(
-    reading: Reading, concepts: set[Concept], clues: Clues, unknown: int
-) -> Decision:
+def _unclaimed(reading: Reading, concepts: set[Concept], clues: Clues, unknown: int) -> Decision:
     triggers = ACTIONS | {C.DOWN, C.PROBLEM, C.WHY, C.DATABASE}
     if concepts & triggers or clues.services or clues.targeted:
         return LLM
@@ -83,7 +81,8 @@ def _unclaimed(
         return LLM
     if concepts & SOCIAL:
         return NONE if unknown <= 2 else LLM
-    return LLM if unknown >= 3 else NONE
+    distinct = {reading.tokens[i].norm for i in reading.unknown_words()}
+    return LLM if len(distinct) >= 3 else NONE
 
 
 def _unknown_weight(reading: Reading) -> int:
@@ -94,8 +93,11 @@ def _known_count(reading: Reading) -> int:
     return sum(
         1
         for slot in reading.slots
-        if (slot.concept and slot.concept is not C.NEUTRAL) or slot.service or slot.server
-        or slot.container or slot.unresolved
+        if (slot.concept and slot.concept is not C.NEUTRAL)
+        or slot.service
+        or slot.server
+        or slot.container
+        or slot.unresolved
     )
 
 
@@ -159,6 +161,8 @@ def _service_intent(reading: Reading, concepts: set[Concept]) -> IntentName:
         return I.PROCESS_LIST
     if concepts & {C.PORTS, C.DISK, C.MEMORY, C.CPU, C.PROCESSES, C.HOG, C.CONTAINER}:
         raise Ambiguous
+    if not concepts and any(t.kind is Kind.FLAG for t in reading.tokens):
+        raise Ambiguous  # "nginx -t": a command line, not a question about the service
     return I.SERVICE_STATUS
 
 
@@ -173,7 +177,7 @@ def _host_intent(reading: Reading, concepts: set[Concept], clues: Clues) -> Inte
         found.add(I.UPTIME)
     if clues.port is not None and concepts & {C.PORTS, C.OCCUPY, C.WHO, C.OPEN_ADJ, C.PROCESSES}:
         found.add(I.PORT_OWNER)
-    elif C.PORTS in concepts:
+    elif C.PORTS in concepts or (C.OPEN_ADJ in concepts and reading.asks_what):
         found.add(I.OPEN_PORTS)
     found |= _resources(concepts)
     if I.PORT_OWNER in found:
@@ -194,8 +198,10 @@ def _host_intent(reading: Reading, concepts: set[Concept], clues: Clues) -> Inte
 def _resources(concepts: set[Concept]) -> set[IntentName]:
     found: set[IntentName] = set()
     hog = C.HOG in concepts and C.DISK not in concepts  # "что жрёт место" is about the disk
-    processes = C.PROCESSES in concepts or hog or bool(
-        concepts & {C.CPU, C.MEMORY} and concepts & {C.WHO, C.MOST}
+    processes = (
+        C.PROCESSES in concepts
+        or hog
+        or bool(concepts & {C.CPU, C.MEMORY} and concepts & {C.WHO, C.MOST})
     )
     if processes:
         found.add(I.PROCESS_LIST)
@@ -208,16 +214,21 @@ def _resources(concepts: set[Concept]) -> set[IntentName]:
             found.add(I.CPU_LOAD)
     if not found and C.FREE_EN in concepts:
         found.add(I.MEMORY_USAGE)
-    if not found and C.FREE in concepts:
+    if not found and C.FREE in concepts:  # "свободно", "забит", "кончается": space by default
         found.add(I.DISK_USAGE)
     return found
 
 
 def _weak_health(reading: Reading, concepts: set[Concept], clues: Clues) -> IntentName | None:
-    """"проверь vm1", "статус сервера", "как дела на проде", "всё ок?": a general check-up."""
+    """ "проверь vm1", "статус сервера", "как дела на проде", "всё ок?": a general check-up."""
     server_said = clues.targeted or C.SERVER_NOUN in concepts
     looking = concepts - {
-        C.SERVER_NOUN, C.LOCAL_WORD, C.ALL_WORD, C.BOTH_WORD, C.EVERYWHERE, C.ORDINAL
+        C.SERVER_NOUN,
+        C.LOCAL_WORD,
+        C.ALL_WORD,
+        C.BOTH_WORD,
+        C.EVERYWHERE,
+        C.ORDINAL,
     }
     if server_said and looking <= LOOKING | {C.GREETING, C.THANKS}:
         return I.HEALTH_OVERVIEW

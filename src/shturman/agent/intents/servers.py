@@ -26,13 +26,10 @@ _ENDINGS = sorted(
     key=len,
     reverse=True,
 )
-_PREPOSITIONS = frozenset(words(
-    "на по в во с со on at across for in to from of @"
-))
+_PREPOSITIONS = frozenset(words("на по в во с со on at across for in to from of @"))
+_HOST_PREPOSITIONS = frozenset(words("на в on at @"))
 _JOINERS = frozenset(["и", "and", ",", "или", "or"])
-_NAME_FILLERS = frozenset(words(
-    "под названием по имени именем named called с the a"
-))
+_NAME_FILLERS = frozenset(words("под названием по имени именем named called с the a"))
 _HOSTNAME = re.compile(r"[a-z][a-z0-9-]*\d[a-z0-9-]*|[a-z0-9-]+(\.[a-z0-9-]+)+")
 _IDENTIFIER = re.compile(r"[a-z0-9][a-z0-9_.-]*")
 _LAST = -1
@@ -41,9 +38,11 @@ _LAST = -1
 @lru_cache(maxsize=1)
 def _ordinals() -> Vocabulary[int]:
     specs = {
-        1: "перв* first 1st", 2: "втор* second 2nd",
+        1: "перв* first 1st",
+        2: "втор* second 2nd",
         3: "трет{ий,ья,ьей,ьем,ьему,ью,ьего,ьи,ье,ьим} third 3rd",
-        4: "четверт* fourth 4th", 5: "пят{ый,ая,ой,ом,ую,ого,ое,ому} fifth 5th",
+        4: "четверт* fourth 4th",
+        5: "пят{ый,ая,ой,ом,ую,ого,ое,ому} fifth 5th",
         _LAST: "последн* last",
     }
     return Vocabulary((spec, n) for n, words in specs.items() for spec in words.split())
@@ -145,9 +144,9 @@ def find_targets(reading: Reading, inventory: Sequence[Server]) -> Targets:
     return Targets(tuple(named), tuple(dict.fromkeys(unresolved)))
 
 
-def resolve(targets: Targets, inventory: Sequence[Server], services: Sequence[str]) -> tuple[
-    str, ...
-]:
+def resolve(
+    targets: Targets, inventory: Sequence[Server], services: Sequence[str]
+) -> tuple[str, ...]:
     """Explicit targets; else nothing if the user named an unknown server; else the owners of
     the named service; else the only remote server; else this machine."""
     if targets.named:
@@ -183,7 +182,7 @@ def _is_noun(reading: Reading, index: int) -> bool:
 
 
 def _group_word(reading: Reading, concept: Concept) -> bool:
-    """"все серверы", "на всех", "both machines", "обе": a word about a group of servers."""
+    """ "все серверы", "на всех", "both machines", "обе": a word about a group of servers."""
     for index in reading.positions(concept):
         nxt = _next_meaningful(reading, index)
         if _is_noun(reading, nxt) or (_is_noun(reading, nxt + 1) and _is_tag_slot(reading, nxt)):
@@ -268,7 +267,7 @@ def _ordinal_value(reading: Reading, index: int) -> int | None:
 
 
 def _unknown_names(reading: Reading, inventory: Sequence[Server]) -> list[str]:
-    """"на сервере db9", "on server foo", "на web3", "vm7": names the inventory lacks."""
+    """ "на сервере db9", "on server foo", "на web3", "vm7": names the inventory lacks."""
     found: list[str] = []
     prefixes = {re.sub(r"[\d\-_.]+$", "", s.name.lower()) for s in non_local(inventory)}
     prefixes.discard("")
@@ -281,7 +280,7 @@ def _unknown_names(reading: Reading, inventory: Sequence[Server]) -> list[str]:
         while before >= 0 and reading.tokens[before].norm in _NAME_FILLERS:
             before -= 1
         after_noun = before >= 0 and _is_noun(reading, before)
-        after_prep = before >= 0 and reading.tokens[before].norm in _PREPOSITIONS
+        after_prep = before >= 0 and reading.tokens[before].norm in _HOST_PREPOSITIONS
         hostname = bool(_HOSTNAME.fullmatch(name))
         sibling = hostname and re.sub(r"[\d\-_.]+$", "", name) in prefixes
         latin_word = token.script is Script.LATIN or hostname

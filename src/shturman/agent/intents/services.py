@@ -148,9 +148,7 @@ def owners(inventory: Sequence[Server], service: str) -> tuple[str, ...]:
     """Servers whose inventory lists the service (compared by canonical name)."""
     wanted = canonical(service)
     return tuple(
-        server.name
-        for server in inventory
-        if any(canonical(s) == wanted for s in server.services)
+        server.name for server in inventory if any(canonical(s) == wanted for s in server.services)
     )
 
 
@@ -161,9 +159,7 @@ def mark_exact(reading: Reading, inventory: Sequence[Server]) -> None:
         if reading.slots[index].claimed:
             continue
         hit = catalog.phrase_at(all_forms, index)
-        if hit is not None and all(
-            not reading.slots[index + k].claimed for k in range(hit.length)
-        ):
+        if hit is not None and all(not reading.slots[index + k].claimed for k in range(hit.length)):
             for offset in range(hit.length):
                 reading.slots[index + offset].service = hit.label
             continue

@@ -45,9 +45,7 @@ _CONTRACTIONS = (
     (re.compile(r"(?i)[’'](re|m|ll|ve|d)\b"), ""),
 )
 # nginx'а, nginx`ом, nginx-а, redis’у: a Russian case ending glued to a Latin name.
-_GLUED_ENDING = re.compile(
-    r"(?:(?<=[a-z0-9])[’'`ʼ]|(?<=[a-z])-)([а-яё]{1,3})\b", re.IGNORECASE
-)
+_GLUED_ENDING = re.compile(r"(?:(?<=[a-z0-9])[’'`ʼ]|(?<=[a-z])-)([а-яё]{1,3})\b", re.IGNORECASE)
 _TOKEN = re.compile(
     r"(?P<port>(?<![\w.:]):\d{1,5}\b)"
     r"|(?P<path>(?<![\w/])(?:~|\.{1,2})?/[\w./\-~*]*)"
@@ -62,19 +60,85 @@ _LAT_TO_CYR_LOOKALIKE = str.maketrans("aeopcxykmt", "аеорсхукмт")
 _CYR_TO_LAT_LOOKALIKE = str.maketrans("аеорсхукмт", "aeopcxykmt")
 
 _LAT_TO_CYR = (
-    ("shch", "щ"), ("sch", "щ"), ("zh", "ж"), ("kh", "х"), ("ch", "ч"), ("sh", "ш"),
-    ("ts", "ц"), ("tz", "ц"), ("yu", "ю"), ("ya", "я"), ("yo", "е"), ("ye", "е"), ("ju", "ю"),
-    ("ja", "я"), ("jo", "е"), ("iy", "ий"), ("yi", "ый"), ("ck", "к"), ("ph", "ф"), ("x", "кс"),
-    ("a", "а"), ("b", "б"), ("c", "ц"), ("d", "д"), ("e", "е"), ("f", "ф"), ("g", "г"),
-    ("h", "х"), ("i", "и"), ("j", "й"), ("k", "к"), ("l", "л"), ("m", "м"), ("n", "н"),
-    ("o", "о"), ("p", "п"), ("q", "к"), ("r", "р"), ("s", "с"), ("t", "т"), ("u", "у"),
-    ("v", "в"), ("w", "в"), ("z", "з"), ("'", "ь"),
+    ("shch", "щ"),
+    ("sch", "щ"),
+    ("zh", "ж"),
+    ("kh", "х"),
+    ("ch", "ч"),
+    ("sh", "ш"),
+    ("ts", "ц"),
+    ("tz", "ц"),
+    ("yu", "ю"),
+    ("ya", "я"),
+    ("yo", "е"),
+    ("ye", "е"),
+    ("ju", "ю"),
+    ("ja", "я"),
+    ("jo", "е"),
+    ("iy", "ий"),
+    ("yi", "ый"),
+    ("ck", "к"),
+    ("ph", "ф"),
+    ("x", "кс"),
+    ("a", "а"),
+    ("b", "б"),
+    ("c", "ц"),
+    ("d", "д"),
+    ("e", "е"),
+    ("f", "ф"),
+    ("g", "г"),
+    ("h", "х"),
+    ("i", "и"),
+    ("j", "й"),
+    ("k", "к"),
+    ("l", "л"),
+    ("m", "м"),
+    ("n", "н"),
+    ("o", "о"),
+    ("p", "п"),
+    ("q", "к"),
+    ("r", "р"),
+    ("s", "с"),
+    ("t", "т"),
+    ("u", "у"),
+    ("v", "в"),
+    ("w", "в"),
+    ("z", "з"),
+    ("'", "ь"),
 )
 _CYR_TO_LAT = {
-    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ж": "zh", "з": "z", "и": "i",
-    "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s",
-    "т": "t", "у": "u", "ф": "f", "х": "h", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "sch",
-    "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya",
+    "а": "a",
+    "б": "b",
+    "в": "v",
+    "г": "g",
+    "д": "d",
+    "е": "e",
+    "ж": "zh",
+    "з": "z",
+    "и": "i",
+    "й": "y",
+    "к": "k",
+    "л": "l",
+    "м": "m",
+    "н": "n",
+    "о": "o",
+    "п": "p",
+    "р": "r",
+    "с": "s",
+    "т": "t",
+    "у": "u",
+    "ф": "f",
+    "х": "h",
+    "ц": "ts",
+    "ч": "ch",
+    "ш": "sh",
+    "щ": "sch",
+    "ъ": "",
+    "ы": "y",
+    "ь": "",
+    "э": "e",
+    "ю": "yu",
+    "я": "ya",
 }
 _VOWELS_LAT = set("aeiou")
 
@@ -166,8 +230,14 @@ def tokenize(text: str) -> tuple[Token, ...]:
         elif kind == "num":
             digits, _, suffix = value.partition("-")
             tokens.append(
-                Token(value, value.lower(), Kind.NUMBER, Script.NONE, number=int(digits),
-                      suffix=suffix.lower())
+                Token(
+                    value,
+                    value.lower(),
+                    Kind.NUMBER,
+                    Script.NONE,
+                    number=int(digits),
+                    suffix=suffix.lower(),
+                )
             )
         elif kind == "port":
             tokens.append(Token(value, value, Kind.PORT, Script.NONE, number=int(value[1:])))

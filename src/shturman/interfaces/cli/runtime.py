@@ -39,6 +39,9 @@ def run(ctx: typer.Context, work: Callable[[Any], Coroutine[Any, Any, T]], *,
     """Load settings, run ``work(settings)`` on an event loop, map errors to messages."""
     try:
         settings = settings_from(ctx, missing_config_ok)
+        from shturman.observability.logging import configure
+
+        configure(settings.home / "logs")
         return asyncio.run(work(settings))
     except ShturmanError as exc:
         err.print(f"[bold red]✗[/] {describe(exc)}")
