@@ -161,3 +161,10 @@ async def container(settings: Settings, **kwargs: Any) -> AsyncIterator[Containe
         yield c
     finally:
         await c.close()
+
+
+def main() -> None:
+    """The `shturman` console script: the CLI with this composition root's container."""
+    from shturman.interfaces.cli.main import main as cli
+
+    cli(container)

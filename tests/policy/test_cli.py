@@ -47,7 +47,7 @@ def test_check_jsonl_stdin_subprocess() -> None:
     argv = [
         sys.executable,
         "-c",
-        "from shturman.interfaces.cli.main import main; main()",
+        "from shturman.app import main; main()",
         "policy",
         "check",
         "--jsonl",

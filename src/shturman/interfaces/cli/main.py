@@ -6,12 +6,15 @@ Heavy imports (SQLAlchemy, asyncssh, tree-sitter, pydantic-ai) happen inside the
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from shturman.interfaces.cli import exec_cmd, policy_cmd, run_cmd, server_cmd, setup_cmd
+from shturman.interfaces.cli.runtime import CliState, state
 
 app = typer.Typer(
     name="shturman",
@@ -40,7 +43,9 @@ def _root(
         ),
     ] = None,
 ) -> None:
-    ctx.obj = config
+    if not isinstance(ctx.obj, CliState):  # e.g. typer's CliRunner: commands needing no store
+        ctx.obj = CliState(_no_container)
+    state(ctx).config = config
 
 
 app.command("run")(run_cmd.run_task)
@@ -58,5 +63,10 @@ app.add_typer(setup_cmd.vault_app, name="vault")
 app.command("audit")(setup_cmd.audit)
 
 
-def main() -> None:
-    app()
+def _no_container(settings: Any) -> AbstractAsyncContextManager[Any]:
+    raise RuntimeError("no composition root: start the CLI through shturman.app:main")
+
+
+def main(build: Callable[[Any], AbstractAsyncContextManager[Any]]) -> None:
+    """Run the CLI; ``build(settings)`` is the composition root's container factory."""
+    app(obj=CliState(build))

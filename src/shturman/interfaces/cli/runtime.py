@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
+from contextlib import AbstractAsyncContextManager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,11 +30,25 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+@dataclass
+class CliState:
+    """What the composition root hands the CLI: how to build the services (ctx.obj)."""
+
+    build: Callable[[Any], AbstractAsyncContextManager[Any]]
+    config: Path | None = None
+
+
+def state(ctx: typer.Context) -> CliState:
+    obj = ctx.find_root().obj
+    if not isinstance(obj, CliState):
+        raise RuntimeError("the CLI must be started through shturman.app:main")
+    return obj
+
+
 def settings_from(ctx: typer.Context, missing_ok: bool = False) -> Any:
     from shturman.config import load_settings
 
-    config: Path | None = ctx.find_root().obj
-    return load_settings(config, missing_ok=missing_ok)
+    return load_settings(state(ctx).config, missing_ok=missing_ok)
 
 
 def run(ctx: typer.Context, work: Callable[[Any], Coroutine[Any, Any, T]], *,
@@ -39,6 +56,7 @@ def run(ctx: typer.Context, work: Callable[[Any], Coroutine[Any, Any, T]], *,
     """Load settings, run ``work(settings)`` on an event loop, map errors to messages."""
     try:
         settings = settings_from(ctx, missing_config_ok)
+        _builder.set(state(ctx).build)
         from shturman.observability.logging import configure
 
         configure(settings.home / "logs")
@@ -51,10 +69,12 @@ def run(ctx: typer.Context, work: Callable[[Any], Coroutine[Any, Any, T]], *,
         raise typer.Exit(code=130) from None
 
 
-async def with_container(settings: Any, body: Callable[[Any], Awaitable[T]]) -> T:
-    from shturman.app import container
+# Set by run() for the command being executed (asyncio.run copies the context into the loop).
+_builder: ContextVar[Callable[[Any], AbstractAsyncContextManager[Any]]] = ContextVar("builder")
 
-    async with container(settings) as c:
+
+async def with_container(settings: Any, body: Callable[[Any], Awaitable[T]]) -> T:
+    async with _builder.get()(settings) as c:
         return await body(c)
 
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from shturman.interfaces.cli.runtime import out, run, with_container
+from shturman.interfaces.cli.runtime import out, run, state, with_container
 from shturman.interfaces.i18n import t
 
 
@@ -30,7 +30,7 @@ def init(
         lang = settings.language
         from shturman.config import config_path
 
-        config = config_path(ctx.find_root().obj) or home / CONFIG_NAME
+        config = config_path(state(ctx).config) or home / CONFIG_NAME
         if config.exists() and not force:
             out.print(t("init.config_kept", lang, path=config))
         else:
@@ -44,14 +44,9 @@ def init(
             os.chmod(settings.key_file, 0o600)
             out.print(t("init.key_created" if created else "init.key_kept", lang,
                         path=settings.key_file))
-        from shturman.store import Database
+        from shturman.services.setup import prepare_database
 
-        db = Database(settings.db_url)
-        try:
-            await db.migrate()
-        finally:
-            await db.close()
-        out.print(t("init.db_ready", lang, url=db.safe_url))
+        out.print(t("init.db_ready", lang, url=await prepare_database(settings.db_url)))
 
     run(ctx, work, missing_config_ok=True)
 
