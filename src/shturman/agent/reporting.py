@@ -115,7 +115,7 @@ class Report:
         results = []
         for o in self.outcomes:
             r = o.result
-            detail = _detail(r)
+            detail = _repair_detail(o, self.lang) if o.repair is not None else _detail(r)
             results.append({"ok": r.ok, "server": r.server, "summary": r.summary,
                             "detail": detail})
         args = ", ".join(f"{k}={v}" for k, v in u.args.as_json().items())
@@ -177,6 +177,34 @@ class Report:
         status_line = outcome.report.rsplit("\n", 1)[-1]
         outcome.report = f"{words.strip()}\n\n{self.plain_text()}\n{status_line}"
         return outcome
+
+
+def _repair_detail(outcome: ActionOutcome, lang: str) -> str:
+    """For a repair: the state before and the error the logs gave, not every raw output."""
+    repair = outcome.repair
+    assert repair is not None
+    ru = lang == "ru"
+    lines = []
+    before = next((r for r in repair.results if r.tool == "check_service"), None)
+    if before is not None:
+        state = before.data.get("state", "?")
+        lines.append(f"{'было' if ru else 'before'}: {state}")
+    logs = next((r for r in repair.results if r.tool == "read_logs"), None)
+    if logs is not None:
+        reason = _error_line(logs.output())
+        if reason:
+            lines.append(f"{'в логах' if ru else 'logs say'}: {reason}")
+    return "\n".join("  " + line for line in lines)
+
+
+def _error_line(text: str) -> str:
+    import re
+
+    pattern = re.compile(r"error|exception|failed|denied|refused|no such|not found|no space|"
+                         r"in use|invalid|unexpected|cannot|can't", re.IGNORECASE)
+    hits = [line.strip() for line in text.splitlines()
+            if pattern.search(line) and not line.startswith("$ ")]
+    return hits[-1][:200] if hits else ""
 
 
 def _detail(result: ToolResult) -> str:

@@ -105,6 +105,7 @@ class GuardedExecutor:
         await _emit(events, "policy_decision", {
             "server": server.name, "command": command, "decision": verdict.decision.value,
             "reasons": [f"{r.rule_id}: {r.en}" for r in verdict.reasons],
+            "reasons_ru": [f"{r.rule_id}: {r.ru}" for r in verdict.reasons],
         })
         approval: ApprovalDecision | None = None
         refusal: tuple[CommandOutcome, str] | None = None

@@ -118,7 +118,8 @@ class ToolContext:
         if self.events is not None:
             await self.events("command_finished", {
                 "server": record.server, "command": record.command,
-                "outcome": record.outcome, "exit_code": record.exit_code,
+                "decision": record.decision, "outcome": record.outcome,
+                "exit_code": record.exit_code,
                 "stdout": record.stdout[-4000:], "stderr": record.stderr[-2000:],
                 "error": record.error,
             })

@@ -29,14 +29,18 @@ class EventPrinter:
                 err.print(f"  • {step['title']}")
         elif kind == "policy_decision" and d["decision"] != "allow":
             color = "red" if d["decision"] == "block" else "yellow"
-            err.print(f"    [{color}]{d['decision']}[/] {d['server']}: {d['command']} "
-                      f"[dim]{'; '.join(d['reasons'])}[/]")
+            reasons = d.get("reasons_ru", d["reasons"]) if self._lang == "ru" else d["reasons"]
+            err.print(f"    [{color}]{d['decision']}[/] {d['server']}: ", end="")
+            err.print(d["command"].splitlines()[0], markup=False, highlight=False, end=" ")
+            err.print(f"[dim]({'; '.join(reasons)})[/]")
         elif kind == "approval_decided":
             err.print(f"    [dim]approval: {d['outcome']} ({d['approver']})"
                       f"{' — ' + d['note'] if d.get('note') else ''}[/]")
         elif kind == "command_started":
-            err.print(f"    [dim]$ {d['server']}: {d['command'].splitlines()[0]}[/]")
-        elif kind == "command_finished" and d["outcome"] not in ("ok", "blocked", "denied"):
+            err.print(f"    [dim]$ {d['server']}: [/]", end="")
+            err.print(d["command"].splitlines()[0], markup=False, highlight=False, style="dim")
+        elif kind == "command_finished" and d["outcome"] not in ("ok", "blocked", "denied") and (
+                d.get("decision") != "allow" or d["outcome"] != "failed"):
             tail = (d.get("stderr") or d.get("error") or "").strip().splitlines()[-3:]
             err.print(f"      [red]{d['outcome']} (exit {d['exit_code']})[/] "
                       f"[dim]{' | '.join(tail)}[/]")

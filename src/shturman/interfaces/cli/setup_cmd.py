@@ -101,15 +101,14 @@ def audit(
                         "run_id": e.run_id,
                     }, ensure_ascii=False))
                 return
-            from rich.table import Table
-
-            table = Table("время/at", "кто/actor", "сервер", "действие", "команда",
-                          "решение", "код", "итог")
+            colors = {"allow": "green", "confirm": "yellow", "block": "red"}
             for e in entries:
-                table.add_row(e.at.strftime("%H:%M:%S"), e.actor, e.server, e.action,
-                              e.command or e.detail, e.decision,
-                              "" if e.exit_code is None else str(e.exit_code), e.outcome)
-            out.print(table)
+                code = "" if e.exit_code is None else f"exit {e.exit_code}"
+                what = e.command or e.detail
+                decision = f"[{colors.get(e.decision, 'white')}]{e.decision or e.action}[/]"
+                out.print(f"{e.at:%H:%M:%S} {e.actor:<14} {e.server:<8} {decision:<8} "
+                          f"{e.outcome:<8} {code:<7} ", end="")
+                out.print(what.splitlines()[0] if what else "", markup=False, highlight=False)
 
         await with_container(settings, body)
 
