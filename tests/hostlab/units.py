@@ -8,6 +8,7 @@ Units run as the host user (no root needed).
 from __future__ import annotations
 
 import os
+import shlex
 import textwrap
 from pathlib import Path
 
@@ -117,6 +118,41 @@ def install_webapp(host: TestHost, port: int | None = None, name: str = "webapp"
         WantedBy=multi-user.target
         """,
     )
+    return port
+
+
+def install_python_service(
+    host: TestHost,
+    name: str,
+    script: Path,
+    *,
+    port: int | None = None,
+    args: tuple[str, ...] = (),
+    environment: tuple[str, ...] = (),
+    requires: tuple[str, ...] = (),
+) -> int:
+    """Copy a stdlib Python ``script`` to ``~/apps/NAME/`` and run it as unit ``NAME``.
+
+    ExecStart is ``/usr/bin/python3 ~/apps/NAME/SCRIPT --name NAME --port PORT ARGS...``;
+    ``environment`` entries become ``Environment=`` lines, ``requires`` units become both
+    ``Requires=`` and ``After=``. Stdout/stderr go to the unit's journal. Returns the port.
+    """
+    port = port or host.ports.get(name) or free_port()
+    host.ports[name] = port
+    app_dir = host.home / "apps" / name
+    _mkdirs_owned(host, app_dir)
+    target = _write_owned(host, app_dir / script.name, script.read_text(), 0o755)
+    deps = " ".join(_unit_name(r) for r in requires)
+    dep_lines = f"Requires={deps}\nAfter={deps} network.target" if deps else "After=network.target"
+    env_lines = "\n".join(f"Environment={e}" for e in ("PYTHONUNBUFFERED=1", *environment))
+    argv = " ".join(shlex.quote(a) for a in (str(target), "--name", name, "--port", str(port),
+                                              *args))
+    text = (
+        f"[Unit]\nDescription={name} of {host.name}\n{dep_lines}\n\n"
+        f"[Service]\nType=simple\n{env_lines}\nExecStart={SYSTEM_PYTHON} {argv}\n"
+        "Restart=no\n\n[Install]\nWantedBy=multi-user.target\n"
+    )
+    install_unit(host, name, text)
     return port
 
 

@@ -176,6 +176,15 @@ class RunService:
                                     for a in st.actions]
         return decided
 
+    async def analyze(self, text: str) -> dict[str, Any]:
+        """Can the task be delegated to the agent? (rules, refined by a model if configured)"""
+        from shturman.agent.analyzer import analyze_with
+
+        servers = await self._inventory.all()
+        planner = self._planner_factory(servers)
+        judge = planner.judge if planner is not None and hasattr(planner, "judge") else None
+        return (await analyze_with(judge, text, servers)).as_json()
+
     async def history(self, limit: int = 20) -> list[RunRecord]:
         return await self._runs.recent(limit)
 

@@ -53,6 +53,7 @@ app.command("ask", help="Ask about your servers (same as run). / Вопрос о
     run_cmd.run_task
 )
 app.command("plan")(run_cmd.plan)
+app.command("analyze")(run_cmd.analyze)
 app.command("history")(run_cmd.history)
 app.add_typer(run_cmd.runs_app, name="runs")
 app.command("init")(setup_cmd.init)

@@ -116,6 +116,29 @@ def plan(
     run(ctx, work)
 
 
+def analyze(
+    ctx: typer.Context,
+    text: Annotated[list[str], typer.Argument(help="The task.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Can this task be delegated to the agent? Servers, mode, complexity, time.
+
+    Можно ли поручить задачу агенту: серверы, режим, сложность, время."""
+
+    async def work(settings: Any) -> None:
+        async def body(c: Any) -> None:
+            result = await c.runs.analyze(" ".join(text))
+            if as_json:
+                print(json.dumps(result, ensure_ascii=False))
+                return
+            for key, value in result.items():
+                out.print(f"{key:>20}: {value}")
+
+        await with_container(settings, body)
+
+    run(ctx, work)
+
+
 def history(
     ctx: typer.Context,
     limit: Annotated[int, typer.Option("--limit", "-n")] = 20,
