@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml
 	@$(PY) -m pip install -q --upgrade pip
 	@$(PY) -m pip install -q -e '.[dev,bench]'
 	@touch $(STAMP)
+	@$(PY) -m compileall -q src >/dev/null  # bytecode even where PYTHONDONTWRITEBYTECODE is set
 
 demo: install  ## the main job, end to end, on a real loopback test host
 	@$(PY) scripts/demo.py
@@ -33,6 +34,7 @@ unit: install
 test: install lint unit  ## lint, types, layer contracts, then the whole test suite
 
 bench: install  ## benchmarks (print tables, write bench/results/*.json)
+	@$(PY) -m compileall -q src >/dev/null
 	$(PY) bench/executor_bench.py
 	$(PY) bench/policy_bench.py
 

@@ -68,6 +68,15 @@ def _start_healthy(host: TestHost, unit: str, url: str) -> None:
     )
 
 
+def _stop(host: TestHost, unit: str) -> None:
+    """Stop ``unit`` and wait until its port is free (systemctl3 may return a bit early)."""
+    host.systemctl("stop", unit)
+    port = host.ports.get(unit)
+    if port is not None:
+        _require(faults.wait_until(lambda: not faults.port_open(port), timeout=10),
+                 f"{unit} still holds port {port} after stop")
+
+
 def _expect_in_journal(host: TestHost, unit: str, needle: str) -> None:
     _require(
         faults.wait_until(lambda: needle in journal(host, unit), timeout=5),
@@ -142,7 +151,7 @@ class PortTaken(Scenario):
     def prepare(self, stack: ExitStack) -> None:
         port = units.install_python_service(self.host, self.service, APP)
         _start_healthy(self.host, self.service, self.url)
-        self.host.systemctl("stop", self.service)
+        _stop(self.host, self.service)
         self.rogue = faults.take_port(port, self.host)
         stack.callback(self.rogue.stop)
         self.host.systemctl("start", self.service)
@@ -195,7 +204,7 @@ class ConfigBroken(Scenario):
         units.install_nginx(self.host)
         self.conf = units.nginx_conf_path(self.host)
         _start_healthy(self.host, self.service, self.url)
-        self.host.systemctl("stop", self.service)
+        _stop(self.host, self.service)
         faults.break_config(self.host, self.conf)
         self.good = self.conf.with_name(self.conf.name + ".bak").read_text()
         self.host.systemctl("start", self.service)
@@ -335,7 +344,7 @@ class DependencyDown(Scenario):
         _require(faults.wait_until(lambda: faults.redis_ok(self.redis_port)),
                  "redis did not start")
         _start_healthy(self.host, self.service, self.url)
-        self.host.systemctl("stop", "redis")
+        _stop(self.host, "redis")
         self.host.systemctl("restart", self.service)
         _expect_in_journal(self.host, self.service, "Connection refused")
         _expect_down(self.host, self.service, self.url)

@@ -1,30 +1,28 @@
-"""Composition root: the only module that names concrete classes and wires them together."""
+"""Composition root: the only module that names concrete classes and wires them together.
+
+Imports of the heavy parts happen inside :func:`build`, so `shturman --help` and the policy
+commands start fast.
+"""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from shturman.config import Settings
-from shturman.domain.errors import VaultError
-from shturman.domain.models import Server
-from shturman.hosts import GuardedExecutor, LocalExecutor, RoutingExecutor, SshExecutor
-from shturman.hosts.executor import Executor
-from shturman.services.audit import AuditTrail
-from shturman.services.commands import CommandService
-from shturman.services.inventory import Inventory
-from shturman.services.runs import RunService
-from shturman.store import Database
-from shturman.store.repositories import (
-    AuditRepo,
-    CredentialRepo,
-    IncidentRepo,
-    RunRepo,
-    ServerRepo,
-)
-from shturman.vault import Keyring, Vault
+if TYPE_CHECKING:
+    from shturman.config import Settings
+    from shturman.domain.models import Server
+    from shturman.hosts import GuardedExecutor
+    from shturman.hosts.executor import Executor
+    from shturman.services.audit import AuditTrail
+    from shturman.services.commands import CommandService
+    from shturman.services.inventory import Inventory
+    from shturman.services.runs import RunService
+    from shturman.store import Database
+    from shturman.store.repositories import IncidentRepo, RunRepo
+    from shturman.vault import Keyring, Vault
 
 
 @dataclass
@@ -42,8 +40,19 @@ class Container:
     runs_repo: RunRepo
     incidents_repo: IncidentRepo
     policy: Any
-    runs: RunService
+    planner_factory: Callable[[list[Server]], Any]
     extras: dict[str, Any] = field(default_factory=dict)
+    _runs: RunService | None = None
+
+    @property
+    def runs(self) -> RunService:
+        """The agent's run service, built on first use (keeps `exec` start-up light)."""
+        if self._runs is None:
+            from shturman.services.runs import RunService
+
+            self._runs = RunService(self.settings, self.inventory, self.guarded,
+                                    self.runs_repo, self.incidents_repo, self.planner_factory)
+        return self._runs
 
     async def close(self) -> None:
         await self.executor.close()
@@ -51,46 +60,37 @@ class Container:
 
 
 def load_keyring(settings: Settings) -> Keyring:
+    from shturman.vault import Keyring
+
     if settings.vault_key is not None:
         return Keyring.from_value(settings.vault_key.get_secret_value())
     return Keyring.from_file(settings.key_file)
 
 
-class _LazyKeyring(Keyring):
-    """Reads the key file on first use, so commands that need no secret work without it."""
-
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
-        self._real: Keyring | None = None
-
-    def _get(self) -> Keyring:
-        if self._real is None:
-            self._real = load_keyring(self._settings)
-        return self._real
-
-    def encrypt(self, plaintext: bytes) -> bytes:
-        return self._get().encrypt(plaintext)
-
-    def decrypt(self, token: bytes) -> bytes:
-        return self._get().decrypt(token)
-
-    def rotate_token(self, token: bytes) -> bytes:
-        return self._get().rotate_token(token)
-
-    def with_new_key(self) -> Keyring:
-        return self._get().with_new_key()
-
-
 async def build(settings: Settings, *, executor_overrides: dict[str, Executor] | None = None,
                 migrate: bool = True, model: Any = None) -> Container:
+    from shturman.hosts import GuardedExecutor, LocalExecutor, RoutingExecutor, SshExecutor
     from shturman.policy import Policy
+    from shturman.services.audit import AuditTrail
+    from shturman.services.commands import CommandService
+    from shturman.services.inventory import Inventory
+    from shturman.services.runs import RunService
+    from shturman.store import Database
+    from shturman.store.repositories import (
+        AuditRepo,
+        CredentialRepo,
+        IncidentRepo,
+        RunRepo,
+        ServerRepo,
+    )
+    from shturman.vault import LazyKeyring, Vault
 
     db = Database(settings.db_url)
     if migrate:
         await db.migrate()
     audit = AuditTrail(AuditRepo(db.engine))
-    vault = Vault(_LazyKeyring(settings), CredentialRepo(db.engine))
-    configured: list[Server] = [s.to_domain() for s in settings.servers]
+    vault = Vault(LazyKeyring(lambda: load_keyring(settings)), CredentialRepo(db.engine))
+    configured = [s.to_domain() for s in settings.servers]
     inventory = Inventory(configured, ServerRepo(db.engine), vault, audit)
     policy = Policy.load(settings.policy.rules_files)
     ssh = SshExecutor(
@@ -108,8 +108,6 @@ async def build(settings: Settings, *, executor_overrides: dict[str, Executor] |
     commands = CommandService(guarded, settings.ssh.max_concurrency)
     runs_repo = RunRepo(db.engine)
     incidents_repo = IncidentRepo(db.engine)
-    runs = RunService(settings, inventory, guarded, runs_repo, incidents_repo,
-                      planner_factory(settings, model))
     return Container(
         settings=settings,
         db=db,
@@ -122,7 +120,7 @@ async def build(settings: Settings, *, executor_overrides: dict[str, Executor] |
         runs_repo=runs_repo,
         incidents_repo=incidents_repo,
         policy=policy,
-        runs=runs,
+        planner_factory=planner_factory(settings, model),
         extras={"ssh": ssh},
     )
 
@@ -145,6 +143,7 @@ def planner_factory(settings: Settings, model: Any = None) -> Callable[[list[Ser
 
 
 async def _redactor(vault: Vault) -> Any:
+    from shturman.domain.errors import VaultError
     from shturman.policy.redaction import Redactor
 
     try:

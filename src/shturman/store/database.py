@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -40,8 +39,11 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
 
     async def migrate(self) -> None:
+        """Bring the schema to the newest migration (a cheap no-op when it already is)."""
         try:
             async with self.engine.begin() as conn:
+                if await conn.run_sync(_current_revision) == head_revision():
+                    return
                 await conn.run_sync(_upgrade)
         except (SQLAlchemyError, OSError) as exc:
             raise StoreError(f"database {self.safe_url}: {exc.__class__.__name__}: {exc}") from exc
@@ -57,13 +59,40 @@ class Database:
         await self.engine.dispose()
 
 
-def alembic_config() -> Config:
+def head_revision() -> str:
+    """The newest migration's id, read from the files (no alembic import needed)."""
+    revisions: dict[str, str | None] = {}
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        body = path.read_text(encoding="utf-8")
+        rev = re.search(r"^revision = ['\"]([^'\"]+)", body, re.M)
+        down = re.search(r"^down_revision = (?:['\"]([^'\"]+)|None)", body, re.M)
+        if rev:
+            revisions[rev.group(1)] = down.group(1) if down else None
+    parents = set(revisions.values())
+    heads = [r for r in revisions if r not in parents]
+    if len(heads) != 1:
+        raise StoreError(f"migrations must have exactly one head, found {heads}")
+    return heads[0]
+
+
+def _current_revision(connection: Connection) -> str | None:
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    row = connection.execute(text("SELECT version_num FROM alembic_version")).first()
+    return None if row is None else str(row[0])
+
+
+def alembic_config() -> Any:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
 
 
 def _upgrade(connection: Connection) -> None:
+    from alembic import command
+
     cfg = alembic_config()
     cfg.attributes["connection"] = connection
     command.upgrade(cfg, "head")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -94,3 +95,28 @@ class Keyring:
 
     def only_newest(self) -> Keyring:
         return Keyring(self._keys[:1], self.path)
+
+
+class LazyKeyring(Keyring):
+    """Loads the real keyring on first use, so commands that need no secret work without it."""
+
+    def __init__(self, loader: Callable[[], Keyring]) -> None:  # no super(): nothing loaded yet
+        self._loader = loader
+        self._real: Keyring | None = None
+
+    def _get(self) -> Keyring:
+        if self._real is None:
+            self._real = self._loader()
+        return self._real
+
+    def encrypt(self, plaintext: bytes) -> bytes:
+        return self._get().encrypt(plaintext)
+
+    def decrypt(self, token: bytes) -> bytes:
+        return self._get().decrypt(token)
+
+    def rotate_token(self, token: bytes) -> bytes:
+        return self._get().rotate_token(token)
+
+    def with_new_key(self) -> Keyring:
+        return self._get().with_new_key()

@@ -1,0 +1,186 @@
+"""Run fault scenarios against real lab hosts through the real `shturman` CLI.
+
+For each scenario: a fresh lab host (own sshd, user, home, units) → healthy service → the
+fault, injected for real → ``shturman run --mode autonomous "<Russian request>"`` as a
+subprocess → the scenario's own checker decides whether it is fixed. Every process and mount
+is cleaned up, whatever happens (``ExitStack``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
+from contextlib import ExitStack
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from tests.hostlab.lab import HostLab
+
+from .catalog import SCENARIOS, Scenario, ScenarioSetupError, stale_mounts, unmount
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "bench" / "results"
+SHTURMAN = str(Path(sys.executable).parent / "shturman")
+USER_PREFIX = "shscen"
+RUN_TIMEOUT = 240.0
+LLM_ENV = ("SHTURMAN_LLM__PROVIDER", "SHTURMAN_LLM__MODEL", "SHTURMAN_LLM__BASE_URL",
+           "SHTURMAN_LLM__API_KEY")
+
+
+@dataclass
+class Outcome:
+    scenario: str
+    service: str
+    server: str
+    request: str
+    fault: str
+    fixed: bool
+    exit_code: int | None
+    run_status: str
+    seconds: float  # the `shturman run` subprocess only
+    setup_seconds: float
+    detail: str  # the checker's findings (or the setup error)
+    output_tail: str
+
+
+def model_name() -> str:
+    """``none`` without a model, else ``SHTURMAN_LLM__MODEL`` (as a file-name-safe string)."""
+    model = os.environ.get("SHTURMAN_LLM__MODEL", "").strip()
+    return re.sub(r"[^\w.-]+", "_", model) if model else "none"
+
+
+def shturman_env(home: Path, config: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHTURMAN_")}
+    env.update(SHTURMAN_HOME=str(home), SHTURMAN_CONFIG=str(config), NO_COLOR="1",
+               COLUMNS="120")
+    if model_name() != "none":
+        env.update({k: os.environ[k] for k in LLM_ENV if k in os.environ})
+    return env
+
+
+def write_inventory(path: Path, lab: HostLab, cases: Sequence[Scenario]) -> None:
+    lines = ["language: ru", "servers:"]
+    for case in cases:
+        h = case.host
+        services = [case.service, *(s for s in h.ports if s not in (case.service, "webapp"))]
+        lines += [
+            f"  - name: {h.name}",
+            f"    host: {h.host}",
+            f"    port: {h.port}",
+            f"    user: {h.user}",
+            "    auth: key",
+            f"    key_path: {lab.client_key}",
+            f"    services: [{', '.join(services)}]",
+        ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _tail(text: str, lines: int = 40) -> str:
+    return "\n".join(text.rstrip().splitlines()[-lines:])
+
+
+def _last_run_status(env: dict[str, str]) -> str:
+    res = subprocess.run([SHTURMAN, "history", "--json", "--limit", "1"], env=env,
+                         capture_output=True, text=True, timeout=60, check=False)
+    for line in res.stdout.splitlines():
+        try:
+            return str(json.loads(line)["status"])
+        except (ValueError, KeyError):
+            continue
+    return "unknown"
+
+
+def run_case(case: Scenario, lab: HostLab, base: Path, cases: Sequence[Scenario]) -> Outcome:
+    """Set up, break, repair with shturman, judge; always tears down what it set up."""
+    home = base / f"home-{case.name}"
+    config = base / "shturman.yaml"
+    env = shturman_env(home, config)
+    text = case.text()
+    t0 = time.monotonic()
+    with ExitStack() as stack:
+        try:
+            case.prepare(stack)
+        except (ScenarioSetupError, RuntimeError, OSError, subprocess.SubprocessError) as exc:
+            return Outcome(case.name, case.service, case.host.name, text, case.fault, False,
+                           None, "not run", 0.0, time.monotonic() - t0,
+                           f"SETUP ERROR: {exc}", "")
+        setup_seconds = time.monotonic() - t0
+        write_inventory(config, lab, cases)  # after prepare: it lists the services installed
+        subprocess.run([SHTURMAN, "init"], env=env, capture_output=True, check=True,
+                       timeout=60)
+        t1 = time.monotonic()
+        try:
+            proc = subprocess.run([SHTURMAN, "run", "--mode", "autonomous", text], env=env,
+                                  capture_output=True, text=True, timeout=RUN_TIMEOUT,
+                                  check=False)
+            code: int | None = proc.returncode
+            output = proc.stdout + ("\n" + proc.stderr if proc.stderr.strip() else "")
+        except subprocess.TimeoutExpired as exc:
+            code = None
+            output = f"{exc.stdout or ''}\n{exc.stderr or ''}\nTIMEOUT after {RUN_TIMEOUT}s"
+        seconds = time.monotonic() - t1
+        verdict = case.check()
+        status = _last_run_status(env)
+    return Outcome(case.name, case.service, case.host.name, text, case.fault, verdict.fixed,
+                   code, status, round(seconds, 2), round(setup_seconds, 2), verdict.detail,
+                   _tail(output))
+
+
+def select(only: Iterable[str] | None) -> list[type[Scenario]]:
+    if not only:
+        return list(SCENARIOS)
+    known = {s.name: s for s in SCENARIOS}
+    unknown = [n for n in only if n not in known]
+    if unknown:
+        raise SystemExit(f"unknown scenario(s): {', '.join(unknown)}; "
+                         f"known: {', '.join(known)}")
+    return [known[n] for n in only]
+
+
+def run_scenarios(only: Iterable[str] | None = None) -> list[Outcome]:
+    """Run the selected scenarios (all by default), each on its own fresh lab host."""
+    kinds = select(only)
+    for stale in stale_mounts(f"/homes/{USER_PREFIX}"):
+        unmount(stale)
+    base = Path(tempfile.mkdtemp(prefix="shturman-scenarios-", dir="/tmp"))
+    os.chmod(base, 0o755)
+    lab = HostLab(base / "lab", len(kinds), user_prefix=USER_PREFIX)
+    try:
+        lab.start()
+        cases = [kind(host) for kind, host in zip(kinds, lab.hosts, strict=True)]
+        return [run_case(case, lab, base, cases) for case in cases]
+    finally:
+        lab.stop()
+        if not os.environ.get("SHTURMAN_SCENARIOS_KEEP"):
+            shutil.rmtree(base, ignore_errors=True)
+
+
+def write_results(outcomes: Sequence[Outcome], total: float) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"scenarios-{model_name()}.json"
+    data = {
+        "model": model_name(),
+        "total_seconds": round(total, 2),
+        "fixed": sum(o.fixed for o in outcomes),
+        "count": len(outcomes),
+        "scenarios": [asdict(o) for o in outcomes],
+    }
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def table(outcomes: Sequence[Outcome]) -> str:
+    rows = [("scenario", "fixed", "exit", "shturman s", "setup s", "run status", "server")]
+    rows += [(o.scenario, "yes" if o.fixed else "NO", str(o.exit_code), f"{o.seconds:.1f}",
+              f"{o.setup_seconds:.1f}", o.run_status, o.server) for o in outcomes]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
