@@ -12,6 +12,7 @@ from shturman.domain.models import AccessProfile, AuditEntry, AuthMethod, Server
 from shturman.domain.runs import Incident, RunEvent, RunRecord
 from shturman.store import Database
 from shturman.store.repositories import (
+    AuditCompletion,
     AuditRepo,
     CredentialRepo,
     IncidentRepo,
@@ -69,6 +70,14 @@ async def test_audit_with_output(db: Database) -> None:
     assert len(entries) == 1 and entries[0].command == "uptime" and entries[0].id == audit_id
     assert entries[0].at.tzinfo is not None
     assert (await repo.output(audit_id)) == StoredOutput("up 3 days", "", 9, 0)
+    # write-ahead: a running row is completed later, in a batch
+    ahead = await repo.append(AuditEntry(at, "cli:op", "vm1", "command", "sleep 1", "allow",
+                                         None, None, "running"))
+    assert (await repo.recent())[-1].outcome == "running"
+    await repo.complete([AuditCompletion(ahead, 0, 1.0, "ok", "", StoredOutput("", "", 0, 0))])
+    done = (await repo.recent())[-1]
+    assert (done.outcome, done.exit_code, done.duration) == ("ok", 0, 1.0)
+    await repo.close()
 
 
 async def test_runs_events_incidents(db: Database) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import os
 import shutil
 import stat
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.hostlab import faults, units
-from tests.hostlab.lab import TestHost
+from tests.hostlab.lab import SYSTEM_PYTHON, TestHost
 
 APP = Path(__file__).with_name("app.py")
 TMPFS_MB = 48
@@ -145,25 +146,27 @@ class PortTaken(Scenario):
     name = "port_taken"
     service = "shop"
     request = "shop на {server} не поднимается: порт занят. Почини"
-    fault = ("a stray listener of the same user binds the service's port; `systemctl start` "
-             "fails with `OSError: [Errno 98] Address already in use`")
+    fault = ("while the service is stopped, a stray `python3 -m http.server PORT` of the same "
+             "user takes its port (it even answers HTTP 200, with a directory listing); "
+             "`systemctl start` fails with `OSError: [Errno 98] Address already in use`")
 
     def prepare(self, stack: ExitStack) -> None:
         port = units.install_python_service(self.host, self.service, APP)
         _start_healthy(self.host, self.service, self.url)
         _stop(self.host, self.service)
-        self.rogue = faults.take_port(port, self.host)
-        stack.callback(self.rogue.stop)
+        self.rogue = start_stray_http_server(self.host, port, stack)
         self.host.systemctl("start", self.service)
         _expect_in_journal(self.host, self.service, "Address already in use")
-        _expect_down(self.host, self.service, self.url)
+        _require(not faults.unit_active(self.host, self.service), "shop is active despite the "
+                 "taken port")
+        _require(f"{self.service} ok" not in fetch(self.url)[1], "shop answers on its port")
 
     def check(self) -> Check:
+        gone = self.rogue.poll() is not None
         return _verdict([
             _http_check(self.url, f"{self.service} ok"),
             _active_check(self.host, self.service),
-            (self.rogue.proc.poll() is not None, "stray listener stopped"
-             if self.rogue.proc.poll() is not None else "stray listener still running"),
+            (gone, "stray listener stopped" if gone else "stray listener still running"),
         ])
 
 
@@ -317,12 +320,19 @@ class WrongPermission(Scenario):
 
     def check(self) -> Check:
         mode = stat.S_IMODE(self.data.stat().st_mode)
+        http = _http_check(self.url, f"{self.service} ok")
         state = self.data / "state.json"
+        try:
+            writer = json.loads(state.read_text())["pid"]
+        except (OSError, ValueError, KeyError):
+            writer = None
+        pid = units.main_pid(self.host, self.service)
         return _verdict([
             (mode & 0o700 == 0o700, f"data dir mode {mode:o}"),
-            _http_check(self.url, f"{self.service} ok"),
+            http,
             _active_check(self.host, self.service),
-            (state.exists(), "state.json written" if state.exists() else "no state.json"),
+            (writer == pid, f"state.json written by the running service (pid {pid})"
+             if writer == pid else f"state.json last written by pid {writer}, not {pid}"),
         ])
 
 
@@ -363,7 +373,27 @@ SCENARIOS: tuple[type[Scenario], ...] = (
 )
 
 
-# ------------------------------------------------------------------ real faults need root
+# ------------------------------------------------------------------ fault helpers
+def start_stray_http_server(host: TestHost, port: int,
+                            stack: ExitStack) -> subprocess.Popen[bytes]:
+    """``python3 -m http.server PORT`` as the host user (so the host's operator may stop it)."""
+    proc = subprocess.Popen(
+        [str(SYSTEM_PYTHON), "-m", "http.server", str(port), "--bind", "127.0.0.1",
+         "--directory", str(host.home)],
+        user=host.uid, group=host.gid, extra_groups=[], env=host.env(), cwd=host.home,
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def stop() -> None:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=10)
+
+    stack.callback(stop)
+    _require(faults.wait_until(lambda: faults.port_open(port), timeout=10),
+             f"the stray http.server did not listen on {port}")
+    return proc
+
+
 def mount_tmpfs(host: TestHost, where: Path, size_mb: int, stack: ExitStack) -> None:
     """Mount a ``size_mb`` tmpfs owned by the host user on ``where``; unmounted on close.
 

@@ -118,13 +118,15 @@ def run_case(case: Scenario, lab: HostLab, base: Path, cases: Sequence[Scenario]
         t1 = time.monotonic()
         try:
             proc = subprocess.run([SHTURMAN, "run", "--mode", "autonomous", text], env=env,
-                                  capture_output=True, text=True, timeout=RUN_TIMEOUT,
-                                  check=False)
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                  timeout=RUN_TIMEOUT, check=False)
             code: int | None = proc.returncode
-            output = proc.stdout + ("\n" + proc.stderr if proc.stderr.strip() else "")
+            output = proc.stdout
         except subprocess.TimeoutExpired as exc:
             code = None
-            output = f"{exc.stdout or ''}\n{exc.stderr or ''}\nTIMEOUT after {RUN_TIMEOUT}s"
+            partial = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) \
+                else (exc.stdout or "")
+            output = f"{partial}\nTIMEOUT after {RUN_TIMEOUT}s"
         seconds = time.monotonic() - t1
         verdict = case.check()
         status = _last_run_status(env)

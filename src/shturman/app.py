@@ -51,11 +51,13 @@ class Container:
             from shturman.services.runs import RunService
 
             self._runs = RunService(self.settings, self.inventory, self.guarded,
-                                    self.runs_repo, self.incidents_repo, self.planner_factory)
+                                    self.runs_repo, self.incidents_repo, self.planner_factory,
+                                    self.audit)
         return self._runs
 
     async def close(self) -> None:
         await self.executor.close()
+        await self.audit.close()
         await self.db.close()
 
 
@@ -74,7 +76,6 @@ async def build(settings: Settings, *, executor_overrides: dict[str, Executor] |
     from shturman.services.audit import AuditTrail
     from shturman.services.commands import CommandService
     from shturman.services.inventory import Inventory
-    from shturman.services.runs import RunService
     from shturman.store import Database
     from shturman.store.repositories import (
         AuditRepo,

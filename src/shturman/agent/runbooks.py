@@ -61,7 +61,7 @@ async def repair_service(ctx: ToolContext, server: str, service: str, note: Note
     if mgr in (ServiceManager.SYSTEMD, ServiceManager.SYSTEMCTL3):
         unit = await ctx.sh(server, service_command(mgr, "show", service))
         unit_text = unit.stdout if unit.outcome == "ok" else ""
-    ports = ports_in_unit(unit_text)
+    ports = listen_ports(unit_text)
     status = await call(check_service(ctx, server, service))
     if status.data.get("active"):
         probe = await call(verify_fix(ctx, server, service, port=ports[0] if ports else None,
@@ -93,11 +93,26 @@ async def repair_service(ctx: ToolContext, server: str, service: str, note: Note
 
 Remedy = Callable[[ToolContext, str, str, str, list[int], str], Awaitable[str | None]]
 
+URL_RE = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s\"']+", re.IGNORECASE)
+PORT_IN_USE_RE = re.compile(
+    r"address already in use|EADDRINUSE|errno 98\b|\(98: |port \d+ (?:is )?already in use",
+    re.IGNORECASE)
+NO_SPACE_RE = re.compile(r"No space left on device|ENOSPC|errno 28\b|\(28: ", re.IGNORECASE)
+DISK_FULL_PERCENT = 95
+FLOOD_TAIL_LINES = 200
+
+
+def listen_ports(unit_text: str) -> list[int]:
+    """Ports the unit's service listens on: those its unit names, minus ports inside URLs
+    (``REDIS_URL=redis://127.0.0.1:6379`` names a server it connects to, not its own port)."""
+    return ports_in_unit(URL_RE.sub(" ", unit_text))
+
 
 async def free_taken_port(ctx: ToolContext, server: str, service: str, unit: str,
                           ports: list[int], evidence: str) -> str | None:
-    """A port the service needs is held by another process: stop that process."""
-    if not ports:
+    """The service failed to bind (its log says so) and another process holds its port:
+    stop that process."""
+    if not ports or not PORT_IN_USE_RE.search(evidence):
         return None
     listing = await ctx.sh(server, "ss -ltnp")
     main = await main_pid_of(ctx, server, service)
@@ -184,7 +199,7 @@ async def fix_permission(ctx: ToolContext, server: str, service: str, unit: str,
             for target in _self_and_parents(path):
                 q = shlex.quote(target)
                 mode = await ctx.sh(server, f"stat -c %a {q}")
-                value = mode.stdout.strip()
+                value = mode.stdout.strip().zfill(3)
                 if mode.outcome != "ok" or not value.isdigit():
                     continue
                 if int(value[-3], 8) & 0o7 != 0o7 and await _is_dir(ctx, server, target):
@@ -197,11 +212,17 @@ async def fix_permission(ctx: ToolContext, server: str, service: str, unit: str,
 
 async def relieve_log_flood(ctx: ToolContext, server: str, service: str, unit: str,
                             ports: list[int], evidence: str) -> str | None:
-    """A log file grew huge (a flood): compress it aside and start a fresh one."""
+    """A log flood: a log grew huge, or it filled the filesystem and the service cannot write
+    ("No space left on device"). Free the space, keep the evidence."""
     dirs = sorted({p.rsplit("/", 1)[0] for p in _paths(unit + "\n" + evidence)
                    if p.endswith(".log") or "/log" in p})
+    no_space = bool(NO_SPACE_RE.search(evidence))
     fixed = []
     for directory in dirs[:5]:
+        used = await _disk_used_percent(ctx, server, directory) if no_space else None
+        if used is not None and used >= DISK_FULL_PERCENT:
+            fixed += await _truncate_flooded(ctx, server, directory, used)
+            continue
         found = await ctx.sh(
             server, f"find {shlex.quote(directory)} -maxdepth 2 -type f -name '*.log' "
             f"-size +{LOG_FLOOD_BYTES // 1024 // 1024}M")
@@ -214,6 +235,39 @@ async def relieve_log_flood(ctx: ToolContext, server: str, service: str, unit: s
             await ctx.sh(server, f"touch {q}")
             fixed.append(f"log {path} was flooded: moved aside and compressed")
     return "; ".join(fixed) or None
+
+
+async def _truncate_flooded(ctx: ToolContext, server: str, directory: str,
+                            used: int) -> list[str]:
+    """The filesystem is full, so there is no room to compress next to the log: keep each big
+    log's last lines in this run's record, then truncate it in place (a writer holding it open
+    keeps writing; deleting an open file would not free the space)."""
+    found = await ctx.sh(server, f"find {shlex.quote(directory)} -maxdepth 2 -type f "
+                                 "-name '*.log' -size +1M -printf '%s %p\\n'")
+    sized = []
+    for line in found.stdout.splitlines():
+        count, _, path = line.partition(" ")
+        if count.isdigit() and path:
+            sized.append((int(count), path))
+    fixed = []
+    for size, path in sorted(sized, reverse=True)[:3]:
+        q = shlex.quote(path)
+        await ctx.sh(server, f"tail -n {FLOOD_TAIL_LINES} {q}")
+        done = await ctx.sh(server, f"truncate -s 0 {q}")
+        if done.outcome == "ok":
+            fixed.append(f"the filesystem of {directory} was {used}% full: truncated flooded "
+                         f"log {path} ({size // 1024 // 1024} MB; its last {FLOOD_TAIL_LINES} "
+                         "lines are kept in this run's record)")
+    return fixed
+
+
+async def _disk_used_percent(ctx: ToolContext, server: str, directory: str) -> int | None:
+    df = await ctx.sh(server, f"df -P {shlex.quote(directory)}")
+    lines = df.stdout.strip().splitlines()
+    cols = lines[-1].split() if len(lines) > 1 else []
+    if df.outcome != "ok" or len(cols) < 5 or not cols[4].rstrip("%").isdigit():
+        return None
+    return int(cols[4].rstrip("%"))
 
 
 async def start_dependencies(ctx: ToolContext, server: str, service: str, unit: str,

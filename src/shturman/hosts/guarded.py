@@ -9,7 +9,7 @@ pre-approves the tier); with no approver it is denied (fail closed).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -46,6 +46,12 @@ class Approver(Protocol):
 class AuditSink(Protocol):
     async def record(self, entry: AuditEntry, stdout: str = "", stderr: str = "",
                      stdout_bytes: int = 0, stderr_bytes: int = 0) -> int: ...
+
+    async def begin(self, entry: AuditEntry) -> int: ...
+
+    def complete(self, audit_id: int, *, exit_code: int | None, duration: float,
+                 outcome: str, detail: str, stdout: str, stderr: str, stdout_bytes: int,
+                 stderr_bytes: int) -> None: ...
 
 
 EventSink = Callable[[str, dict[str, Any]], Awaitable[None]]
@@ -121,17 +127,21 @@ class GuardedExecutor:
             await self._record(server, command, actor, run_id, verdict, approval, result)
             return GuardedResult(verdict, result, approval)
 
+        running = _refused(server, command, CommandOutcome.OK, "")
+        entry = self._entry(server, command, actor, run_id, verdict, approval, running)
+        audit_id = await self._audit.begin(replace(entry, outcome="running", exit_code=None,
+                                                   duration=None))
         await _emit(events, "command_started", {"server": server.name, "command": command})
         try:
             raw = await self._executor.run(server, command, timeout=timeout or self._timeout)
         except HostError as exc:
-            raw = _refused(server, command, CommandOutcome.ERROR, exc.detail)
-            await self._record(server, command, actor, run_id, verdict, approval, raw)
+            self._complete(audit_id, server, command, actor, run_id, verdict, approval,
+                           _refused(server, command, CommandOutcome.ERROR, exc.detail))
             raise
         result = self._redacted(raw)
         metrics.COMMANDS.labels(outcome=result.outcome.value).inc()
         metrics.COMMAND_SECONDS.observe(result.duration)
-        await self._record(server, command, actor, run_id, verdict, approval, result)
+        self._complete(audit_id, server, command, actor, run_id, verdict, approval, result)
         return GuardedResult(verdict, result, approval)
 
     async def _approve(self, request: ApprovalRequest, mode: RunMode, approver: Approver | None,
@@ -170,15 +180,32 @@ class GuardedExecutor:
                              clean(result.stdout), clean(result.stderr), result.duration,
                              result.outcome, self._redact(result.error))
 
+    def _complete(self, audit_id: int, server: Server, command: str, actor: Actor,
+                  run_id: str | None, verdict: Verdict, approval: ApprovalDecision | None,
+                  result: CommandResult) -> None:
+        entry = self._entry(server, command, actor, run_id, verdict, approval, result)
+        self._audit.complete(audit_id, exit_code=entry.exit_code,
+                             duration=entry.duration or 0.0, outcome=entry.outcome,
+                             detail=entry.detail, stdout=result.stdout.text,
+                             stderr=result.stderr.text, stdout_bytes=result.stdout.total_bytes,
+                             stderr_bytes=result.stderr.total_bytes)
+
     async def _record(self, server: Server, command: str, actor: Actor, run_id: str | None,
                       verdict: Verdict, approval: ApprovalDecision | None,
                       result: CommandResult) -> None:
+        entry = self._entry(server, command, actor, run_id, verdict, approval, result)
+        await self._audit.record(entry, result.stdout.text, result.stderr.text,
+                                 result.stdout.total_bytes, result.stderr.total_bytes)
+
+    def _entry(self, server: Server, command: str, actor: Actor, run_id: str | None,
+               verdict: Verdict, approval: ApprovalDecision | None,
+               result: CommandResult) -> AuditEntry:
         detail = "; ".join(f"{r.rule_id}: {r.en}" for r in verdict.reasons)
         if approval is not None:
             detail = f"{detail}; approval={approval.outcome.value} by {approval.approver}"
         if result.error:
             detail = f"{detail}; {result.error}"
-        entry = AuditEntry(
+        return AuditEntry(
             at=datetime.now(UTC),
             actor=str(actor),
             server=server.name,
@@ -191,8 +218,6 @@ class GuardedExecutor:
             detail=self._redact(detail.strip("; ")),
             run_id=run_id,
         )
-        await self._audit.record(entry, result.stdout.text, result.stderr.text,
-                                 result.stdout.total_bytes, result.stderr.total_bytes)
 
 
 def _refused(server: Server, command: str, outcome: CommandOutcome, why: str) -> CommandResult:

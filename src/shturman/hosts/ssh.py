@@ -83,7 +83,8 @@ class SshExecutor:
             started = time.perf_counter()
             chan, session = await self._open_channel(server, command)
             try:
-                await asyncio.wait_for(asyncio.shield(session.done), timeout)
+                async with asyncio.timeout(timeout):
+                    await asyncio.shield(session.done)
             except TimeoutError:
                 _kill(chan)
                 return timeout_result(server, command, started, session.out.result(),

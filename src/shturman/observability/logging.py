@@ -7,6 +7,9 @@ from pathlib import Path
 
 import structlog
 
+QUIET_LIBRARIES = ("asyncssh", "alembic", "sqlalchemy", "aiosqlite", "asyncpg", "httpx",
+                   "openai", "anthropic", "pydantic_ai")
+
 
 def configure(log_dir: Path | None = None, level: int = logging.INFO, json: bool = True) -> None:
     handlers: list[logging.Handler] = []
@@ -20,6 +23,10 @@ def configure(log_dir: Path | None = None, level: int = logging.INFO, json: bool
     stderr.setLevel(logging.WARNING)
     handlers.append(stderr)
     logging.basicConfig(level=level, handlers=handlers, format="%(message)s", force=True)
+    # Libraries that log command lines or protocol details at INFO (asyncssh logs every
+    # command it sends) would put unredacted text into the file: warnings only.
+    for noisy in QUIET_LIBRARIES:
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
     )

@@ -20,6 +20,7 @@ from shturman.domain.models import Actor, RunMode, RunStatus, Server
 from shturman.domain.runs import Incident, RunEvent, RunRecord
 from shturman.hosts.guarded import Approver, GuardedExecutor
 from shturman.observability import metrics
+from shturman.services.audit import AuditTrail
 from shturman.services.inventory import Inventory
 from shturman.store.repositories import IncidentRepo, RunRepo
 
@@ -49,7 +50,9 @@ class IncidentMemory:
 class RunService:
     def __init__(self, settings: Settings, inventory: Inventory, guarded: GuardedExecutor,
                  runs: RunRepo, incidents: IncidentRepo,
-                 planner_factory: Callable[[list[Server]], Planner | None]) -> None:
+                 planner_factory: Callable[[list[Server]], Planner | None],
+                 audit: AuditTrail) -> None:
+        self._audit = audit
         self._settings = settings
         self._inventory = inventory
         self._guarded = guarded
@@ -115,6 +118,7 @@ class RunService:
 
     async def _finish(self, run_id: str, outcome: Outcome, emit: Any, request: RunRequest,
                       duration: float) -> None:
+        await self._audit.flush()  # the audit is complete when the run says it is done
         await emit("run_finished", {"status": outcome.status.value, "verified": outcome.verified,
                                     "changed": outcome.changed, "report": outcome.report,
                                     "route": outcome.route, "intent": outcome.intent,
