@@ -51,7 +51,7 @@ async def measure(steps: int, rounds: int) -> dict[str, float]:
         for _ in range(rounds):
             model.calls = 0
             t = time.perf_counter()
-            record, events = await c.runs.run(RunRequest(
+            record, _events = await c.runs.run(RunRequest(
                 "разберись с нагрузкой на local и проверь", Actor("bench", "agent"),
                 RunMode.AUTONOMOUS))
             model_runs.append((time.perf_counter() - t) / steps)
