@@ -59,15 +59,13 @@ class Plan(BaseModel):
         done: set[str] = set()
         order: list[Step] = []
         pending = list(self.steps)
+        ids = self.ids
         while pending:
-            ready = [s for s in pending if all(d in done or d not in self.ids for d in
-                                               s.depends_on)]
-            if not ready:
-                ready = pending[:1]
-            for step in ready:
-                order.append(step)
-                done.add(step.id)
-                pending.remove(step)
+            step = next((s for s in pending
+                         if all(d in done or d not in ids for d in s.depends_on)), pending[0])
+            order.append(step)
+            done.add(step.id)
+            pending.remove(step)
         return order
 
     @property
