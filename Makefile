@@ -9,6 +9,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: install system demo test lint unit bench clean
 
 install: system $(STAMP)  ## venv with the package (console script `shturman`) and dev tools
+	@$(PY) -m compileall -q src >/dev/null  # bytecode even where PYTHONDONTWRITEBYTECODE is set
 
 system:
 	@bash scripts/setup-system.sh
@@ -16,9 +17,8 @@ system:
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install -q --upgrade pip
-	@$(PY) -m pip install -q -e '.[dev,bench]'
+	@$(PY) -m pip install -q -e '.[dev]'
 	@touch $(STAMP)
-	@$(PY) -m compileall -q src >/dev/null  # bytecode even where PYTHONDONTWRITEBYTECODE is set
 
 demo: install  ## the main job, end to end, on a real loopback test host
 	@$(PY) scripts/demo.py
@@ -34,9 +34,11 @@ unit: install
 test: install lint unit  ## lint, types, layer contracts, then the whole test suite
 
 bench: install  ## benchmarks (print tables, write bench/results/*.json)
-	@$(PY) -m compileall -q src >/dev/null
+	@$(PY) -m pip install -q -e '.[dev,bench]'  # ansible-core and parallel-ssh to compare with
 	$(PY) bench/executor_bench.py
 	$(PY) bench/policy_bench.py
+	$(PY) bench/agent_bench.py
+	$(PY) -m bench.scenarios
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -15,6 +15,7 @@ from shturman.agent.plan import Action, Fix
 from shturman.agent.runbooks import RepairReport, repair_service
 from shturman.agent.templates import render
 from shturman.domain.errors import ShturmanError
+from shturman.policy.redaction import frame_untrusted
 from shturman.tools import TOOLS, ToolContext, ToolResult
 
 Emit = Callable[[str, dict[str, Any]], Awaitable[None]]
@@ -138,7 +139,8 @@ class ActionRunner:
         if self._propose_fix is None:
             return None
         prompt = render("fix.j2", step=step, action=action.describe(),
-                        result=result.output()[-3000:], attempt=attempt,
+                        result=frame_untrusted("command output", result.output(limit=3000)),
+                        attempt=attempt,
                         limit=self._threshold)
         self._budget.spend()
         try:

@@ -139,7 +139,7 @@ class Report:
                 continue
             for action, result in o.attempts:
                 lines.append(f"- {action.describe()}: {result.summary}")
-                lines.append(_frame(result.output()[-1500:]))
+                lines.append(_frame(result.output(limit=1500)))
         lines += [f"- refused: {r}" for r in self.refused]
         lines += [f"- verification failed: {p}: {s}" for p, s, ok in self.verifications
                   if not ok]

@@ -64,7 +64,13 @@ class ToolResult:
     def blocked(self) -> bool:
         return any(c.outcome == CommandOutcome.BLOCKED.value for c in self.commands)
 
-    def output(self) -> str:
+    def output(self, limit: int | None = None) -> str:
+        """Commands with their output; past ``limit`` chars only head and tail are kept
+        (the full output stays in the audit store)."""
+        text = self._output()
+        return text if limit is None else clip(text, limit)
+
+    def _output(self) -> str:
         parts = []
         for c in self.commands:
             parts.append(f"$ {c.command}  [{c.outcome}, exit {c.exit_code}]")
@@ -75,6 +81,16 @@ class ToolResult:
             if c.error:
                 parts.append(c.error)
         return "\n".join(parts)
+
+
+def clip(text: str, limit: int) -> str:
+    """Head and tail of a long text, with a note of what was cut."""
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    cut = len(text) - 2 * half
+    return (f"{text[:half]}\n… [{cut} chars cut; full output in the audit log] …\n"
+            f"{text[-half:]}")
 
 
 @dataclass
