@@ -73,7 +73,8 @@ class Agent:
 
     async def run(self, task: Task, emit: Emit) -> Outcome:
         ctx = ToolContext(self.guarded, {s.name: s for s in self.servers}, task.actor,
-                          task.mode, self.approver, task.run_id, emit, self.command_timeout)
+                          task.mode, self.approver, task.run_id, emit, self.command_timeout,
+                          lang=self.language)
         budget = IterationBudget(self.settings.max_iterations,
                                  self.clock() + self.settings.max_wall_time, self.clock)
         u = understand(task.text, list(self.servers))

@@ -61,7 +61,7 @@ async def repair_service(ctx: ToolContext, server: str, service: str, note: Note
     if mgr in (ServiceManager.SYSTEMD, ServiceManager.SYSTEMCTL3):
         unit = await ctx.sh(server, service_command(mgr, "show", service))
         unit_text = unit.stdout if unit.outcome == "ok" else ""
-    ports = listen_ports(unit_text)
+    ports = ports_in_unit(unit_text)
     status = await call(check_service(ctx, server, service))
     if status.data.get("active"):
         probe = await call(verify_fix(ctx, server, service, port=ports[0] if ports else None,
@@ -93,19 +93,12 @@ async def repair_service(ctx: ToolContext, server: str, service: str, note: Note
 
 Remedy = Callable[[ToolContext, str, str, str, list[int], str], Awaitable[str | None]]
 
-URL_RE = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s\"']+", re.IGNORECASE)
 PORT_IN_USE_RE = re.compile(
     r"address already in use|EADDRINUSE|errno 98\b|\(98: |port \d+ (?:is )?already in use",
     re.IGNORECASE)
 NO_SPACE_RE = re.compile(r"No space left on device|ENOSPC|errno 28\b|\(28: ", re.IGNORECASE)
 DISK_FULL_PERCENT = 95
 FLOOD_TAIL_LINES = 200
-
-
-def listen_ports(unit_text: str) -> list[int]:
-    """Ports the unit's service listens on: those its unit names, minus ports inside URLs
-    (``REDIS_URL=redis://127.0.0.1:6379`` names a server it connects to, not its own port)."""
-    return ports_in_unit(URL_RE.sub(" ", unit_text))
 
 
 async def free_taken_port(ctx: ToolContext, server: str, service: str, unit: str,
@@ -129,7 +122,9 @@ async def free_taken_port(ctx: ToolContext, server: str, service: str, unit: str
             still = await ctx.sh(server, f"ps -p {pid} -o pid=")
             if still.stdout.strip():
                 await ctx.sh(server, f"kill -9 {pid}")
-            freed.append(f"port {port} was taken by pid {pid} ({_proc_name(proc)}): stopped it")
+            freed.append(ctx.say(
+                f"порт {port} занимал процесс {pid} ({_proc_name(proc)}): остановлен",
+                f"port {port} was taken by pid {pid} ({_proc_name(proc)}): stopped it"))
     return "; ".join(freed) or None
 
 
@@ -148,7 +143,10 @@ async def restore_config_backup(ctx: ToolContext, server: str, service: str, uni
         saved = await ctx.sh(server, f"cp -a {q} {shlex.quote(path + '.broken')}")
         restored = await ctx.sh(server, f"cp -a {bak} {q}")
         if saved.outcome == restored.outcome == "ok":
-            return f"config {path} was broken: restored {path}.bak (broken copy kept as .broken)"
+            return ctx.say(f"конфиг {path} был сломан: восстановлен из {path}.bak "
+                          "(сломанная копия сохранена как .broken)",
+                          f"config {path} was broken: restored {path}.bak "
+                          "(broken copy kept as .broken)")
     return None
 
 
@@ -180,11 +178,13 @@ async def recreate_missing(ctx: ToolContext, server: str, service: str, unit: st
             if backup.exit_code == 0:
                 done = await ctx.sh(server, f"cp -a {shlex.quote(path + '.bak')} {q}")
                 if done.outcome == "ok":
-                    fixed.append(f"file {path} was missing: restored from {path}.bak")
+                    fixed.append(ctx.say(f"файл {path} пропал: восстановлен из {path}.bak",
+                                         f"file {path} was missing: restored from {path}.bak"))
             elif "." not in path.rsplit("/", 1)[-1] or path.endswith("/"):
                 done = await ctx.sh(server, f"mkdir -p {q}")
                 if done.outcome == "ok":
-                    fixed.append(f"directory {path} was missing: created it")
+                    fixed.append(ctx.say(f"каталога {path} не было: создан",
+                                         f"directory {path} was missing: created it"))
     return "; ".join(dict.fromkeys(fixed)) or None
 
 
@@ -205,7 +205,9 @@ async def fix_permission(ctx: ToolContext, server: str, service: str, unit: str,
                 if int(value[-3], 8) & 0o7 != 0o7 and await _is_dir(ctx, server, target):
                     done = await ctx.sh(server, f"chmod u+rwx {q}")
                     if done.outcome == "ok":
-                        fixed.append(f"{target} had mode {value}: gave its owner rwx")
+                        fixed.append(ctx.say(
+                            f"у {target} были права {value}: владельцу возвращены rwx",
+                            f"{target} had mode {value}: gave its owner rwx"))
                     break
     return "; ".join(dict.fromkeys(fixed)) or None
 
@@ -233,7 +235,8 @@ async def relieve_log_flood(ctx: ToolContext, server: str, service: str, unit: s
                 continue
             await ctx.sh(server, f"gzip -f {shlex.quote(path + '.flood')}")
             await ctx.sh(server, f"touch {q}")
-            fixed.append(f"log {path} was flooded: moved aside and compressed")
+            fixed.append(ctx.say(f"лог {path} переполнен: отложен и сжат",
+                                 f"log {path} was flooded: moved aside and compressed"))
     return "; ".join(fixed) or None
 
 
@@ -255,9 +258,13 @@ async def _truncate_flooded(ctx: ToolContext, server: str, directory: str,
         await ctx.sh(server, f"tail -n {FLOOD_TAIL_LINES} {q}")
         done = await ctx.sh(server, f"truncate -s 0 {q}")
         if done.outcome == "ok":
-            fixed.append(f"the filesystem of {directory} was {used}% full: truncated flooded "
-                         f"log {path} ({size // 1024 // 1024} MB; its last {FLOOD_TAIL_LINES} "
-                         "lines are kept in this run's record)")
+            fixed.append(ctx.say(
+                f"файловая система {directory} заполнена на {used}%: очищен лог {path} "
+                f"({size // 1024 // 1024} МБ; последние {FLOOD_TAIL_LINES} строк сохранены "
+                "в записи запуска)",
+                f"the filesystem of {directory} was {used}% full: truncated flooded log {path} "
+                f"({size // 1024 // 1024} MB; its last {FLOOD_TAIL_LINES} lines are kept in "
+                "this run's record)"))
     return fixed
 
 
@@ -289,7 +296,8 @@ async def start_dependencies(ctx: ToolContext, server: str, service: str, unit: 
             continue
         done = await ctx.sh(server, service_command(mgr, "start", dep))
         if done.outcome == "ok":
-            started.append(f"dependency {dep} was down: started it")
+            started.append(ctx.say(f"зависимость {dep} была остановлена: запущена",
+                                   f"dependency {dep} was down: started it"))
     return "; ".join(started) or None
 
 

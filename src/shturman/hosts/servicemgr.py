@@ -73,6 +73,8 @@ def is_active_output(manager: ServiceManager, stdout: str) -> bool:
     return text.splitlines()[0] == "active" if text else False
 
 
+URL_RE = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s\"']+", re.IGNORECASE)
+
 PORT_HINT = re.compile(
     r"(?:--port[= ]|-p |port[= :]|listen\s+(?:[\d.]+:)?|:|http\.server\s+)(\d{2,5})\b",
     re.IGNORECASE,
@@ -80,9 +82,11 @@ PORT_HINT = re.compile(
 
 
 def ports_in_unit(unit_text: str) -> list[int]:
-    """Ports a unit's ExecStart/Environment mention (for verification and repair)."""
+    """Ports the unit's service listens on, as its ExecStart/Environment lines name them —
+    minus ports inside URLs (``REDIS_URL=redis://127.0.0.1:6379`` names a server it connects
+    to, not its own port). For verification and repair."""
     ports: list[int] = []
-    for line in unit_text.splitlines():
+    for line in URL_RE.sub(" ", unit_text).splitlines():
         stripped = line.strip()
         if not stripped.startswith(("ExecStart=", "Environment=")):
             continue

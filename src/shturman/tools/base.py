@@ -105,6 +105,11 @@ class ToolContext:
     command_timeout: float = 120.0
     managers: dict[str, ServiceManager] = field(default_factory=dict)
     records: list[CommandRecord] = field(default_factory=list)
+    lang: str = "ru"
+
+    def say(self, ru: str, en: str) -> str:
+        """A user-facing sentence in the run's language."""
+        return ru if self.lang == "ru" else en
 
     def server(self, name: str) -> Server:
         wanted = name.strip().lower()

@@ -33,7 +33,10 @@ async def _lifecycle(ctx: ToolContext, name: str, server: str, service: str,
     record = await ctx.sh(server, service_command(mgr, action, service))  # type: ignore[arg-type]
     ok = record.outcome == "ok"
     what = record.stderr.strip().splitlines()[-1] if record.stderr.strip() else record.outcome
-    return ToolResult(name, server, ok, f"{action} {service}: {'ok' if ok else what}",
+    verb = {"start": ("запуск", "start"), "stop": ("остановка", "stop"),
+            "restart": ("перезапуск", "restart")}[action]
+    done = ctx.say("выполнено", "ok") if ok else what
+    return ToolResult(name, server, ok, f"{ctx.say(*verb)} {service}: {done}",
                       (record,), changed=ok, data={"service": service})
 
 
@@ -72,7 +75,8 @@ async def read_logs(ctx: ToolContext, server: str, service: str | None = None,
     record = await ctx.sh(server, command)
     ok = record.outcome == "ok"
     count = len(record.stdout.splitlines())
-    return ToolResult("read_logs", server, ok, f"{count} log lines", (record,),
+    return ToolResult("read_logs", server, ok, ctx.say(f"{count} строк лога",
+                                                       f"{count} log lines"), (record,),
                       data={"lines": count})
 
 
@@ -100,7 +104,8 @@ async def verify_fix(ctx: ToolContext, server: str, service: str | None = None,
         records.append(state)
         active = is_active_output(mgr, state.stdout)
         ok &= active
-        checks.append(f"service {service} {'active' if active else 'NOT active'}")
+        checks.append(ctx.say(f"сервис {service} {'работает' if active else 'НЕ работает'}",
+                              f"service {service} {'active' if active else 'NOT active'}"))
         if port is None:
             ports = await unit_ports(ctx, server, service)
             port = ports[0] if ports else None
@@ -118,11 +123,13 @@ async def verify_fix(ctx: ToolContext, server: str, service: str | None = None,
         records.append(record)
         protocol_mismatch = status is None and record.exit_code in CURL_NOT_HTTP
         if protocol_mismatch:
-            checks.append(f"{url}: not an HTTP service, skipped")
+            checks.append(ctx.say(f"{url}: не HTTP, пропущено",
+                                  f"{url}: not an HTTP service, skipped"))
         else:
             good = status is not None and status < 500
             ok &= good
-            checks.append(f"{url} → HTTP {status if status is not None else 'no answer'}")
+            answer = status if status is not None else ctx.say("нет ответа", "no answer")
+            checks.append(f"{url} → HTTP {answer}")
     if not checks:
         return ToolResult("verify_fix", server, False, "nothing to verify", tuple(records))
     return ToolResult("verify_fix", server, ok, "; ".join(checks), tuple(records),
@@ -149,11 +156,17 @@ async def _port_check(ctx: ToolContext, server: str, port: int, main_pid: int | 
               for pid in owner_pids(proc)]
     listening_now = any(p == port for p, _a, _proc in parse_listening(listing.stdout))
     if not listening_now:
-        return False, f"port {port} NOT listening", [listing]
+        return False, ctx.say(f"порт {port} НЕ слушается", f"port {port} NOT listening"), [
+            listing]
     if main_pid is None or not owners or main_pid in owners:
-        return True, f"port {port} listening", [listing]
+        return True, ctx.say(f"порт {port} слушается", f"port {port} listening"), [listing]
     parents = await ctx.sh(server, "ps -o ppid= -p " + ",".join(map(str, owners)))
     if str(main_pid) in parents.stdout.split():
-        return True, f"port {port} listening (worker of pid {main_pid})", [listing, parents]
-    return (False, f"port {port} held by another process (pid {', '.join(map(str, owners))}), "
-            f"not by the service (pid {main_pid})", [listing, parents])
+        return True, ctx.say(f"порт {port} слушается (дочерний процесс {main_pid})",
+                             f"port {port} listening (worker of pid {main_pid})"), [
+            listing, parents]
+    pids = ", ".join(map(str, owners))
+    return (False, ctx.say(f"порт {port} держит чужой процесс (pid {pids}), а не сервис "
+                           f"(pid {main_pid})",
+                           f"port {port} held by another process (pid {pids}), not by the "
+                           f"service (pid {main_pid})"), [listing, parents])

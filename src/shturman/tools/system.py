@@ -46,7 +46,10 @@ async def system_health(ctx: ToolContext, server: str, part: str = "all") -> Too
             record = _head(record, 15)
         records.append(record)
     ok = all(r.outcome == "ok" for r in records)
-    return ToolResult("system_health", server, ok, ", ".join(parts), tuple(records),
+    names = {"disk": "диск", "memory": "память", "load": "нагрузка", "uptime": "аптайм",
+             "processes": "процессы", "failed": "упавшие юниты"}
+    shown = ", ".join(names[p] for p in parts) if ctx.lang == "ru" else ", ".join(parts)
+    return ToolResult("system_health", server, ok, shown, tuple(records),
                       data=_health_data(records, parts))
 
 
@@ -121,15 +124,19 @@ async def check_port(ctx: ToolContext, server: str, port: int | None = None) -> 
     if port is None:
         ports = sorted({p for p, _a, _proc in entries})
         return ToolResult("check_port", server, record.outcome == "ok",
-                          f"listening: {', '.join(map(str, ports)) or 'none'}", (record,),
+                          ctx.say(f"слушаются порты: {', '.join(map(str, ports)) or 'нет'}",
+                                  f"listening: {', '.join(map(str, ports)) or 'none'}"),
+                          (record,),
                           data={"ports": ",".join(map(str, ports))})
     owners = [proc for p, _a, proc in entries if p == port]
     pids = sorted({pid for proc in owners for pid in owner_pids(proc)})
     names = sorted(set(re.findall(r'\(\("([^"]+)"', " ".join(owners))))
     if not owners:
-        summary = f"port {port}: nothing listens"
+        summary = ctx.say(f"порт {port}: никто не слушает", f"port {port}: nothing listens")
     else:
-        summary = f"port {port}: {', '.join(names) or 'unknown process'} (pid {pids or '?'})"
+        who = ", ".join(names) or ctx.say("неизвестный процесс", "unknown process")
+        summary = ctx.say(f"порт {port} занят: {who} (pid {pids or '?'})",
+                          f"port {port}: {who} (pid {pids or '?'})")
     return ToolResult("check_port", server, record.outcome == "ok", summary, (record,),
                       data={"port": port, "listening": bool(owners),
                             "pids": ",".join(map(str, pids)), "process": ",".join(names)})
@@ -152,7 +159,8 @@ async def http_check(ctx: ToolContext, server: str, url: str, expect_status: int
     """Request a URL from the server itself and compare the HTTP status."""
     status, record = await http_status(ctx, server, url)
     ok = status == expect_status
-    return ToolResult("http_check", server, ok, f"{url} → {status or 'no answer'}", (record,),
+    answer = status or ctx.say("нет ответа", "no answer")
+    return ToolResult("http_check", server, ok, f"{url} → {answer}", (record,),
                       data={"status": status, "url": url})
 
 
@@ -161,7 +169,8 @@ async def docker_ps(ctx: ToolContext, server: str) -> ToolResult:
     """List docker containers (running and stopped)."""
     record = await ctx.sh(server, "docker ps -a --format '{{.Names}}\t{{.Status}}\t{{.Image}}'")
     count = len(record.stdout.strip().splitlines())
-    return ToolResult("docker_ps", server, record.outcome == "ok", f"{count} containers",
+    return ToolResult("docker_ps", server, record.outcome == "ok",
+                      ctx.say(f"контейнеров: {count}", f"{count} containers"),
                       (record,))
 
 
@@ -172,7 +181,8 @@ async def docker_logs(ctx: ToolContext, server: str, container: str, lines: int 
     record = await ctx.sh(server, service_command(ServiceManager.DOCKER, "logs", container,
                                                   lines))
     return ToolResult("docker_logs", server, record.outcome == "ok",
-                      f"{len(record.stdout.splitlines())} lines", (record,))
+                      ctx.say(f"{len(record.stdout.splitlines())} строк",
+                              f"{len(record.stdout.splitlines())} lines"), (record,))
 
 
 @tool(risk=Risk.CHANGE)
@@ -180,5 +190,7 @@ async def docker_restart(ctx: ToolContext, server: str, container: str) -> ToolR
     """Restart a docker container."""
     record = await ctx.sh(server, service_command(ServiceManager.DOCKER, "restart", container))
     ok = record.outcome == "ok"
-    return ToolResult("docker_restart", server, ok, f"restart {container}: {record.outcome}",
+    return ToolResult("docker_restart", server, ok,
+                      ctx.say(f"перезапуск {container}: {record.outcome}",
+                              f"restart {container}: {record.outcome}"),
                       (record,), changed=ok)

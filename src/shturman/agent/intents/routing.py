@@ -55,7 +55,7 @@ def decide(reading: Reading, clues: Clues) -> Decision:
     concepts = reading.concepts()
     if not any(t.norm.strip() for t in reading.tokens):
         return NONE
-    if concepts & {C.LLM_TASK, C.MULTI}:
+    if concepts & {C.LLM_TASK, C.MULTI} and not _repair_with_symptoms(reading, concepts, clues):
         return LLM
     if C.WHY in concepts and not (C.FIX in concepts and clues.services):
         return LLM
@@ -66,11 +66,41 @@ def decide(reading: Reading, clues: Clues) -> Decision:
     unknown = _unknown_weight(reading)
     if intent is None:
         return _unclaimed(reading, concepts, clues, unknown)
+    if intent is I.SERVICE_REPAIR and _repair_with_symptoms(reading, concepts, clues):
+        # "<service> … почини": a named service and an explicit fix request. Extra words are
+        # usually the symptom ("после правки конфига", "Permission denied"), which the
+        # runbook reads from the logs itself.
+        return Decision(Route.INTENT, intent)
     if unknown >= 3 or (unknown == 2 and _known_count(reading) < 3):
         return LLM
     if intent is I.REBOOT_HOST and unknown:
         return LLM
     return Decision(Route.INTENT, intent)
+
+
+# Stems of task verbs: with one of these, "… почини" is a bigger job than a service repair.
+TASK_VERBS = (
+    "настро", "установ", "инсталл", "постав", "обнов", "апдейт", "апгрейд", "update",
+    "upgrade", "install", "configur", "setup", "deploy", "деплой", "задеплой", "выкат",
+    "раскат", "откат", "rollback", "напиш", "write", "созда", "create", "добав", "add",
+    "удал", "снес", "delete", "remove", "измен", "поменя", "change", "replace", "замен",
+    "перенес", "migrat", "мигрир", "оптимиз", "optimi", "tune", "ускор", "разбер", "разобра",
+    "investigat", "выясн", "debug", "анализ", "проанализ", "analy", "исследу", "сравни",
+    "compare", "explain", "объясни", "почист", "очист", "clean", "освобод", "расшир",
+    "resize", "extend", "смонтир", "автоматиз", "automat", "увелич", "increase", "уменьш",
+    "decrease", "reduce", "сократ", "следи", "watch", "наблюда",
+)
+
+
+def _repair_with_symptoms(reading: Reading, concepts: set[Concept], clues: Clues) -> bool:
+    """"nginx не стартует после правки конфига, почини": one named service that is down, an
+    explicit fix request, and the task-like words only describe the symptom (nouns such as
+    "конфиг", "permission"), not another job (no task verb such as "настрой")."""
+    if C.MULTI in concepts or not {C.FIX, C.DOWN} <= concepts or len(clues.services) != 1:
+        return False
+    task_words = [t.norm for t, slot in zip(reading.tokens, reading.slots, strict=True)
+                  if slot.concept is C.LLM_TASK]
+    return not any(word.startswith(TASK_VERBS) for word in task_words)
 
 
 def _unclaimed(reading: Reading, concepts: set[Concept], clues: Clues, unknown: int) -> Decision:
