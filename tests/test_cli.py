@@ -170,3 +170,19 @@ def test_secret_never_leaks(env: dict[str, str], tmp_path: Path, hostlab: HostLa
     for path in home.rglob("*"):
         if path.is_file():
             assert secret.encode() not in path.read_bytes(), path
+
+
+def test_vault_rotate_keeps_secrets_usable(env: dict[str, str], tmp_path: Path,
+                                           hostlab: HostLab) -> None:
+    h = hostlab.hosts[1]
+    sh(env, "init")
+    sh(env, "server", "add", "pw", "--host", h.host, "--port", str(h.port), "--user", h.user,
+       "--password-stdin", stdin=h.password + "\n")
+    key = tmp_path / "home" / "vault.key"
+    before = key.read_text()
+    rotated = sh(env, "vault", "rotate")
+    assert "1" in rotated.stdout
+    assert key.read_text() != before and key.stat().st_mode & 0o777 == 0o600
+    sh(env, "exec", "pw", "--", "true")  # the re-encrypted password still opens the server
+    audit = [json.loads(x) for x in sh(env, "audit", "--json").stdout.splitlines()]
+    assert any(a["action"] == "vault_rotate" for a in audit)
