@@ -140,11 +140,12 @@ from pssh.config import HostConfig
 hosts = json.loads(sys.argv[1])
 client = ParallelSSHClient([h[0] for h in hosts], pkey=sys.argv[2], num_retries=1,
     host_config=[HostConfig(port=h[1], user=h[2]) for h in hosts], pool_size=len(hosts))
-out = client.run_command("uptime")
-client.join(out)
-bad = [o for o in out if o.exit_code != 0]
+out = client.run_command("uptime", stop_on_errors=False)
 for o in out:
-    list(o.stdout)
+    list(o.stdout or [])
+client.join(out)
+bad = [(o.host, o.exit_code, repr(o.exception)) for o in out if o.exit_code != 0]
+print(bad, file=sys.stderr)
 sys.exit(1 if bad else 0)
 """
 

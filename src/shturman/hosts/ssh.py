@@ -14,8 +14,8 @@ from typing import Any, Protocol
 
 import asyncssh
 
-from shturman.domain.errors import AuthError, HostError, HostKeyError, UnreachableError
-from shturman.domain.models import AuthMethod, CommandOutcome, CommandResult, Output, Server
+from shturman.domain.errors import AuthError, HostKeyError, UnreachableError
+from shturman.domain.models import AuthMethod, CommandOutcome, CommandResult, Server
 from shturman.hosts.executor import DEFAULT_CAP, finished_result, timeout_result
 from shturman.hosts.output import OutputBuffer
 
@@ -260,8 +260,4 @@ def _describe_connect_error(server: Server, exc: BaseException) -> str:
     return f"{where}: {exc.__class__.__name__}: {exc}"
 
 
-def empty_output() -> Output:
-    return Output(text="", total_bytes=0)
-
-
-__all__ = ["CredentialSource", "HostError", "HostKeyPins", "SshExecutor", "fingerprint"]
+__all__ = ["CredentialSource", "HostKeyPins", "SshExecutor", "fingerprint"]

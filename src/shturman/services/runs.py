@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -214,4 +214,4 @@ def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
     return dict(json.loads(json.dumps(data, default=str, ensure_ascii=False)))
 
 
-__all__ = ["IncidentMemory", "RunRequest", "RunService", "replace"]
+__all__ = ["IncidentMemory", "RunRequest", "RunService"]
