@@ -88,13 +88,18 @@ def main() -> int:
         shturman(env, "init")
         shturman(env, "server", "test", host.name)
 
-        say("How Shturman reads the request (no model) / Как Штурман понимает запрос")
-        shturman(env, "plan", "webapp на vm1 упал, почини")
+        with_model = bool(env.get("SHTURMAN_LLM__PROVIDER") and env.get("SHTURMAN_LLM__MODEL"))
+        # Without a model the routine phrasing goes to the deterministic runbook; with one, an
+        # open-ended phrasing goes to the model's plan (the same fault, the same checks).
+        request = ("разберись, почему webapp на vm1 не отвечает, и исправь" if with_model
+                   else "webapp на vm1 упал, почини")
+        say("How Shturman reads the request / Как Штурман понимает запрос"
+            + (f" (model: {env['SHTURMAN_LLM__MODEL']})" if with_model else " (no model)"))
+        shturman(env, "plan", request)
 
         say("Fixing, in AUTONOMOUS mode: state-changing commands are pre-approved for this demo "
             "(blocked ones never run) / Ремонт в автономном режиме")
-        code = shturman(env, "run", "--mode", "autonomous", "webapp на vm1 упал, почини",
-                        check=False)
+        code = shturman(env, "run", "--mode", "autonomous", request, check=False)
 
         say("Checking from outside / Проверка снаружи")
         ok = faults.http_ok(f"http://127.0.0.1:{port}/")

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 need=()
-have() { command -v "$1" >/dev/null 2>&1 || [ -x "$1" ]; }
+have() { [ -x "$1" ] || command -v "$1" >/dev/null 2>&1; }
 want() { have "$1" || need+=("$2"); }
 
 want /usr/sbin/sshd openssh-server
@@ -13,6 +13,8 @@ want nginx nginx-light
 want redis-server redis-server
 want /usr/lib/postgresql/15/bin/initdb postgresql
 want curl curl
+want /usr/bin/python3 python3   # test hosts run their services with the system Python
+want gzip gzip
 want ss iproute2
 want pkill procps
 want lsof lsof

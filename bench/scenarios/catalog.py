@@ -123,6 +123,9 @@ class Scenario:
     name = ""
     service = ""
     request = ""  # natural Russian request; {server} is the lab host's name
+    # With a model configured, an open-ended phrasing that the intent engine hands to the model
+    # (so the model's planning, not the no-model runbook, is what gets measured).
+    open_request = "разберись, почему {service} на {server} не работает, и исправь"
     fault = ""  # how the fault is made real (for the report)
 
     def __init__(self, host: TestHost) -> None:
@@ -132,8 +135,9 @@ class Scenario:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.host.ports[self.service]}/"
 
-    def text(self) -> str:
-        return self.request.format(server=self.host.name)
+    def text(self, with_model: bool = False) -> str:
+        template = self.open_request if with_model else self.request
+        return template.format(server=self.host.name, service=self.service)
 
     def prepare(self, stack: ExitStack) -> None:
         raise NotImplementedError

@@ -102,7 +102,7 @@ def run_case(case: Scenario, lab: HostLab, base: Path, cases: Sequence[Scenario]
     home = base / f"home-{case.name}"
     config = base / "shturman.yaml"
     env = shturman_env(home, config)
-    text = case.text()
+    text = case.text(with_model=model_name() != "none")
     t0 = time.monotonic()
     with ExitStack() as stack:
         try:
