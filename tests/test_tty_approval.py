@@ -1,0 +1,53 @@
+"""Interactive approval in a real terminal (a pty): the operator sees the exact command and
+the reasons, and only a "y" lets it run."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+SHTURMAN = str(Path(sys.executable).parent / "shturman")
+
+
+def run_in_tty(args: list[str], answer: str, env: dict[str, str]) -> tuple[int, str]:
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([SHTURMAN, *args], stdin=slave, stdout=slave, stderr=slave,
+                            env=env, close_fds=True)
+    os.close(slave)
+    seen = b""
+    answered = False
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        if not answered and b"Run it?" in seen:
+            os.write(master, answer.encode() + b"\r")
+            answered = True
+        if proc.poll() is not None and not ready:
+            break
+    proc.wait(timeout=30)
+    os.close(master)
+    return proc.returncode, seen.decode(errors="replace")
+
+
+def test_terminal_approval(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHTURMAN_")}
+    env.update(SHTURMAN_HOME=str(tmp_path / "home"), COLUMNS="200", TERM="xterm")
+    target = tmp_path / "approved"
+    code, screen = run_in_tty(["exec", "local", "--", f"touch {target}"], "n", env)
+    assert code == 1 and not target.exists()
+    assert f"touch {target}" in screen and "Run it?" in screen
+    code, screen = run_in_tty(["exec", "local", "--", f"touch {target}"], "y", env)
+    assert code == 0 and target.exists(), screen
