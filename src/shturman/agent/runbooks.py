@@ -7,6 +7,7 @@ Each remedy is small, reads evidence first and acts only on what it found.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import shlex
 from collections.abc import Awaitable, Callable
@@ -119,8 +120,7 @@ async def free_taken_port(ctx: ToolContext, server: str, service: str, unit: str
             killed = await ctx.sh(server, f"kill {pid}")
             if killed.outcome != "ok":
                 continue
-            still = await ctx.sh(server, f"ps -p {pid} -o pid=")
-            if still.stdout.strip():
+            if await _still_alive(ctx, server, pid):
                 await ctx.sh(server, f"kill -9 {pid}")
             freed.append(ctx.say(
                 f"порт {port} занимал процесс {pid} ({_proc_name(proc)}): остановлен",
@@ -309,6 +309,16 @@ REMEDIES: tuple[Remedy, ...] = (
     fix_permission,
     relieve_log_flood,
 )
+
+
+async def _still_alive(ctx: ToolContext, server: str, pid: int) -> bool:
+    """Alive after a grace period (a zombie has released its port: it counts as gone)."""
+    for _ in range(10):
+        state = await ctx.sh(server, f"ps -p {pid} -o stat=")
+        if not state.stdout.strip() or state.stdout.strip().startswith("Z"):
+            return False
+        await asyncio.sleep(0.2)
+    return True
 
 
 async def _is_dir(ctx: ToolContext, server: str, path: str) -> bool:

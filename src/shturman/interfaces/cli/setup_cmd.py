@@ -105,8 +105,9 @@ def audit(
             for e in entries:
                 code = "" if e.exit_code is None else f"exit {e.exit_code}"
                 what = e.command or e.detail
-                decision = f"[{colors.get(e.decision, 'white')}]{e.decision or e.action}[/]"
-                out.print(f"{e.at:%H:%M:%S} {e.actor:<14} {e.server:<8} {decision:<8} "
+                label = f"{e.decision or e.action:<8}"
+                decision = f"[{colors.get(e.decision, 'white')}]{label}[/]"
+                out.print(f"{e.at:%H:%M:%S} {e.actor:<14} {e.server:<8} {decision} "
                           f"{e.outcome:<8} {code:<7} ", end="")
                 out.print(what.splitlines()[0] if what else "", markup=False, highlight=False)
 
