@@ -20,6 +20,7 @@ class Inventory:
         self._repo = repo
         self._vault = vault
         self._audit = audit
+        self.pinned_now: list[tuple[str, str]] = []  # (server, fingerprint) pinned this process
 
     async def all(self) -> list[Server]:
         """Every server: `local` first, then the config file's, then the registered ones."""
@@ -71,6 +72,7 @@ class Inventory:
     async def pin(self, server: Server, key_line: str, fingerprint: str) -> None:
         await self._repo.pin_host_key(server.name, server.host, server.port, key_line,
                                       fingerprint)
+        self.pinned_now.append((server.name, fingerprint))
         await self._log("system", server.name, "host_key_pinned", fingerprint)
 
     async def unpin(self, name: str, *, actor: str) -> None:

@@ -59,6 +59,8 @@ def exec_(
             approver = YesApprover() if yes else TerminalApprover(settings.language)
             results = await c.commands.fan_out(servers, command, actor=Actor("cli", "operator"),
                                                approver=approver, timeout=timeout)
+            for name, fp in c.inventory.pinned_now:
+                err.print(t("server.pinned", settings.language, name=name, fingerprint=fp))
             for r in results:
                 (_print_json if as_json else _print_human)(r, settings.language)
             ok = sum(r.ok for r in results)

@@ -10,6 +10,7 @@ import typer
 
 from shturman.interfaces.cli.render import EventPrinter
 from shturman.interfaces.cli.runtime import err, out, run, with_container
+from shturman.interfaces.i18n import t
 
 MODES = "interactive | autonomous | dry_run | readonly"
 
@@ -56,6 +57,9 @@ def run_task(
             status, verified, changed = "failed", False, False
             async for event in c.runs.stream(request, approver):
                 printer.show(event)
+                while c.inventory.pinned_now and not as_json:
+                    name, fp = c.inventory.pinned_now.pop(0)
+                    err.print(t("server.pinned", settings.language, name=name, fingerprint=fp))
                 if event.type == "run_finished":
                     status = event.data["status"]
                     verified = event.data["verified"]
