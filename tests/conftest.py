@@ -28,6 +28,20 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
 
 
+@pytest.fixture(autouse=True)
+def _no_real_model_requests() -> Iterator[None]:
+    """No test may reach a real model provider by accident (the loopback scripted server
+    lifts this for its own lifetime)."""
+    import pydantic_ai.models
+
+    from shturman.llm import forbid_real_model_requests
+
+    before = pydantic_ai.models.ALLOW_MODEL_REQUESTS
+    forbid_real_model_requests()
+    yield
+    pydantic_ai.models.ALLOW_MODEL_REQUESTS = before
+
+
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[ThrowawayPostgres]:
     pg = ThrowawayPostgres()
