@@ -21,6 +21,7 @@ from shturman.config import AgentSettings
 from shturman.domain.errors import ShturmanError
 from shturman.domain.models import Actor, RunMode, RunStatus, Server
 from shturman.domain.runs import Incident
+from shturman.hosts.facts import PROBES, facts_from
 from shturman.hosts.guarded import Approver, GuardedExecutor
 from shturman.tools import ToolContext
 
@@ -218,6 +219,22 @@ class Agent:
         return True
 
 
+FACT_PROBES = ("os", "kernel", "disk", "memory")
+
+
+async def _server_facts(ctx: ToolContext, server: Server) -> str:
+    """One line of read-only facts for the planner (names and numbers, never secrets)."""
+    outputs = {key: (await ctx.sh(server.name, PROBES[key], timeout=20)).stdout
+               for key in FACT_PROBES}
+    manager = await ctx.manager(server.name)
+    f = facts_from(outputs)
+    parts = [f.os, f.kernel, f"service manager {manager.value}", f"disk {f.disk}",
+             f"memory {f.memory}", f"access profile {server.profile.value}"]
+    if server.forbidden_commands:
+        parts.append(f"forbidden here: {', '.join(server.forbidden_commands)}")
+    return "; ".join(parts)
+
+
 def _intent_plan(u: Understanding, servers: tuple[str, ...]) -> Plan:
     actions = [Action(tool=c.tool, server=c.server, args=dict(c.args)) for c in u.steps]
     return Plan(summary=u.intent.value if u.intent else "", steps=[
@@ -254,7 +271,6 @@ async def _context(ctx: ToolContext, inventory: Sequence[Server], servers: tuple
         server = next((s for s in inventory if s.name == name), None)
         if server is None:
             continue
-        manager = await ctx.manager(name)
         facts.append({"name": name, "services": list(server.services),
-                      "facts": f"service manager: {manager.value}"})
+                      "facts": await _server_facts(ctx, server)})
     return plan_values(inventory, servers, task.text, lang, task.mode.value, facts, incidents)
