@@ -23,7 +23,7 @@ from shturman.domain.models import (
     RunMode,
     Server,
 )
-from shturman.hosts.facts import ServiceManager, parse_manager
+from shturman.hosts.facts import PROBES, ServiceManager, parse_manager
 from shturman.hosts.guarded import Approver, EventSink, GuardedExecutor, GuardedResult
 
 
@@ -149,8 +149,8 @@ class ToolContext:
     async def manager(self, server: str) -> ServiceManager:
         name = self.server(server).name
         if name not in self.managers:
-            version = await self.sh(name, "systemctl --version", timeout=20)
-            tools = await self.sh(name, "command -v supervisorctl docker", timeout=20)
+            version = await self.sh(name, PROBES["manager"], timeout=20)
+            tools = await self.sh(name, PROBES["tools"], timeout=20)
             self.managers[name] = parse_manager(version.stdout, tools.stdout)
         return self.managers[name]
 
