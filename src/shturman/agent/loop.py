@@ -24,6 +24,11 @@ from shturman.domain.runs import Incident
 from shturman.hosts.facts import PROBES, facts_from
 from shturman.hosts.guarded import Approver, GuardedExecutor
 from shturman.tools import ToolContext
+from shturman.tools.base import clip
+
+# The model sees at most this much of the failure history (head and tail): prompts stay
+# bounded however long a run goes.
+ERROR_REPORT_LIMIT = 6000
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +147,7 @@ class Agent:
                                           replan=True, task=task)
             if outcome.status is not RunStatus.FAILED or not report.failed_steps:
                 return await report.finalize(outcome, self.planner, task)
-            error_report = report.error_report()
+            error_report = clip(report.error_report(), ERROR_REPORT_LIMIT)  # compacted
         raise AssertionError("unreachable")
 
     async def _execute(self, plan: Plan, runner: ActionRunner, ctx: ToolContext, emit: Emit,
