@@ -44,7 +44,7 @@ def test_table_is_big_and_varied() -> None:
     per_intent: dict[str | None, int] = defaultdict(int)
     for case in CASES:
         per_intent[case.intent] += 1
-    routes = defaultdict(int)
+    routes: dict[str, int] = defaultdict(int)
     for case in CASES:
         routes[case.route] += 1
     assert len(CASES) >= 320

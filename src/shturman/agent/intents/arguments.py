@@ -14,7 +14,7 @@ _PORT_PREPOSITIONS = frozenset(["на", "on", "at"])
 MAX_LOG_LINES = 5000
 _NAME = re.compile(r"[a-z0-9][a-z0-9_.\-]*", re.IGNORECASE)
 _NAME_FILLERS = frozenset(
-    words("с c named called name под названием по имени имя the a an for of from")
+    words("с c named called name под названием по имени имя именем называется the a an for of from")
 )
 
 
@@ -88,7 +88,20 @@ def find_container(reading: Reading) -> str | None:
             if reading.concept_at(nxt) in (Concept.LOGS, Concept.RESTART):
                 for name_index in _after(reading, nxt):
                     return _take(reading, name_index)
+            # "логи докера api", "рестарт docker api": an unknown Latin name right after docker
+            asked = reading.has(Concept.LOGS, Concept.RESTART)
+            if asked and nxt < len(reading.tokens) and _unknown_latin(reading, nxt):
+                return _take(reading, nxt)
     return None
+
+
+def _unknown_latin(reading: Reading, index: int) -> bool:
+    token = reading.tokens[index]
+    return (
+        token.script is Script.LATIN
+        and not reading.slots[index].claimed
+        and _nameable(reading, index)
+    )
 
 
 def _after(reading: Reading, anchor: int) -> list[int]:

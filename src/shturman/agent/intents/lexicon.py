@@ -123,7 +123,7 @@ WORDS: dict[Concept, str] = {
     C.DOCKER_PS: "docker_ps docker_container_ls docker-compose_ps compose_ps докер_пс",
     C.LOGS: """
         лог{,а,и,ов,ах,ам,ами,е,у} log{,s} журнал* journal* journalctl syslog =tail dmesg
-        логгинг* логирован*
+        логгинг* логирован* пишет пишут
     """,
     C.ERRORS: """
         ошиб* error{,s} =err errs exception* исключени* сбо{й,и,ев,ях,ям,я,ем,ю} warning{,s}
@@ -209,7 +209,7 @@ WORDS: dict[Concept, str] = {
     """,
     C.LIST: "список* спис{ок,ка,ке,ку} list* перечисл* =ls перечень",
     C.FREE: """
-        свободн* осталось остаток кончил* кончает* законч* нехватк* не_хватает заполнен*
+        свободн* осталось остаток хватает кончил* кончает* законч* нехватк* не_хватает заполнен*
         забит{,ы,о,а} переполн* full
     """,
     C.FREE_EN: "free",
@@ -232,16 +232,19 @@ WORDS: dict[Concept, str] = {
         limit* квот* ротаци* rotat* logrotate алерт* alert* мониторинг* monitor* уведом*
         notif* скрипт* script* код{,а,е} code тест{ы,ов} tests релиз* release* верси{я,ю,и,ей}
         version{,s} ветк* branch* =git commit* коммит* merge* пакет* package* =apt apt-get
-        =pip =npm kernel медленн* slow* тормоз* тупит лаг{и,ает,ов} latency задержк* timeout*
+        =pip =npm kernel ядр{о,а,е,ом} патч* пропатч* patch*
+        медленн* slow* тормоз* тупит лаг{и,ает,ов} latency задержк* timeout*
         таймаут* утечк* leak* увелич* increase* уменьш* decrease* reduce сократ* автоматиз*
         automat* интегр* integrat* endpoint* эндпоинт* запрос{,ы,ов,ах} request{,s} query
         queries индекс* index* таблиц* table{,s} ежедневн*
-        недел* месяц* week{,s} month{,s} ежечасн* daily hourly weekly nightly по_расписанию
+        harden* secur* безопасн* аудит* audit{,s,ing} move перемест* реплик* replica*
+        продли* продлен* renew* недел* месяц* week{,s} month{,s} ежечасн* daily hourly weekly
+        nightly по_расписанию
         следи{,ть,те} watch наблюда*
         напомни* remind* сайт* site website dockerfile переменн* variable* чтобы чтоб
         автозапуск* автозагруз* autostart* enable disable при_загрузке on_boot дамп* dump*
         so_that in_order_to make_sure файл* file{,s} папк* директор* каталог* folder*
-        director* ping* пинг* сет{ь,и,евой,евые} network* интернет* internet трафик* traffic
+        director* ping* пинг* сет{ь,и} network* интернет* internet трафик* traffic
         bandwidth температур* temperature команд{у,ы,ой} command{,s} выполни{,ть,те}
         execute* sudo open_port close_port открой{,те} открыть закрой{,те} закрыть
         заблокируй* разблокируй* block unblock allow forward* проброс* кажд*_минут*
@@ -259,11 +262,12 @@ WORDS: dict[Concept, str] = {
     C.THANKS: "спасибо спс спасибки пасиб* благодар* thanks thank thx =ty мерси сенкс сенк*",
     C.CHITCHAT: """
         как_тебя_зовут тебя_зовут кто_ты who_are_you your_name что_ты_умеешь что_умеешь
-        умеешь what_can_you_do анекдот* шутк* пошути* joke* погод* weather как_настроение
+        умеешь what_can_you_do анекдот* шутк* шутить пошути* joke* погод* weather как_настроение
         настроени* люблю love скучн* bored =пока bye goodbye до_свидания увидимся see_you
         спокойной_ночи good_night о_себе about_yourself кто_тебя_создал who_made_you =бот
         =bot робот* robot* нейросет* проверка_связи what_is_up
         чем_занят* как_спал* смысл_жизни meaning_of_life
+        штурман* shturman
     """,
     C.ACK: """
         ладно понял{,а} понятно ясно угу ага =да =нет yes =no yep nope cool круто отлично супер
@@ -291,7 +295,7 @@ WORDS: dict[Concept, str] = {
         much many
         больше меньше more less last последн* recent свеж* хвост* если if сделай{,те} do
         проверку info информаци* инфо данные data детал* details подробн* текущ* current
-        средн* average average_load total всего общ* used free_space
+        средн* average average_load total всего общ* used сетев{ой,ые,ых,ая,ую,ом,ым}
     """,
 }
 
@@ -307,14 +311,16 @@ STOPWORDS: frozenset[str] = frozenset(
         "давай давайте как какой какая какое какие каково каков какого каких каким сколько скока "
         "скоко сколко скоко что чё че шо чо чего чем где куда есть весь сейчас щас тоже также "
         "опять снова просто немного чуть очень слушай слушайте слышь эй бро братан друг дружище "
-        "коллега шеф босс будь добр любезен именно вообще себя был была было были будет можно "
+        "именем названием называется коллега шеф босс будь будьте добр добры любезен любезны "
+        "asap побыстрее поскорее прошу просьба необходимо требуется следует желательно "
+        "именно вообще себя был была было были будет можно "
         "тогда кстати какие-нибудь какой-нибудь какие-то что-нибудь что-то всю весь насколько "
         "короче типа вроде блин плс плиииз еще-раз ещё раз-то the a an is are was were be been "
         "being am do does did done on in at of for to from by with about into onto over under me "
         "my mine i you your we us our it its this that these those there please pls plz can could "
         "would will shall should may might must need needs want wanna gonna let lets just quickly "
         "quick right currently some any how what whats where and or but so also too again still "
-        "yet kindly have has had sir mate bro dude guys not"
+        "yet kindly have has had sir mate bro dude guys not doing going"
     )
     for word in expand(spec)
 )

@@ -6,7 +6,8 @@ A pattern spec is one word or a phrase of words joined by "_":
   "=ps"                 exact, never matched approximately
   "не_работа*"          a phrase of consecutive words
 Words of five letters or more also match with one typo (two from nine letters): a swap,
-a missing, an extra or a wrong letter ("restrat" → restart, "перезапусит" → перезапус*).
+a missing, an extra or a wrong letter ("restrat" → restart, "перезапусит" → перезапус*);
+four-letter words only with two neighbouring letters swapped ("дсик" → диск).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ EXACT = 2
 FUZZY = 1
 NO_MATCH = 0
 MIN_FUZZY_LENGTH = 5
+SWAP_ONLY_LENGTH = 4  # words this short match a typo only when two neighbours are swapped
 _BRACES = re.compile(r"\{([^{}]*)\}")
 
 
@@ -92,6 +94,8 @@ class WordPattern:
         elif word == self.text:
             return 0
         limit = allowed_typos(len(self.text)) if self.fuzzy else 0
+        if limit == 0 and self.fuzzy and len(self.text) == SWAP_ONLY_LENGTH:
+            return self._swapped(word)
         if limit == 0 or not _same_start(word, self.text):
             return None
         if not self.prefix:
@@ -105,6 +109,17 @@ class WordPattern:
             if found <= limit and (best is None or found < best):
                 best = found
         return best
+
+
+    def _swapped(self, word: str) -> int | None:
+        """Four-letter words take one typo, and only two neighbours swapped ("дсик" → диск)."""
+        n = len(self.text)
+        head, rest = word[:n], word[n:]
+        if len(head) < n or head == self.text or (rest and not self.prefix):
+            return None
+        if not _is_ending(rest, 2) or sorted(head) != sorted(self.text):
+            return None
+        return 1 if edit_distance(head, self.text, 1) == 1 else None
 
 
 def parse_word(spec: str) -> list[WordPattern]:
@@ -147,7 +162,7 @@ class Vocabulary(Generic[L]):
         for pattern in words[0]:
             table = self._stems if pattern.prefix else self._exact
             table.setdefault(pattern.text, label)
-            if pattern.fuzzy and len(pattern.text) >= MIN_FUZZY_LENGTH:
+            if pattern.fuzzy and len(pattern.text) >= SWAP_ONLY_LENGTH:
                 self._fuzzy.append((pattern, label))
 
     def exact(self, forms: Sequence[str]) -> L | None:

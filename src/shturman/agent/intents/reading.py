@@ -10,11 +10,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from shturman.agent.intents.lexicon import STOPWORDS, Concept, vocabulary
-from shturman.agent.intents.matching import words
+from shturman.agent.intents.matching import allowed_typos, edit_distance, words
 from shturman.agent.intents.text import Kind, Script, Token, is_question, tokenize
 from shturman.agent.intents.understanding import Language
 
 _WHAT = frozenset(words("что чё че шо чо какие какой какая какое what which"))
+# long filler words are often mistyped ("пожалуста", "пожайлуста"); short ones are not matched
+_LONG_STOPWORDS = tuple(sorted(w for w in STOPWORDS if len(w) >= 7))
 
 
 @dataclass(slots=True)
@@ -173,6 +175,17 @@ class Reading:
                 hit = words.approximate([token.alt])
                 if hit is not None:
                     slot.concept, slot.russian = hit.label, True
+                    continue
+            slot.stop = self._mistyped_stopword(token.norm)
+
+    @staticmethod
+    def _mistyped_stopword(word: str) -> bool:
+        limit = allowed_typos(len(word))
+        if len(word) < 7 or limit == 0:
+            return False
+        return any(
+            w[0] == word[0] and edit_distance(word, w, limit) <= limit for w in _LONG_STOPWORDS
+        )
 
     def _split_compound(self, index: int) -> None:
         """ "docker-контейнер", "web-серверах": a hyphenated word read by its last known part."""

@@ -12,6 +12,12 @@ from dataclasses import dataclass
 
 from shturman.agent.intents.lexicon import Concept
 from shturman.agent.intents.reading import Reading
+from shturman.agent.intents.shapes import (
+    asks_definition,
+    asks_how_to,
+    load_of_other_resource,
+    unknown_command,
+)
 from shturman.agent.intents.text import Kind
 from shturman.agent.intents.understanding import IntentName, Route
 
@@ -19,6 +25,9 @@ C = Concept
 I = IntentName  # noqa: E741
 
 RESOURCES = frozenset({I.DISK_USAGE, I.MEMORY_USAGE, I.CPU_LOAD, I.UPTIME})
+CHANGES = frozenset(
+    {I.SERVICE_START, I.SERVICE_STOP, I.SERVICE_RESTART, I.DOCKER_RESTART, I.REBOOT_HOST}
+)
 ACTIONS = frozenset({C.RESTART, C.REBOOT, C.START, C.STOP, C.FIX})
 SOCIAL = frozenset({C.GREETING, C.THANKS, C.ACK, C.CHITCHAT, C.OK_WORD, C.HOW_ARE_YOU})
 # concepts that only say "look at it": with a server alone they mean a health overview
@@ -55,6 +64,11 @@ def decide(reading: Reading, clues: Clues) -> Decision:
     concepts = reading.concepts()
     if not any(t.norm.strip() for t in reading.tokens):
         return NONE
+    about_work = bool(concepts - SOCIAL or clues.services)
+    if about_work and (asks_how_to(reading) or asks_definition(reading)):
+        return LLM  # "как посмотреть логи", "что такое load average": the model explains
+    if load_of_other_resource(reading):
+        concepts.discard(C.CPU)  # "загрузка памяти" is memory usage
     if concepts & {C.LLM_TASK, C.MULTI} and not _repair_with_symptoms(reading, concepts, clues):
         return LLM
     if C.WHY in concepts and not (C.FIX in concepts and clues.services):
@@ -73,9 +87,24 @@ def decide(reading: Reading, clues: Clues) -> Decision:
         return Decision(Route.INTENT, intent)
     if unknown >= 3 or (unknown == 2 and _known_count(reading) < 3):
         return LLM
-    if intent is I.REBOOT_HOST and unknown:
+    if unknown and (intent in CHANGES or _weakly_inferred(intent, concepts)):
+        # "поднять реплику postgres", "покажи crontab на vm1", "move grok-voice to docker":
+        # a change, or an intent guessed from weak cues, next to a word we do not know
         return LLM
+    if unknown_command(reading, strict=True):
+        return LLM  # "сделай отчёт и отправь в телегу": an unknown verb is another task
     return Decision(Route.INTENT, intent)
+
+
+def _weakly_inferred(intent: IntentName, concepts: set[Concept]) -> bool:
+    """An intent read from the mere mention of a server or a service, or from a symptom."""
+    if intent is I.HEALTH_OVERVIEW:
+        return C.HEALTH not in concepts
+    if intent is I.SERVICE_STATUS:
+        return not concepts & {C.STATUS, C.RUNNING, C.WHAT_WITH, C.OK_WORD, C.DOWN}
+    if intent is I.SERVICE_REPAIR:
+        return C.FIX not in concepts
+    return False
 
 
 # Stems of task verbs: with one of these, "… почини" is a bigger job than a service repair.
@@ -92,15 +121,24 @@ TASK_VERBS = (
 )
 
 
+# Stems of "look into it": alongside a fix request on a down service, the runbook does that.
+INVESTIGATE_VERBS = ("разбер", "разобра", "выясн", "debug", "investigat", "troubleshoot")
+
+
 def _repair_with_symptoms(reading: Reading, concepts: set[Concept], clues: Clues) -> bool:
     """"nginx не стартует после правки конфига, почини": one named service that is down, an
     explicit fix request, and the task-like words only describe the symptom (nouns such as
     "конфиг", "permission"), not another job (no task verb such as "настрой")."""
-    if C.MULTI in concepts or not {C.FIX, C.DOWN} <= concepts or len(clues.services) != 1:
+    remedy = C.FIX in concepts or bool(concepts & {C.START, C.RESTART})
+    if C.MULTI in concepts or C.DOWN not in concepts or not remedy or len(clues.services) != 1:
         return False
     task_words = [t.norm for t, slot in zip(reading.tokens, reading.slots, strict=True)
                   if slot.concept is C.LLM_TASK]
-    return not any(word.startswith(TASK_VERBS) for word in task_words)
+    # "не стартует, разберись и подними": looking into it is what the runbook does first
+    return not any(
+        word.startswith(TASK_VERBS) and not word.startswith(INVESTIGATE_VERBS)
+        for word in task_words
+    )
 
 
 def _unclaimed(reading: Reading, concepts: set[Concept], clues: Clues, unknown: int) -> Decision:
@@ -109,6 +147,8 @@ def _unclaimed(reading: Reading, concepts: set[Concept], clues: Clues, unknown: 
         return LLM
     if any(token.kind is Kind.PATH for token in reading.tokens):
         return LLM
+    if unknown_command(reading) and C.CHITCHAT not in concepts:
+        return LLM  # "пропатчи ядро": an unknown verb is still a request
     if concepts & SOCIAL:
         return NONE if unknown <= 2 else LLM
     distinct = {reading.tokens[i].norm for i in reading.unknown_words()}
@@ -133,7 +173,7 @@ def _known_count(reading: Reading) -> int:
 
 def _pick(reading: Reading, concepts: set[Concept], clues: Clues) -> IntentName | None:
     services = [s for s in clues.services if s != "docker"] or list(clues.services)
-    if _about_containers(reading, concepts, clues):
+    if _about_containers(reading, concepts, clues) or _docker_contents(reading, concepts, clues):
         return _container_intent(concepts, clues)
     if services:
         if len(services) > 1:
@@ -149,6 +189,12 @@ def _about_containers(reading: Reading, concepts: set[Concept], clues: Clues) ->
         return False
     listing = concepts & {C.LIST, C.PROCESSES}
     return bool(listing) or (C.RUNNING in concepts and reading.asks_what)
+
+
+def _docker_contents(reading: Reading, concepts: set[Concept], clues: Clues) -> bool:
+    """ "что в докере на базе": what docker holds, i.e. its containers."""
+    plain = {C.SHOW, C.NEUTRAL, C.SERVER_NOUN}
+    return list(clues.services) == ["docker"] and reading.asks_what and concepts <= plain
 
 
 def _container_intent(concepts: set[Concept], clues: Clues) -> IntentName:
@@ -199,6 +245,10 @@ def _service_intent(reading: Reading, concepts: set[Concept]) -> IntentName:
 def _host_intent(reading: Reading, concepts: set[Concept], clues: Clues) -> IntentName | None:
     found: set[IntentName] = set()
     host_said = C.SERVER_NOUN in concepts or clues.targeted
+    if C.RESTART in concepts and C.ALL_WORD in concepts and C.SERVER_NOUN not in concepts:
+        raise Ambiguous  # "перезапусти всё на проде": every service, not the host
+    if concepts & {C.SERVICE_NOUN, C.DATABASE} and concepts & ACTIONS:
+        raise Ambiguous  # "перезапусти службу на vm1", "перезагрузи базу данных": which unit?
     if C.REBOOT in concepts or (C.RESTART in concepts and host_said):
         found.add(I.UPTIME if C.WHEN in concepts else I.REBOOT_HOST)
     elif concepts & ACTIONS or C.DOWN in concepts:

@@ -15,7 +15,7 @@ from shturman.agent.intents.lexicon import Concept
 from shturman.agent.intents.matching import Vocabulary, words
 from shturman.agent.intents.reading import Reading
 from shturman.agent.intents.services import owners
-from shturman.agent.intents.text import Kind, Script
+from shturman.agent.intents.text import Kind, Script, to_cyrillic
 from shturman.domain.models import LOCAL_SERVER, Server
 
 _ENDINGS = sorted(
@@ -27,7 +27,7 @@ _ENDINGS = sorted(
     reverse=True,
 )
 _PREPOSITIONS = frozenset(words("на по в во с со on at across for in to from of @"))
-_HOST_PREPOSITIONS = frozenset(words("на в on at @"))
+_HOST_PREPOSITIONS = frozenset(words("на on at @"))  # not "в": "бэкап в s3" names no server
 _JOINERS = frozenset(["и", "and", ",", "или", "or"])
 _NAME_FILLERS = frozenset(words("под названием по имени именем named called с the a"))
 _HOSTNAME = re.compile(r"[a-z][a-z0-9-]*\d[a-z0-9-]*|[a-z0-9-]+(\.[a-z0-9-]+)+")
@@ -138,7 +138,10 @@ def find_targets(reading: Reading, inventory: Sequence[Server]) -> Targets:
             wanted.add(machines[-1].name)
         else:
             unresolved.append(reading.tokens[index].norm)
+    wanted |= _database_alias(reading, inventory)
     unresolved += _unknown_names(reading, inventory)
+    if not wanted and not unresolved and _plural_servers(reading):
+        wanted |= {s.name for s in machines}  # "на серверах", "состояние серверов"
     order = [s.name for s in inventory]
     named = sorted(wanted, key=lambda name: order.index(name) if name in order else -1)
     return Targets(tuple(named), tuple(dict.fromkeys(unresolved)))
@@ -181,6 +184,9 @@ def _is_noun(reading: Reading, index: int) -> bool:
     return reading.concept_at(index) is Concept.SERVER_NOUN
 
 
+_VERBS_ON_ALL = frozenset({Concept.REBOOT, Concept.SHOW})
+
+
 def _group_word(reading: Reading, concept: Concept) -> bool:
     """ "все серверы", "на всех", "both machines", "обе": a word about a group of servers."""
     for index in reading.positions(concept):
@@ -191,9 +197,38 @@ def _group_word(reading: Reading, concept: Concept) -> bool:
             nxt >= len(reading.tokens) or reading.concept_at(nxt) is None
         ):
             return True
-        if concept is Concept.BOTH_WORD and nxt >= len(reading.tokens):
+        if nxt >= len(reading.tokens) and (
+            concept is Concept.BOTH_WORD or reading.concept_at(index - 1) in _VERBS_ON_ALL
+        ):
+            return True  # "ребутни обе", "reboot all", "перезагрузи все"
+    return False
+
+
+# Unambiguous plural forms of a server noun ("серверов", "на машинах", "servers"); "сервера"
+# and "машины" are also singular genitives ("статус сервера"), so they do not count.
+_PLURAL_RU = ("ов", "ах", "ях", "ами", "ями", "ам", "ям")
+_PLURAL_RU_NOMINATIVE = ("серверы", "хосты", "серваки", "тачки", "виртуалки")
+_PLURAL_EN = frozenset(words("servers machines hosts boxes nodes instances vms"))
+
+
+def _plural_servers(reading: Reading) -> bool:
+    for index in reading.positions(Concept.SERVER_NOUN):
+        word = reading.tokens[index].norm
+        if word in _PLURAL_EN or word in _PLURAL_RU_NOMINATIVE:
+            return True
+        if reading.tokens[index].script is Script.CYRILLIC and word.endswith(_PLURAL_RU):
             return True
     return False
+
+
+def _database_alias(reading: Reading, inventory: Sequence[Server]) -> set[str]:
+    """ "на базе данных" when a server's alias is "база": the phrase still names that server."""
+    found: set[str] = set()
+    for index in reading.positions(Concept.DATABASE):
+        for server in inventory:
+            if any(_word_matches(reading.forms(index), alias.lower()) for alias in server.aliases):
+                found.add(server.name)
+    return found
 
 
 def _is_tag_slot(reading: Reading, index: int) -> bool:
@@ -208,7 +243,8 @@ def _tagged(reading: Reading, inventory: Sequence[Server]) -> set[str]:
         parts = [token.norm, *token.norm.split("-")] if "-" in token.norm else [token.norm]
         for server in non_local(inventory):
             for tag in server.tags:
-                if not any(_word_matches([part], tag.lower()) for part in parts):
+                spellings = {tag.lower(), to_cyrillic(tag.lower())}  # "web" and "веб"
+                if not any(_word_matches([part], t) for part in parts for t in spellings):
                     continue
                 slot = reading.slots[index]
                 glued_noun = "-" in token.norm and slot.concept is Concept.SERVER_NOUN

@@ -47,7 +47,8 @@ _CONTRACTIONS = (
 # nginx'а, nginx`ом, nginx-а, redis’у: a Russian case ending glued to a Latin name.
 _GLUED_ENDING = re.compile(r"(?:(?<=[a-z0-9])[’'`ʼ]|(?<=[a-z])-)([а-яё]{1,3})\b", re.IGNORECASE)
 _TOKEN = re.compile(
-    r"(?P<port>(?<![\w.:]):\d{1,5}\b)"
+    r"(?P<url>(?:[a-z][a-z0-9+.-]*://[^\s]+)|(?<![\w.:/])[\w.-]+:\d{1,5}/[^\s]*)"
+    r"|(?P<port>(?<![\w.:]):\d{1,5}\b)"
     r"|(?P<path>(?<![\w/])(?:~|\.{1,2})?/[\w./\-~*]*)"
     r"|(?P<flag>(?<![\w-])--?[a-z][\w-]*)"
     r"|(?P<num>\d+(?:-[а-яёa-z]{1,3})?(?![\w.]))"
@@ -159,6 +160,10 @@ def to_cyrillic(word: str) -> str:
             out.append("й" if prev_vowel else "ы")
             i += 1
             continue
+        if ch == "i" and i == len(word) - 1 and i > 0 and word[i - 1] in _VOWELS_LAT:
+            out.append("й")  # "bazoi" → "базой", "dai" → "дай"
+            i += 1
+            continue
         for latin, cyrillic in _LAT_TO_CYR:
             if word.startswith(latin, i):
                 out.append(cyrillic)
@@ -241,7 +246,7 @@ def tokenize(text: str) -> tuple[Token, ...]:
             )
         elif kind == "port":
             tokens.append(Token(value, value, Kind.PORT, Script.NONE, number=int(value[1:])))
-        elif kind == "path":
+        elif kind in ("path", "url"):
             tokens.append(Token(value, value.lower(), Kind.PATH, Script.NONE))
         else:
             tokens.append(Token(value, value.lower(), Kind.FLAG, Script.NONE))

@@ -1,0 +1,97 @@
+"""The shape of a request, beyond its words' concepts: a how-to question, a definition question,
+an unknown verb in the imperative, a "load" word that only says "usage of" another resource.
+
+These are grammar cues, not vocabulary: "как перезапустить nginx" asks how to do it (the model
+explains), "что такое load average" asks for a definition, "пропатчи ядро" is a command even
+though no word of it is known, and "загрузка памяти" is about memory, not the CPU.
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import pairwise
+
+from shturman.agent.intents.lexicon import Concept
+from shturman.agent.intents.matching import words
+from shturman.agent.intents.reading import Reading
+from shturman.agent.intents.text import Kind, Script
+
+_HOW = frozenset(words("как how"))
+# between "как" and the infinitive: "как мне", "как можно", "как бы", "how do I", "how can we"
+_HOW_FILLERS = frozenset(
+    words("мне нам бы можно лучше правильно быстро теперь же вообще do does can could should i we")
+)
+_HOW_EN_AUX = frozenset(words("do does can could should would"))
+_HOW_EN_SUBJECT = frozenset(words("i we one"))
+_INFINITIVE = re.compile(r"[а-я]{2,}(?:ть|ться|ти|чь)")
+_DEFINITION = (("что", "такое"), ("что", "значит"), ("что", "означает"), ("what", "does"))
+_DEFINITION_EN_END = frozenset(words("mean means"))
+# Russian imperatives ("пропатчи", "прокачай", "залейте", "поставь") and infinitives
+_IMPERATIVE = re.compile(
+    r"[а-я]{3,}(?:[^аеиоуыэюяь]и|ай|яй|уй|ей|ите|йте|ьте|[^аеиоуыэюя]ь|ть|ться)"
+)
+# the narrow set, safe next to a routine request: "отправь", "выставь", "залейте", "прокачай"
+_IMPERATIVE_STRICT = re.compile(r"[а-я]{3,}(?:[^аеиоуыэюя]ь|ьте|йте|ите|ай|яй)(?:ся|сь)?")
+_GENERIC_LOAD = ("загруз", "нагруз", "загруж", "нагруж", "load", "utiliz", "utilis")
+
+
+def _norms(reading: Reading) -> list[str]:
+    return [token.norm for token in reading.tokens]
+
+
+def asks_how_to(reading: Reading) -> bool:
+    """ "как посмотреть логи", "как мне перезапустить nginx", "how do I restart nginx",
+    "how to check disk": the user asks for instructions, which the model gives."""
+    norms = _norms(reading)
+    for index, word in enumerate(norms):
+        if word not in _HOW:
+            continue
+        rest = norms[index + 1 :]
+        if rest[:1] == ["to"]:
+            return True
+        if len(rest) >= 2 and rest[0] in _HOW_EN_AUX and rest[1] in _HOW_EN_SUBJECT:
+            return True
+        following = [w for w in rest if w not in _HOW_FILLERS]
+        if following and _INFINITIVE.fullmatch(following[0]):
+            return True
+    return False
+
+
+def asks_definition(reading: Reading) -> bool:
+    """ "что такое load average", "что значит оом", "what does swap mean"."""
+    norms = _norms(reading)
+    pairs = set(pairwise(norms))
+    if any(pair in pairs for pair in _DEFINITION[:3]):
+        return True
+    return _DEFINITION[3] in pairs and bool(_DEFINITION_EN_END & set(norms))
+
+
+def unknown_command(reading: Reading, strict: bool = False) -> bool:
+    """An unknown Russian word shaped like a command ("пропатчи", "прокачай", "залить").
+
+    `strict` keeps to endings that nouns rarely have (not "-и": "правки", "локалки")."""
+    shape = _IMPERATIVE_STRICT if strict else _IMPERATIVE
+    for index in reading.unknown_words():
+        token = reading.tokens[index]
+        if token.kind is not Kind.WORD or token.script is not Script.CYRILLIC:
+            continue
+        if "-" not in token.norm and shape.fullmatch(token.norm):
+            return True
+    return False
+
+
+def load_of_other_resource(reading: Reading) -> bool:
+    """ "загрузка памяти", "нагрузка на диск", "load on memory": every CPU word is a generic
+    "load" noun followed by a memory or disk word, so the request is not about the CPU."""
+    positions = reading.positions(Concept.CPU)
+    if not positions:
+        return False
+    for index in positions:
+        if not reading.tokens[index].norm.startswith(_GENERIC_LOAD):
+            return False
+        nxt = index + 1
+        while nxt < len(reading.tokens) and reading.slots[nxt].stop:
+            nxt += 1
+        if reading.concept_at(nxt) not in (Concept.MEMORY, Concept.DISK):
+            return False
+    return True
