@@ -41,10 +41,20 @@ def passed(action: Action, result: ToolResult) -> bool:
 
 
 async def run_probe(ctx: ToolContext, action: Action, *, after_reboot: bool = False,
-                    wait: float = 120.0) -> ToolResult:
-    spec = TOOLS[action.tool]
+                    wait: float = 120.0, attempts: int = 3, pause: float = 1.0) -> ToolResult:
+    """Run a probe; a service just (re)started may need a moment, so a failing probe is
+    retried a few times before the verdict."""
+    spec = TOOLS.get(action.tool)
+    if spec is None:
+        return ToolResult(action.tool, action.server, False, f"unknown probe {action.tool!r}")
     if not after_reboot:
-        return await spec(ctx, {"server": action.server, **action.args})
+        result = await spec(ctx, {"server": action.server, **action.args})
+        for _ in range(attempts - 1):
+            if passed(action, result) or result.refused:
+                break
+            await asyncio.sleep(pause)
+            result = await spec(ctx, {"server": action.server, **action.args})
+        return result
     # After a reboot the server must come back: poll until it answers or time runs out.
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
