@@ -9,9 +9,10 @@ import posixpath
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from shturman.policy.shell import Redirect, Word
-from shturman.policy.unwrap import FIND_FILTERS, Invocation
+from shturman.policy.unwrap import Invocation, find_filtered, find_name_pattern
 
 _HARMLESS = frozenset(
     {
@@ -177,6 +178,8 @@ def _positionals(args: Sequence[Word]) -> list[str]:
             continue
         if not after_dashdash and v.startswith("-") and len(v) > 1:
             continue
+        if not w.literal and "//" in v:  # `/proc/$(pgrep x)/environ`: a run-time segment
+            v = v.replace("//", "/*/")
         out.append(v)
     return out
 
@@ -220,19 +223,33 @@ def compute(
             if p and p not in _HARMLESS and not p.startswith("/dev/fd/")
         ]
         paths += [
-            e for p in paths if any(c in p for c in "*?[") for e in examples if _glob_hits(p, e)
+            e
+            for p in paths
+            if any(c in p for c in "*?[") and "/**/" not in p  # `/**/`: a find result
+            for e in examples
+            if _glob_hits(p, e)
         ]
         setattr(eff, attr, paths)
     return eff
 
 
 def _glob_hits(glob: str, path: str) -> bool:
+    if glob.startswith("~"):  # any home directory
+        return _glob_hits("/root" + glob[1:], path) or _glob_hits("/home/*" + glob[1:], path)
+    rx = _glob_rx(glob)
+    return rx is not None and rx.fullmatch(path) is not None
+
+
+@lru_cache(maxsize=4096)
+def _glob_rx(glob: str) -> re.Pattern[str] | None:
     rx = re.escape(glob).replace(r"\*", "[^/]*").replace(r"\?", "[^/]")
     rx = re.sub(r"\\\[(.*?)\\\]", lambda m: "[" + m.group(1).replace("\\", "") + "]", rx)
+    # like the shell, a wildcard does not match the leading dot of a file name
+    rx = re.sub(r"(^|/)(\[\^/\]|\[)", r"\1(?!\.)\2", rx)
     try:
-        return re.fullmatch(rx, path) is not None
+        return re.compile(rx)
     except re.error:
-        return False
+        return None
 
 
 def _redirect(r: Redirect, eff: Effects) -> None:
@@ -415,13 +432,44 @@ def _find(args: Sequence[Word], pos: list[str], eff: Effects) -> None:
     roots = roots or ["."]
     values = [w.value for w in args]
     if "-delete" in values:
-        filtered = any(v in FIND_FILTERS for v in values)
+        filtered = find_filtered(args)
+        leaf = find_name_pattern(args) or "{}"
         for r in roots:
-            eff.deletes.extend([f"{r}/**/{{}}"] if filtered else [r, f"{r.rstrip('/')}/*"])
+            eff.deletes.extend([f"{r}/**/{leaf}"] if filtered else [r, f"{r.rstrip('/')}/*"])
     eff.truncates.extend(_option_values(args, ["-fprint", "-fprint0", "-fprintf", "-fls"]))
 
 
-_HANDLERS: dict[str, _Handler] = {}
+def _editor(args: Sequence[Word], pos: list[str], eff: Effects) -> None:
+    """An editor opened on files may save them: each file is read and may be written."""
+    files = [p for p in pos if not p.startswith("+")]
+    eff.reads.extend(files)
+    eff.writes.extend(files)
+
+
+def _xxd(args: Sequence[Word], pos: list[str], eff: Effects) -> None:
+    eff.reads.extend(pos[:1])
+    eff.truncates.extend(pos[1:2])
+
+
+_EDITORS = (
+    "vi",
+    "vim",
+    "nvim",
+    "vim.basic",
+    "vim.tiny",
+    "nano",
+    "pico",
+    "emacs",
+    "mcedit",
+    "joe",
+    "jed",
+    "micro",
+    "ed",
+    "ex",
+    "sudoedit",
+    "kate-x",
+)
+_HANDLERS: dict[str, _Handler] = {name: _editor for name in _EDITORS}
 _HANDLERS.update(
     {
         "rm": _rm,
@@ -452,6 +500,10 @@ _HANDLERS.update(
         "rsync": _rsync,
         "scp": _rsync,
         "sort": _output_opts(["-o", "--output"]),
+        "shuf": _output_opts(["-o", "--output"]),
+        "tree": _output_opts(["-o"]),
+        "iconv": _output_opts(["-o", "--output"]),
+        "xxd": _xxd,
         "wget": _output_opts(["-O", "--output-document", "-o", "--output-file"]),
         "curl": _output_opts(
             [

@@ -40,7 +40,7 @@ _NET = re.compile(
 _PROC = re.compile(
     r"subprocess|pty\.spawn|os\.dup2|dup2|\bexec\w*\s*\(|system\s*\(|popen|"
     r"spawn|/bin/(ba)?sh|child_process|shell_exec|passthru|proc_open|"
-    r"\bsh\s+-i|cmd\.exe",
+    r"\bsh\s+-i|cmd\.exe|fdopen|\bsystem\b|\bexec\b",
     re.I,
 )
 _SHELL_CALL = re.compile(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import posixpath
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -20,7 +22,7 @@ from shturman.policy.inline import (
 from shturman.policy.rules import Facts, Rule, RuleSet
 from shturman.policy.shell import SimpleCommand, Word, decode_ansi_c, parse
 from shturman.policy.texts import reason
-from shturman.policy.unwrap import SHELLS, Invocation, program_name, unwrap
+from shturman.policy.unwrap import SHELLS, Invocation, find_name_pattern, program_name, unwrap
 
 MAX_DEPTH = 8
 FETCHERS = frozenset(
@@ -74,6 +76,81 @@ DECODERS = frozenset(
     ]
 )
 _GLOB = frozenset("*?[")
+# programs a glob or computed program name is tested against, besides those rules name
+_COMMON_PROGRAMS = frozenset(
+    [
+        "rm",
+        "mv",
+        "cp",
+        "dd",
+        "ln",
+        "sh",
+        "bash",
+        "dash",
+        "zsh",
+        "cat",
+        "tee",
+        "chmod",
+        "chown",
+        "shred",
+        "wipefs",
+        "mkfs",
+        "kill",
+        "pkill",
+        "killall",
+        "truncate",
+        "find",
+        "xargs",
+        "curl",
+        "wget",
+        "nc",
+        "python",
+        "python3",
+        "perl",
+        "reboot",
+        "shutdown",
+        "crontab",
+        "passwd",
+        "userdel",
+        "iptables",
+        "ufw",
+        "systemctl",
+    ]
+)
+# programs that run the shell script fed on their standard input later
+_STDIN_SCHEDULERS = frozenset(["at", "batch"])
+# fetchers that can save what they download to a file
+_DOWNLOADERS = frozenset(["curl", "wget", "fetch", "aria2c", "http", "xh", "tftp", "ftp"])
+# programs that print their arguments or the files they name
+_PRINTERS = frozenset(
+    [
+        "echo",
+        "printf",
+        "cat",
+        "tac",
+        "head",
+        "tail",
+        "less",
+        "more",
+        "base64",
+        "base32",
+        "xxd",
+        "od",
+        "hexdump",
+        "strings",
+        "nl",
+        "print",
+        "awk",
+        "sed",
+        "grep",
+    ]
+)
+_SECRET_VAR = re.compile(
+    r"\$\{?#?([A-Za-z_]*(?:PASS|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|"
+    r"KUBECONFIG|DATABASE_URL|DSN|VAULT_|AUTH_?KEY|SESSION_?KEY|SIGNING_?KEY|ENCRYPTION_?KEY|"
+    r"MASTER_?KEY|CLIENT_?KEY|SSH_?KEY)[A-Za-z0-9_]*)",
+    re.I,
+)
 _PURE_READERS = frozenset(
     [
         "echo",
@@ -129,9 +206,11 @@ class Judge:
             out.add("shell.parse_error", Decision.BLOCK, source[:80], detail=err)
         for name in parsed.recursive_functions:
             out.add("shell.fork_bomb", Decision.BLOCK, name)
+        downloaded: set[str] = set()
         for cmd in parsed.commands:
             out.commands.append(_display(cmd))
             self.command(cmd, out, depth)
+            _track_downloads(cmd, downloaded, out, self.rules.examples)
 
     # ---- one simple command -----------------------------------------------------------
     def command(self, cmd: SimpleCommand, out: Findings, depth: int) -> None:
@@ -146,10 +225,19 @@ class Judge:
             return
         if head.disguised and "/" not in head.raw.strip("'\""):
             out.add("shell.disguised_name", Decision.CONFIRM, text)
+            # `IFS=,; c=rm,-rf,/; $c`: a custom IFS splits the name at run time
+            split = " ".join(p for p in re.split(r"[^\w./+@%=-]+", head.value) if p)
+            if split and split != head.value:
+                self._guesses(cmd, [split], text, out, depth)
         name = program_name(head.value)
         args = cmd.words[1:]
+        if name == "alias":  # `alias ls='rm -rf /'`: judge what the alias would run
+            for w in args:
+                if "=" in w.value and not w.value.startswith("-"):
+                    self.script(w.value.split("=", 1)[1], out, depth + 1)
         if name == "xargs":  # `echo / | xargs rm -rf`: the piped words are known
             piped = " ".join(t for t in (_echo_output(u) for u in cmd.upstream) if t)
+            piped += "".join(f" {f}" for f in (_find_output(u) for u in cmd.upstream) if f)
             args = args + [Word(p, p) for p in piped.split()]
         chain = unwrap(name, args)
         for origin in chain.dynamic:
@@ -176,6 +264,12 @@ class Judge:
             code, script_file = inline_code(fam, [w.value for w in inner.args])
             if code is None and not script_file and (cmd.upstream or cmd.stdin_text):
                 chain.interactive = True
+        if (
+            inner.name in _STDIN_SCHEDULERS
+            and (cmd.upstream or cmd.stdin_text)
+            and not any(w.value in ("-f", "-l", "-r", "-d", "-c") for w in inner.args)
+        ):
+            self._stdin_program(inner, cmd, text, out, depth)
         if chain.interactive:
             if inner.name in SHELLS or interpreter_family(inner.name):
                 self._stdin_program(inner, cmd, text, out, depth)
@@ -199,10 +293,23 @@ class Judge:
         value = head.value.strip()
         if any(c in value for c in _GLOB):
             guesses.extend(
-                n for n in self.rules.known_names if fx._glob_hits(program_name(value), n)
+                n
+                for n in sorted(self.rules.known_names | _COMMON_PROGRAMS)
+                if fx._glob_hits(program_name(value), n)
             )
         elif value:
             guesses.append(value)
+            decoded = decode_ansi_c(value)  # `"$(printf 'r\x6d')"`: printf decodes escapes
+            if decoded != value:
+                guesses.append(decoded)
+        elif any(w.value == "-c" for w in cmd.words[1:2]):  # `${SHELL} -c '…'`
+            guesses.append("sh")
+        self._guesses(cmd, guesses, text, out, depth)
+
+    def _guesses(
+        self, cmd: SimpleCommand, guesses: list[str], text: str, out: Findings, depth: int
+    ) -> None:
+        """Judge what a computed or disguised program name could be; block if any is."""
         for g in guesses[:40]:
             sub = Findings()
             words = [Word(w, w) for w in g.split()] + cmd.words[1:]
@@ -241,6 +348,12 @@ class Judge:
             out.add("sed.exec", Decision.BLOCK, text)
         if last and eff.dynamic_write:
             out.add("fs.dynamic_write", Decision.CONFIRM, text)
+        if last and inv.name in _PRINTERS:
+            for w in inv.args:
+                m = None if w.literal else _SECRET_VAR.search(w.raw)
+                if m:
+                    out.add("secrets.variable", Decision.BLOCK, text, var=m.group(1))
+                    break
         if (
             last
             and any(w.raw.startswith("<(") for w in inv.args)
@@ -302,7 +415,14 @@ class Judge:
         self, inv: Invocation, cmd: SimpleCommand, text: str, out: Findings, depth: int
     ) -> None:
         """A shell or interpreter that reads its program from stdin."""
-        is_shell = inv.name in SHELLS
+        is_shell = inv.name in SHELLS or inv.name in _STDIN_SCHEDULERS
+        for r in cmd.redirects:  # `bash <<< "$(curl …)"`: the script is downloaded
+            if r.op == "<<<" and r.target is not None and not r.target.literal:
+                subst = _substituted_names(r.target.raw.strip("\"'"))
+                if any(n in FETCHERS for n in subst):
+                    out.add("pipe.remote_to_shell", Decision.BLOCK, text)
+                elif any(n in DECODERS for n in subst):
+                    out.add("pipe.decoded_to_shell", Decision.BLOCK, text, source="<<<")
         if cmd.stdin_text is not None:
             if is_shell:
                 self.script(cmd.stdin_text, out, depth + 1)
@@ -310,6 +430,8 @@ class Judge:
                 self._code_text(cmd.stdin_text, text, out, depth)
             out.add("shell.stdin_script", Decision.CONFIRM, text)
             return
+        if any(program_name(d.words[0].value) in FETCHERS for d in cmd.downstream if d.words):
+            out.add("net.reverse_shell", Decision.BLOCK, text)
         if not cmd.upstream:
             out.add("shell.interactive", Decision.CONFIRM, text)
             return
@@ -450,6 +572,22 @@ def _echo_output(cmd: SimpleCommand) -> str | None:
     return None
 
 
+def _find_output(cmd: SimpleCommand) -> str | None:
+    """`find ROOT -name PATTERN`: the files it prints are `ROOT/**/PATTERN`."""
+    if not cmd.words or program_name(cmd.words[0].value) != "find":
+        return None
+    args = cmd.words[1:]
+    leaf = find_name_pattern(args)
+    if leaf is None:
+        return None
+    roots = []
+    for w in args:
+        if w.value.startswith(("-", "(", "!", ")")):
+            break
+        roots.append(w.value)
+    return " ".join(f"{r.rstrip('/') or ''}/**/{leaf}" for r in roots or ["."])
+
+
 def _substituted_names(raw: str) -> list[str]:
     """Program names inside `$(…)`, backticks or `<(…)` of a raw word."""
     names: list[str] = []
@@ -460,3 +598,41 @@ def _substituted_names(raw: str) -> list[str]:
         if cmd.words:
             names.append(program_name(cmd.words[0].value))
     return names
+
+
+def _track_downloads(
+    cmd: SimpleCommand, downloaded: set[str], out: Findings, examples: Sequence[str]
+) -> None:
+    """`curl -o x URL && chmod +x x && ./x`: a file saved by a downloader earlier in the same
+    command line and then run (directly, by a shell or an interpreter) is remote code."""
+    if not cmd.words or not cmd.words[0].literal:
+        return
+    chain = unwrap(program_name(cmd.words[0].value), cmd.words[1:])
+    inner = chain.inner
+    if downloaded:
+        ran: list[str] = []
+        if len(chain.chain) == 1 and "/" in cmd.words[0].value:
+            ran.append(cmd.words[0].value)
+        elif "/" in inner.name or inner.name in downloaded:
+            ran.append(inner.name)
+        if inner.name in SHELLS or inner.name in (".", "source") or interpreter_family(inner.name):
+            ran.extend(w.value for w in inner.args if not w.value.startswith("-"))
+        for path in ran:
+            norm = fx.normalise_path(path, cmd.cwd)
+            if norm in downloaded or posixpath.basename(norm) in downloaded:
+                out.add("pipe.remote_to_shell", Decision.BLOCK, _display(cmd))
+                return
+    if inner.name not in _DOWNLOADERS:
+        return
+    eff = fx.compute(inner, cmd.redirects, cmd.cwd, examples)
+    saved = eff.writes + eff.truncates
+    args = [w.value for w in inner.args]
+    remote_name = inner.name == "curl" and any(
+        a.startswith("--remote-name") or (a[:1] == "-" and a[1:2] != "-" and "O" in a) for a in args
+    )
+    if (inner.name == "wget" and not saved) or remote_name:
+        saved += [posixpath.basename(a.split("?", 1)[0]) for a in args if "://" in a]
+    for p in saved:
+        norm = fx.normalise_path(p, cmd.cwd)
+        downloaded.add(norm)
+        downloaded.add(posixpath.basename(norm))

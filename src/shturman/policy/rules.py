@@ -49,6 +49,7 @@ class RuleSpec(BaseModel):
     flags_none: list[str] = Field(default_factory=list)
     args_any: list[str] = Field(default_factory=list)
     args_none: list[str] = Field(default_factory=list)
+    args_regex: str | None = None
     text_regex: str | None = None
     text_none_regex: str | None = None
     max_positionals: int | None = None
@@ -164,6 +165,7 @@ class Rule:
     flags_none: tuple[tuple[str, ...], tuple[str, ...]]
     args_any: re.Pattern[str] | None
     args_none: re.Pattern[str] | None
+    args_regex: re.Pattern[str] | None
     text_regex: re.Pattern[str] | None
     text_none: re.Pattern[str] | None
     paths: re.Pattern[str] | None
@@ -207,6 +209,8 @@ class Rule:
         if self.args_any and not any(self.args_any.fullmatch(a) for a in f.args):
             return False
         if self.args_none and any(self.args_none.fullmatch(a) for a in f.args):
+            return False
+        if self.args_regex and not any(self.args_regex.fullmatch(a) for a in f.args):
             return False
         if self.text_regex and not self.text_regex.search(f.text):
             return False
@@ -262,6 +266,7 @@ def compile_rule(spec: RuleSpec) -> Rule:
             flags_none=_split_flags(spec.flags_none),
             args_any=_compile_args(spec.args_any),
             args_none=_compile_args(spec.args_none),
+            args_regex=rx(spec.args_regex),
             text_regex=rx(spec.text_regex),
             text_none=rx(spec.text_none_regex),
             paths=_compile_globs(spec.paths),
@@ -290,6 +295,30 @@ class RuleSet:
         found.extend(r for rx, r in self.globbed if rx.fullmatch(name))
         found.extend(self.generic)
         return found
+
+
+def concrete_examples(pattern: str) -> list[str]:
+    """Sample absolute paths a path glob matches (`**/.ssh/id_rsa` →
+    `/home/user/.ssh/id_rsa`), so a glob written in a command (`cat /home/*/.ssh/id_*`)
+    can be tested against it."""
+    if "{*}" in pattern or "[" in pattern or pattern.endswith("-x"):
+        return []
+    if pattern.startswith("~"):
+        bases = ["/root" + pattern[1:], "/home/user" + pattern[1:]]
+    elif pattern.startswith("**/"):
+        bases = ["/home/user/" + pattern[3:], "/root/" + pattern[3:]]
+    elif not pattern.startswith("/"):
+        bases = ["/home/user/" + pattern, "/srv/app/" + pattern]
+    else:
+        bases = [pattern]
+    out: list[str] = []
+    for b in bases:
+        b = b.replace("/**/", "/x/").replace("**", "x")
+        for fill in ("", "x"):
+            c = b.replace("*", fill).replace("?", "x")
+            if c not in out and not c.endswith("/"):
+                out.append(c)
+    return out
 
 
 def load_file(path: Path) -> RuleFile:
@@ -322,6 +351,10 @@ def build(files: Sequence[RuleFile]) -> RuleSet:
         for prog, opts in f.programs.items():
             value_options[prog] = value_options.get(prog, frozenset()) | frozenset(opts)
         examples.extend(f.examples)
+    for spec in specs.values():  # concrete files the credential globs stand for
+        if spec.decision is Decision.BLOCK:
+            for pattern in spec.reads:
+                examples.extend(e for e in concrete_examples(pattern) if e not in examples)
     by_name: dict[str, list[Rule]] = {}
     globbed: list[tuple[re.Pattern[str], Rule]] = []
     generic: list[Rule] = []

@@ -39,6 +39,10 @@ _ANSI_RE = re.compile(
     r"\\(x[0-9a-fA-F]{1,2}|u[0-9a-fA-F]{1,4}|U[0-9a-fA-F]{1,8}|[0-7]{1,3}|c.|.)", re.S
 )
 _BACKTICK_RE = re.compile(r"`([^`]*)`")
+_HERESTRING_AFTER_REDIRECT = re.compile(
+    r"(\d*(?:&?>>?|>\||<)\s*(?:'[^']*'|\"[^\"]*\"|[^\s'\"<>|&;]+))\s*"
+    r"(<<<\s*(?:'[^']*'|\"(?:\\.|[^\"\\])*\"|[^\s|&;<>]+))"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +99,16 @@ def _parser() -> tree_sitter.Parser:
 def parse(source: str) -> Script:
     """Parse a command line into its simple commands (never raises)."""
     tree = _parser().parse(source.encode("utf-8", "surrogatepass"))
-    walker = _Walker()
     root = tree.root_node
+    if root.has_error and "<<<" in source:
+        # tree-sitter-bash rejects a here-string after a file redirection (`tee f >/dev/null
+        # <<< x`); bash does not care about their order, so retry with the here-string first
+        fixed = _HERESTRING_AFTER_REDIRECT.sub(r"\2 \1", source)
+        if fixed != source:
+            retry = _parser().parse(fixed.encode("utf-8", "surrogatepass")).root_node
+            if not retry.has_error:
+                root = retry
+    walker = _Walker()
     if root.has_error:
         walker.script.errors.append(_first_error(root))
     walker.walk(root)

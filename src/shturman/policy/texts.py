@@ -59,6 +59,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "runs decoded (hidden) content as code ({source})",
         "выполняет декодированное (скрытое) содержимое как код ({source})",
     ),
+    "secrets.variable": (
+        "prints a variable that holds a credential (${var})",
+        "выводит переменную с учётными данными (${var})",
+    ),
     "net.reverse_shell": (
         "a shell wired to a network connection (reverse shell)",
         "оболочка, подключённая к сети (обратная оболочка)",

@@ -5,6 +5,7 @@ the chain of programs it really runs, plus shell scripts hidden in string argume
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from shturman.policy.shell import Word
@@ -568,8 +569,9 @@ def _find(out: Unwrapped, args: list[Word]) -> tuple[list[Word], set[str]] | Non
         if w.value.startswith(("-", "(", "!", ")")):
             break
         roots.append(w.value)
-    filtered = any(w.value in FIND_FILTERS for w in args)
+    filtered = find_filtered(args)
     placeholder = PLACEHOLDER if filtered else None
+    leaf = find_name_pattern(args) or PLACEHOLDER
     for i, w in enumerate(args):
         if w.value in _FIND_EXEC:
             end = next(
@@ -584,7 +586,7 @@ def _find(out: Unwrapped, args: list[Word]) -> tuple[list[Word], set[str]] | Non
                 ]
             inner = [
                 Word(
-                    x.value.replace(PLACEHOLDER, f"{roots[0] if roots else '.'}/**/{PLACEHOLDER}")
+                    x.value.replace(PLACEHOLDER, f"{roots[0] if roots else '.'}/**/{leaf}")
                     if PLACEHOLDER in x.value
                     else x.value,
                     x.raw,
@@ -601,6 +603,38 @@ def _find(out: Unwrapped, args: list[Word]) -> tuple[list[Word], set[str]] | Non
             )
             return _expand_subst(inner), {"find"}
     return None
+
+
+def _trivial_name(pattern: str) -> bool:
+    return not pattern.strip("*?") or pattern in ("*.*", ".*")
+
+
+def find_filtered(args: Sequence[Word]) -> bool:
+    """True when a find has a test that narrows which files it acts on (`-name '*'` does
+    not)."""
+    for i, w in enumerate(args):
+        if w.value in FIND_FILTERS:
+            if w.value in ("-name", "-iname", "-path", "-ipath", "-wholename", "-regex") and (
+                i + 1 < len(args) and _trivial_name(args[i + 1].value)
+            ):
+                continue
+            return True
+    return False
+
+
+def find_name_pattern(args: Sequence[Word]) -> str | None:
+    """The file-name glob of a `find … -name PATTERN` with one name test (None otherwise):
+    the files `-exec`/`-delete` act on are then known to be named like it."""
+    names = [
+        args[i + 1].value
+        for i, w in enumerate(args[:-1])
+        if w.value in ("-name", "-iname") and args[i + 1].literal
+    ]
+    if len(names) != 1 or "/" in names[0] or _trivial_name(names[0]):
+        return None
+    if any(w.value in ("-o", "-or", "!", "-not") for w in args):
+        return None
+    return names[0]
 
 
 def _expand_subst(words: list[Word]) -> list[Word]:
