@@ -184,3 +184,24 @@ def test_glob_semantics() -> None:
 )
 def test_selected_decisions(policy: Policy, cmd: str, decision: Decision) -> None:
     assert policy.check(cmd).decision is decision, policy.check(cmd).rule_ids
+
+
+def test_parser_crash_inputs_are_neutralised() -> None:
+    """tree-sitter-bash 0.25 segfaults on `{` followed by a 4-byte UTF-8 character
+    (tree-sitter-bash#337). Run in a child process so a regression fails this test instead
+    of killing the whole suite."""
+    import json
+    import subprocess
+    import sys
+
+    crashers = ["{\U00031860", "ª\U000efcf1\U000b49c2\x84q\x99Þ{\U000a4096M\x9foj%\x18",
+                "echo {a,b}\U0001F600", "f() { echo \U0001F680; }"]
+    lines = "".join(json.dumps({"cmd": c}) + "\n" for c in crashers * 50)
+    code = "from shturman.app import main; main()"
+    proc = subprocess.run([sys.executable, "-c", code, "policy", "check", "--jsonl", "-"],
+                          input=lines, capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    decisions = [json.loads(x)["decision"] for x in proc.stdout.splitlines()]
+    assert len(decisions) == len(crashers) * 50
+    assert "allow" not in decisions[:2]  # broken syntax is never allowed

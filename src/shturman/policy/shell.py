@@ -96,8 +96,16 @@ def _parser() -> tree_sitter.Parser:
     return tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
 
 
+# tree-sitter-bash 0.25 can crash the process (SIGSEGV) on a `{` followed later by a 4-byte
+# UTF-8 character (upstream tree-sitter-bash#337). Characters outside the Basic Multilingual
+# Plane are never shell syntax, so the parser sees U+FFFD in their place: the structure it
+# finds is the same, and such a character in a command name is not a known program anyway.
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+
+
 def parse(source: str) -> Script:
     """Parse a command line into its simple commands (never raises)."""
+    source = _ASTRAL.sub("\ufffd", source)
     tree = _parser().parse(source.encode("utf-8", "surrogatepass"))
     root = tree.root_node
     if root.has_error and "<<<" in source:
@@ -105,9 +113,11 @@ def parse(source: str) -> Script:
         # <<< x`); bash does not care about their order, so retry with the here-string first
         fixed = _HERESTRING_AFTER_REDIRECT.sub(r"\2 \1", source)
         if fixed != source:
-            retry = _parser().parse(fixed.encode("utf-8", "surrogatepass")).root_node
-            if not retry.has_error:
-                root = retry
+            # keep the Tree referenced while its nodes are walked (nodes point into it)
+            retry_tree = _parser().parse(fixed.encode("utf-8", "surrogatepass"))
+            if not retry_tree.root_node.has_error:
+                tree = retry_tree
+                root = tree.root_node
     walker = _Walker()
     if root.has_error:
         walker.script.errors.append(_first_error(root))
