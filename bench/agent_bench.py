@@ -33,6 +33,17 @@ def plan(steps: int) -> dict[str, Any]:
         for i in range(steps)]}
 
 
+async def measure_slope(low: int, high: int, rounds: int) -> dict[str, float]:
+    """Marginal cost of one more step: (T(high) - T(low)) / (high - low), so per-run fixed
+    costs (the plan and report calls, facts gathering, storing the incident) cancel out."""
+    a = await measure(low, rounds)
+    b = await measure(high, rounds)
+    per_step = ((b["model_path_ms_per_step_median"] * high)
+                - (a["model_path_ms_per_step_median"] * low)) / (high - low)
+    return {**b, "marginal_ms_per_step": per_step, "fixed_ms_per_run":
+            a["model_path_ms_per_step_median"] * low - per_step * low}
+
+
 async def measure(steps: int, rounds: int) -> dict[str, float]:
     from shturman.app import build
     from shturman.config import load_settings
@@ -77,7 +88,7 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    result = asyncio.run(measure(args.steps, args.rounds))
+    result = asyncio.run(measure_slope(max(2, args.steps // 4), args.steps, args.rounds))
     for key, value in result.items():
         print(f"  {key:<36} {value:10.3f}")
     result["target_ms_per_step"] = 5.0

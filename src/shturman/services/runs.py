@@ -47,6 +47,45 @@ class IncidentMemory:
         return rank(pool, query, limit)
 
 
+class EventJournal:
+    """A run's events: numbered, stored in order in batches (off the loop's critical path),
+    and published to the stream only once stored — persisted before shown."""
+
+    def __init__(self, repo: RunRepo, run_id: str,
+                 queue: asyncio.Queue[RunEvent | None]) -> None:
+        self._repo = repo
+        self._run_id = run_id
+        self._queue = queue
+        self._seq = 0
+        self._pending: list[RunEvent] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def emit(self, kind: str, data: dict[str, Any]) -> None:
+        self._pending.append(RunEvent(self._run_id, self._seq, datetime.now(UTC), kind,
+                                      _json_safe(data)))
+        self._seq += 1
+        if self._writer is None or self._writer.done():
+            if self._writer is not None:
+                self._writer.result()  # a failed write stops the run here
+            self._writer = asyncio.get_running_loop().create_task(self._drain())
+
+    async def _drain(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            await self._repo.append_events(batch)
+            for event in batch:
+                await self._queue.put(event)
+
+    async def close(self) -> None:
+        """Wait until every event is stored and published (re-raises a storage failure)."""
+        while self._writer is not None and not self._writer.done():
+            await asyncio.shield(self._writer)
+        if self._writer is not None:
+            self._writer.result()
+        if self._pending:
+            await self._drain()
+
+
 class RunService:
     def __init__(self, settings: Settings, inventory: Inventory, guarded: GuardedExecutor,
                  runs: RunRepo, incidents: IncidentRepo,
@@ -70,14 +109,8 @@ class RunService:
                            request.mode.value, RunStatus.RUNNING.value)
         await self._runs.create(record)
         queue: asyncio.Queue[RunEvent | None] = asyncio.Queue()
-        seq = 0
-
-        async def emit(kind: str, data: dict[str, Any]) -> None:
-            nonlocal seq
-            event = RunEvent(run_id, seq, datetime.now(UTC), kind, _json_safe(data))
-            seq += 1
-            await self._runs.append_event(event)  # persisted before anyone sees it
-            await queue.put(event)
+        journal = EventJournal(self._runs, run_id, queue)
+        emit = journal.emit
 
         agent = Agent(self._guarded, servers, self._settings.agent, self._settings.language,
                       self._planner_factory(servers), IncidentMemory(self._incidents), approver,
@@ -96,6 +129,7 @@ class RunService:
                 duration = asyncio.get_running_loop().time() - started
                 await self._finish(run_id, outcome, emit, request, duration)
             finally:
+                await journal.close()
                 await queue.put(None)
 
         runner = asyncio.create_task(drive())

@@ -54,10 +54,13 @@ class AuditRepo:
             await self._conn.close()
             self._conn = None
 
-    async def append(self, entry: AuditEntry, output: StoredOutput | None = None) -> int:
+    async def append(self, entry: AuditEntry, output: StoredOutput | None = None,
+                     completions: Sequence[AuditCompletion] = ()) -> int:
+        """Insert a row (and first, in the same transaction, complete earlier ones)."""
         async with self._lock:
             conn = await self._connection()
             try:
+                await self._write_completions(conn, completions)
                 result = await conn.execute(
                     insert(t.audit_log).values(**_audit_values(entry))
                     .returning(t.audit_log.c.id)
@@ -79,19 +82,24 @@ class AuditRepo:
         async with self._lock:
             conn = await self._connection()
             try:
-                for c in completions:
-                    await conn.execute(
-                        update(t.audit_log).where(t.audit_log.c.id == c.audit_id).values(
-                            exit_code=c.exit_code, duration=c.duration, outcome=c.outcome,
-                            detail=c.detail))
-                outputs = [{"audit_id": c.audit_id, **_output_values(c.output)}
-                           for c in completions if c.output is not None]
-                if outputs:
-                    await conn.execute(insert(t.command_outputs), outputs)
+                await self._write_completions(conn, completions)
                 await conn.commit()
             except BaseException:
                 await conn.rollback()
                 raise
+
+    @staticmethod
+    async def _write_completions(conn: AsyncConnection,
+                                 completions: Sequence[AuditCompletion]) -> None:
+        for c in completions:
+            await conn.execute(
+                update(t.audit_log).where(t.audit_log.c.id == c.audit_id).values(
+                    exit_code=c.exit_code, duration=c.duration, outcome=c.outcome,
+                    detail=c.detail))
+        outputs = [{"audit_id": c.audit_id, **_output_values(c.output)}
+                   for c in completions if c.output is not None]
+        if outputs:
+            await conn.execute(insert(t.command_outputs), outputs)
 
     async def recent(
         self, limit: int = 50, server: str | None = None, run_id: str | None = None

@@ -59,16 +59,17 @@ class RunRepo:
             )
 
     async def append_event(self, event: RunEvent) -> None:
+        await self.append_events([event])
+
+    async def append_events(self, events: Sequence[RunEvent]) -> None:
+        """Store events (in order) in one transaction."""
+        if not events:
+            return
         async with self._engine.begin() as conn:
-            await conn.execute(
-                insert(t.run_events).values(
-                    run_id=event.run_id,
-                    seq=event.seq,
-                    at=event.at,
-                    type=event.type,
-                    data=event.data,
-                )
-            )
+            await conn.execute(insert(t.run_events), [
+                {"run_id": e.run_id, "seq": e.seq, "at": e.at, "type": e.type, "data": e.data}
+                for e in events
+            ])
 
     async def get(self, run_id: str) -> RunRecord | None:
         async with self._engine.connect() as conn:
