@@ -14,8 +14,6 @@ import asyncio
 from shturman.domain.models import AuditEntry
 from shturman.store.repositories import AuditCompletion, AuditRepo, StoredOutput
 
-DEBOUNCE_SECONDS = 0.02
-
 
 class AuditTrail:
     """Implements hosts.AuditSink on top of the store. Outputs arrive already redacted."""
@@ -34,14 +32,8 @@ class AuditTrail:
         return await self._repo.append(entry, output)
 
     async def begin(self, entry: AuditEntry) -> int:
-        """Write-ahead row for a command about to run (completing earlier rows in the same
-        transaction: one write per command on a busy run)."""
-        batch, self._pending = self._pending, []
-        try:
-            return await self._repo.append(entry, completions=batch)
-        except BaseException:
-            self._pending[:0] = batch  # not written: keep them for the next attempt
-            raise
+        """Write-ahead row for a command about to run."""
+        return await self._repo.append(entry)
 
     def complete(self, audit_id: int, *, exit_code: int | None, duration: float,
                  outcome: str, detail: str, stdout: str, stderr: str, stdout_bytes: int,
@@ -55,8 +47,6 @@ class AuditTrail:
             self._writer = asyncio.get_running_loop().create_task(self._drain())
 
     async def _drain(self) -> None:
-        # A short pause lets the next command's write-ahead row carry these completions.
-        await asyncio.sleep(DEBOUNCE_SECONDS)
         while self._pending:
             batch, self._pending = self._pending, []
             await self._repo.complete(batch)

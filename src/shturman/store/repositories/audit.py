@@ -54,13 +54,10 @@ class AuditRepo:
             await self._conn.close()
             self._conn = None
 
-    async def append(self, entry: AuditEntry, output: StoredOutput | None = None,
-                     completions: Sequence[AuditCompletion] = ()) -> int:
-        """Insert a row (and first, in the same transaction, complete earlier ones)."""
+    async def append(self, entry: AuditEntry, output: StoredOutput | None = None) -> int:
         async with self._lock:
             conn = await self._connection()
             try:
-                await self._write_completions(conn, completions)
                 result = await conn.execute(
                     insert(t.audit_log).values(**_audit_values(entry))
                     .returning(t.audit_log.c.id)
