@@ -32,6 +32,8 @@ def exec_(
     timeout: Annotated[float | None, typer.Option(help="Per-command timeout, seconds.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per server.")]
     = False,
+    in_process: Annotated[bool, typer.Option(
+        "--in-process", help="Do not hand the work to a running `shturman serve`.")] = False,
 ) -> None:
     """Run one command on one or many servers at once; every command passes the policy.
 
@@ -55,26 +57,40 @@ def exec_(
             from shturman.domain.models import Actor
             from shturman.interfaces.cli.approval import TerminalApprover, YesApprover
 
-            servers = await _resolve(c, targets)
+            servers = await resolve(c, targets)
             approver = YesApprover() if yes else TerminalApprover(settings.language)
             results = await c.commands.fan_out(servers, command, actor=Actor("cli", "operator"),
                                                approver=approver, timeout=timeout)
             for name, fp in c.inventory.pinned_now:
                 err.print(t("server.pinned", settings.language, name=name, fingerprint=fp))
-            for r in results:
-                (_print_json if as_json else _print_human)(r, settings.language)
-            ok = sum(r.ok for r in results)
-            if not as_json and len(results) > 1:
-                err.print(t("exec.summary", settings.language, ok=ok, total=len(results)))
-            return 0 if ok == len(results) else 1
+            rows = [result_row(r) for r in results]
+            return finish(rows, settings.language, as_json)
 
+        if not in_process:
+            from shturman.interfaces.cli.daemon import exec_via_daemon
+
+            handed = await exec_via_daemon(settings, targets, command, yes, timeout)
+            if handed is not None:
+                pins, rows = handed
+                for name, fp in pins:
+                    err.print(t("server.pinned", settings.language, name=name, fingerprint=fp))
+                return finish(rows, settings.language, as_json)
         return await with_container(settings, body)
 
     code = run(ctx, work)
     raise typer.Exit(code)
 
 
-async def _resolve(c: Any, targets: list[str]) -> list[Any]:
+def finish(rows: list[dict[str, Any]], lang: str, as_json: bool) -> int:
+    for row in rows:
+        print_row(row, lang, as_json)
+    ok = sum(row["outcome"] == "ok" for row in rows)
+    if not as_json and len(rows) > 1:
+        err.print(t("exec.summary", lang, ok=ok, total=len(rows)))
+    return 0 if ok == len(rows) else 1
+
+
+async def resolve(c: Any, targets: list[str]) -> list[Any]:
     everyone = await c.inventory.all()
     chosen: list[Any] = []
     for target in targets:
@@ -88,7 +104,8 @@ async def _resolve(c: Any, targets: list[str]) -> list[Any]:
     return chosen
 
 
-def _print_json(r: Any, lang: str) -> None:
+def result_row(r: Any) -> dict[str, Any]:
+    """One server's result as a JSON-safe row (the `--json` line, also the daemon's wire)."""
     g = r.guarded
     data: dict[str, Any] = {"server": r.server, "error": r.error}
     if g is not None:
@@ -96,6 +113,7 @@ def _print_json(r: Any, lang: str) -> None:
         data.update(
             decision=g.verdict.decision.value,
             reasons=[f"{x.rule_id}: {x.en}" for x in g.verdict.reasons],
+            reasons_ru=[f"{x.rule_id}: {x.ru}" for x in g.verdict.reasons],
             outcome=res.outcome.value, exit_code=res.exit_code,
             duration=round(res.duration, 4), stdout=res.stdout.text, stderr=res.stderr.text,
             stdout_bytes=res.stdout.total_bytes, truncated=res.stdout.truncated,
@@ -103,28 +121,33 @@ def _print_json(r: Any, lang: str) -> None:
         )
     else:
         data.update(outcome="error", exit_code=None)
-    print(json.dumps(data, ensure_ascii=False), flush=True)
+    return data
 
 
-def _print_human(r: Any, lang: str) -> None:
-    g = r.guarded
-    if g is None:
-        err.print(f"[bold]── {r.server}[/] [red]✗ {r.error}[/]")
+def print_row(row: dict[str, Any], lang: str, as_json: bool) -> None:
+    if as_json:
+        shown = {k: v for k, v in row.items() if k != "reasons_ru"}
+        print(json.dumps(shown, ensure_ascii=False), flush=True)
         return
-    res = g.result
-    if res.outcome.value == "blocked":
-        reasons = "; ".join(x.text(lang) for x in g.verdict.reasons)
-        err.print(f"[bold]── {r.server}[/] [red]{t('exec.blocked', lang)}[/]: {reasons}")
+    server = row["server"]
+    outcome = row["outcome"]
+    if outcome == "error" and row.get("exit_code") is None and "decision" not in row:
+        err.print(f"[bold]── {server}[/] [red]✗ {row['error']}[/]")
         return
-    if res.outcome.value == "denied":
-        err.print(f"[bold]── {r.server}[/] [yellow]{t('exec.denied', lang)}[/]: {res.error}")
+    if outcome == "blocked":
+        reasons = "; ".join(row["reasons_ru"] if lang == "ru" else row["reasons"])
+        err.print(f"[bold]── {server}[/] [red]{t('exec.blocked', lang)}[/]: {reasons}")
         return
-    mark = "[green]✓[/]" if res.ok else "[red]✗[/]"
-    status = f"exit {res.exit_code}" if res.exit_code is not None else res.outcome.value
-    err.print(f"[bold]── {r.server}[/] {mark} {status}, {res.duration:.2f}s")
-    if res.stdout.text:
-        out.print(res.stdout.text.rstrip("\n"), markup=False, highlight=False)
-    if res.stderr.text:
-        err.print(res.stderr.text.rstrip("\n"), markup=False, highlight=False)
-    if res.error and res.outcome.value != "ok":
-        err.print(f"[red]{res.error}[/]")
+    if outcome == "denied":
+        err.print(f"[bold]── {server}[/] [yellow]{t('exec.denied', lang)}[/]: {row['error']}")
+        return
+    mark = "[green]✓[/]" if outcome == "ok" else "[red]✗[/]"
+    code = row["exit_code"]
+    status = f"exit {code}" if code is not None else outcome
+    err.print(f"[bold]── {server}[/] {mark} {status}, {row['duration']:.2f}s")
+    if row["stdout"]:
+        out.print(row["stdout"].rstrip("\n"), markup=False, highlight=False)
+    if row["stderr"]:
+        err.print(row["stderr"].rstrip("\n"), markup=False, highlight=False)
+    if row["error"] and outcome != "ok":
+        err.print(f"[red]{row['error']}[/]")

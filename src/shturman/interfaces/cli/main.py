@@ -13,7 +13,14 @@ from typing import Annotated, Any
 
 import typer
 
-from shturman.interfaces.cli import exec_cmd, policy_cmd, run_cmd, server_cmd, setup_cmd
+from shturman.interfaces.cli import (
+    daemon,
+    exec_cmd,
+    policy_cmd,
+    run_cmd,
+    server_cmd,
+    setup_cmd,
+)
 from shturman.interfaces.cli.runtime import CliState, state
 
 app = typer.Typer(
@@ -61,6 +68,7 @@ app.add_typer(server_cmd.app, name="server")
 app.command("exec", cls=exec_cmd.SplitAtDashes)(exec_cmd.exec_)
 app.add_typer(policy_cmd.app, name="policy")
 app.add_typer(setup_cmd.vault_app, name="vault")
+app.command("serve")(daemon.serve_command)
 app.command("audit")(setup_cmd.audit)
 
 

@@ -86,6 +86,9 @@ def describe(exc: ShturmanError) -> str:
 
 
 def exit_code(exc: ShturmanError) -> int:
+    chosen = getattr(exc, "exit_code", None)  # an error relayed from `shturman serve`
+    if isinstance(chosen, int):
+        return chosen
     if isinstance(exc, ConfigError | VaultError):
         return 3
     if isinstance(exc, UnreachableError | AuthError | HostKeyError):
