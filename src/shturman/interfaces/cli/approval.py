@@ -23,7 +23,11 @@ class TerminalApprover:
             return ApprovalDecision(ApprovalOutcome.UNAVAILABLE, "cli", request.server,
                                     request.command, "no terminal: denied (fail closed)")
         async with self._lock:  # one question at a time
-            err.print(f"\n[bold yellow]?[/] [bold]{request.server}[/]: {request.command}")
+            err.print(f"\n[bold yellow]?[/] [bold]{request.server}[/]: ", end="")
+            err.print(request.command, markup=False, highlight=False)
+            risk = ("риск: меняет состояние сервера" if self._lang == "ru"
+                    else "risk: changes the server's state")
+            err.print(f"   [yellow]{risk} ({request.verdict.decision.value})[/]")
             for reason in request.verdict.reasons:
                 err.print(f"   • {reason.text(self._lang)} [dim]({reason.rule_id})[/]")
             if request.diff:
