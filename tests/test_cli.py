@@ -186,3 +186,14 @@ def test_vault_rotate_keeps_secrets_usable(env: dict[str, str], tmp_path: Path,
     sh(env, "exec", "pw", "--", "true")  # the re-encrypted password still opens the server
     audit = [json.loads(x) for x in sh(env, "audit", "--json").stdout.splitlines()]
     assert any(a["action"] == "vault_rotate" for a in audit)
+
+
+def test_markup_like_text_is_shown_literally(env: dict[str, str]) -> None:
+    """Text from users, servers and models is never read as terminal markup."""
+    sh(env, "init")
+    ran = sh(env, "run", "--server", "local", "статус [/nginx] [red]", ok=False)
+    assert "MarkupError" not in ran.stderr and "[/nginx]" in ran.stderr
+    unknown = sh(env, "exec", "[/x]", "--", "uptime", ok=False)
+    assert unknown.returncode == 2 and "[/x]" in unknown.stderr
+    echoed = sh(env, "exec", "local", "--", "echo '[/bold] [red]x'")
+    assert "[/bold] [red]x" in echoed.stdout

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import typer
+from rich.markup import escape
 
 from shturman.domain.approval import ApprovalDecision, ApprovalOutcome, ApprovalRequest
 from shturman.interfaces.cli.runtime import err, is_interactive
@@ -23,15 +24,16 @@ class TerminalApprover:
             return ApprovalDecision(ApprovalOutcome.UNAVAILABLE, "cli", request.server,
                                     request.command, "no terminal: denied (fail closed)")
         async with self._lock:  # one question at a time
-            err.print(f"\n[bold yellow]?[/] [bold]{request.server}[/]: ", end="")
+            err.print(f"\n[bold yellow]?[/] [bold]{escape(request.server)}[/]: ", end="")
             err.print(request.command, markup=False, highlight=False)
             risk = ("риск: меняет состояние сервера" if self._lang == "ru"
                     else "risk: changes the server's state")
             err.print(f"   [yellow]{risk} ({request.verdict.decision.value})[/]")
             for reason in request.verdict.reasons:
-                err.print(f"   • {reason.text(self._lang)} [dim]({reason.rule_id})[/]")
+                text, rule = escape(reason.text(self._lang)), escape(reason.rule_id)
+                err.print(f"   • {text} [dim]({rule})[/]")
             if request.diff:
-                err.print(request.diff)
+                err.print(request.diff, markup=False, highlight=False)
             question = "Выполнить? / Run it?" if self._lang == "ru" else "Run it?"
             try:
                 answer = await asyncio.wait_for(

@@ -77,7 +77,7 @@ def serve_command(ctx: typer.Context) -> None:
     async def work(settings: Any) -> None:
         async def body(c: Any) -> None:
             def ready(path: Path) -> None:
-                out.print(f"shturman serve: listening on {path} / слушаю {path}")
+                out.print(f"shturman serve: listening on {path} / слушаю {path}", markup=False)
 
             await serve(settings, c, ready)
 

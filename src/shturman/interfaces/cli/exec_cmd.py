@@ -6,6 +6,7 @@ import json
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from typer.core import TyperCommand
 
 from shturman.interfaces.cli.runtime import err, out, run, with_container
@@ -132,22 +133,24 @@ def print_row(row: dict[str, Any], lang: str, as_json: bool) -> None:
     server = row["server"]
     outcome = row["outcome"]
     if outcome == "error" and row.get("exit_code") is None and "decision" not in row:
-        err.print(f"[bold]── {server}[/] [red]✗ {row['error']}[/]")
+        err.print(f"[bold]── {escape(server)}[/] [red]✗ {escape(row['error'])}[/]")
         return
     if outcome == "blocked":
         reasons = "; ".join(row["reasons_ru"] if lang == "ru" else row["reasons"])
-        err.print(f"[bold]── {server}[/] [red]{t('exec.blocked', lang)}[/]: {reasons}")
+        err.print(f"[bold]── {escape(server)}[/] [red]{t('exec.blocked', lang)}[/]: "
+                  f"{escape(reasons)}")
         return
     if outcome == "denied":
-        err.print(f"[bold]── {server}[/] [yellow]{t('exec.denied', lang)}[/]: {row['error']}")
+        err.print(f"[bold]── {escape(server)}[/] [yellow]{t('exec.denied', lang)}[/]: "
+                  f"{escape(row['error'])}")
         return
     mark = "[green]✓[/]" if outcome == "ok" else "[red]✗[/]"
     code = row["exit_code"]
     status = f"exit {code}" if code is not None else outcome
-    err.print(f"[bold]── {server}[/] {mark} {status}, {row['duration']:.2f}s")
+    err.print(f"[bold]── {escape(server)}[/] {mark} {escape(status)}, {row['duration']:.2f}s")
     if row["stdout"]:
         out.print(row["stdout"].rstrip("\n"), markup=False, highlight=False)
     if row["stderr"]:
         err.print(row["stderr"].rstrip("\n"), markup=False, highlight=False)
     if row["error"] and outcome != "ok":
-        err.print(f"[red]{row['error']}[/]")
+        err.print(f"[red]{escape(row['error'])}[/]")

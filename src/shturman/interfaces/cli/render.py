@@ -1,11 +1,21 @@
-"""Live terminal rendering of a run's event stream (or JSON lines)."""
+"""Live terminal rendering of a run's event stream (or JSON lines).
+
+Everything that comes from a user, a server or a model is escaped before Rich sees it, so text
+like `[/nginx]` is shown as typed instead of being read as markup.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from rich.markup import escape
+
 from shturman.interfaces.cli.runtime import err, out
+
+
+def _e(value: Any) -> str:
+    return escape(str(value))
 
 
 class EventPrinter:
@@ -20,36 +30,34 @@ class EventPrinter:
         d = event.data
         kind = event.type
         if kind == "run_started":
-            err.print(f"[bold]▶[/] {d['text']}  [dim]({d['mode']}; "
-                      f"{', '.join(d['servers']) or '-'}; {d['route']})[/]")
+            err.print(f"[bold]▶[/] {_e(d['text'])}  [dim]({_e(d['mode'])}; "
+                      f"{_e(', '.join(d['servers']) or '-')}; {_e(d['route'])})[/]")
         elif kind == "plan":
             if d.get("summary"):
-                err.print(f"[bold]План/plan:[/] {d['summary']}")
+                err.print(f"[bold]План/plan:[/] {_e(d['summary'])}")
             for step in d.get("steps", []):
-                err.print(f"  • {step['title']}")
+                err.print(f"  • {_e(step['title'])}")
         elif kind == "policy_decision" and d["decision"] != "allow":
             color = "red" if d["decision"] == "block" else "yellow"
             reasons = d.get("reasons_ru", d["reasons"]) if self._lang == "ru" else d["reasons"]
-            err.print(f"    [{color}]{d['decision']}[/] {d['server']}: ", end="")
-            err.print(d["command"].splitlines()[0], markup=False, highlight=False, end=" ")
-            err.print(f"[dim]({'; '.join(reasons)})[/]")
+            err.print(f"    [{color}]{_e(d['decision'])}[/] {_e(d['server'])}: "
+                      f"{_e(d['command'].splitlines()[0])} [dim]({_e('; '.join(reasons))})[/]")
         elif kind == "approval_decided":
-            err.print(f"    [dim]approval: {d['outcome']} ({d['approver']})"
-                      f"{' — ' + d['note'] if d.get('note') else ''}[/]")
+            note = f" — {d['note']}" if d.get("note") else ""
+            err.print(f"    [dim]approval: {_e(d['outcome'])} ({_e(d['approver'])}){_e(note)}[/]")
         elif kind == "command_started":
-            err.print(f"    [dim]$ {d['server']}: [/]", end="")
-            err.print(d["command"].splitlines()[0], markup=False, highlight=False, style="dim")
+            err.print(f"    [dim]$ {_e(d['server'])}: {_e(d['command'].splitlines()[0])}[/]")
         elif kind == "command_finished" and d["outcome"] not in ("ok", "blocked", "denied") and (
                 d.get("decision") != "allow" or d["outcome"] != "failed"):
             tail = (d.get("stderr") or d.get("error") or "").strip().splitlines()[-3:]
-            err.print(f"      [red]{d['outcome']} (exit {d['exit_code']})[/] "
-                      f"[dim]{' | '.join(tail)}[/]")
+            err.print(f"      [red]{_e(d['outcome'])} (exit {_e(d['exit_code'])})[/] "
+                      f"[dim]{_e(' | '.join(tail))}[/]")
         elif kind == "autocorrection":
-            err.print(f"  [cyan]↻ {d['description']}[/]")
+            err.print(f"  [cyan]↻ {_e(d['description'])}[/]")
         elif kind == "verification":
             mark = "[green]✓[/]" if d["ok"] else "[red]✗[/]"
-            err.print(f"  {mark} {d['probe']}: {d['summary']}")
+            err.print(f"  {mark} {_e(d['probe'])}: {_e(d['summary'])}")
         elif kind == "escalated":
-            err.print(f"[bold red]⚠ {d['reason']}[/]")
+            err.print(f"[bold red]⚠ {_e(d['reason'])}[/]")
         elif kind == "run_finished":
             out.print(d["report"], markup=False, highlight=False)

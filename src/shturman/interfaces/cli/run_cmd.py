@@ -109,11 +109,13 @@ def plan(
                 print(json.dumps(decided, ensure_ascii=False))
                 return
             out.print(f"route: {decided['route']}  intent: {decided['intent']}  "
-                      f"servers: {', '.join(decided['servers']) or '-'}  args: {decided['args']}")
+                      f"servers: {', '.join(decided['servers']) or '-'}  args: {decided['args']}",
+                      markup=False)
             for i, step in enumerate(decided["steps"], 1):
-                out.print(f"  {i}. {step['server']}: {step['tool']} {step.get('args', {})}")
+                out.print(f"  {i}. {step['server']}: {step['tool']} {step.get('args', {})}",
+                          markup=False)
             if decided.get("message"):
-                err.print(decided["message"])
+                err.print(decided["message"], markup=False)
 
         await with_container(settings, body)
 
@@ -136,7 +138,7 @@ def analyze(
                 print(json.dumps(result, ensure_ascii=False))
                 return
             for key, value in result.items():
-                out.print(f"{key:>20}: {value}")
+                out.print(f"{key:>20}: {value}", markup=False)
 
         await with_container(settings, body)
 
@@ -191,7 +193,7 @@ def runs_show(
         async def body(c: Any) -> int:
             record, events = await c.runs.replay(run_id)
             if record is None:
-                err.print(f"no run {run_id} / запуск не найден")
+                err.print(f"no run {run_id} / запуск не найден", markup=False)
                 return 2
             printer = EventPrinter(settings.language, as_json)
             for event in events:

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from shturman.domain.errors import (
     AuthError,
@@ -62,7 +63,7 @@ def run(ctx: typer.Context, work: Callable[[Any], Coroutine[Any, Any, T]], *,
         configure(settings.home / "logs")
         return asyncio.run(work(settings))
     except ShturmanError as exc:
-        err.print(f"[bold red]✗[/] {describe(exc)}")
+        err.print(f"[bold red]✗[/] {escape(describe(exc))}")
         raise typer.Exit(code=exit_code(exc)) from None
     except KeyboardInterrupt:
         err.print("interrupted / прервано")

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from shturman.interfaces.cli.runtime import err, out, run, with_container
 from shturman.interfaces.i18n import t
@@ -86,7 +87,7 @@ def add(
             try:
                 key_line = await c.extras["ssh"].first_contact(server)
             except HostError as exc:
-                err.print(f"[yellow]![/] {exc.detail} — the server is registered; "
+                err.print(f"[yellow]![/] {escape(exc.detail)} — the server is registered; "
                           "the host key will be pinned on first contact")
                 return
             from shturman.hosts.ssh import fingerprint
@@ -149,7 +150,7 @@ def show(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Name or a
             for k, v in data.items():
                 shown = t("server.no_pin", settings.language) if v is None and k.startswith(
                     "host_key") else v
-                out.print(f"{k:>22}: {shown}")
+                out.print(f"{k:>22}: {shown}", markup=False)
 
         await with_container(settings, body)
 
@@ -180,7 +181,7 @@ def test(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Name or a
             out.print(t("server.test_ok", settings.language, name=server.name))
             for k, v in data.items():
                 if v:
-                    out.print(f"{k:>22}: {v}")
+                    out.print(f"{k:>22}: {v}", markup=False)
 
         await with_container(settings, body)
 
