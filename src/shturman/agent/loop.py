@@ -114,9 +114,8 @@ class Agent:
 
     def _targets(self, task: Task, u: Understanding) -> tuple[str, ...]:
         if task.server_hint:
-            hint = task.server_hint.lower()
             for s in self.servers:
-                if s.name.lower() == hint or hint in (a.lower() for a in s.aliases):
+                if s.answers_to(task.server_hint):
                     return (s.name,)
             return (task.server_hint,)
         return u.servers
@@ -135,7 +134,7 @@ class Agent:
                 await emit("escalated", {"reason": "replan limit reached", "report":
                                          error_report})
                 return report.finish(RunStatus.ESCALATED, u, servers,
-                                     report.escalation(error_report), planner=self.planner)
+                                     report.escalation(error_report))
             budget.spend()
             try:
                 plan = await self.planner.plan({**values, "error_report": error_report})
@@ -169,7 +168,7 @@ class Agent:
                     break
         status = report.status(task.mode)
         return report.finish(status, u, servers, report.intent_text(u) if not replan
-                             else report.plain_text(), ctx=ctx)
+                             else report.plain_text())
 
     async def _step(self, step: Step, runner: ActionRunner, ctx: ToolContext, emit: Emit,
                     report: Report, known: set[str], verified: set[tuple[str, str]]) -> bool:

@@ -11,7 +11,7 @@ from shturman.agent.plan import Action
 from shturman.agent.templates import render
 from shturman.domain.errors import ShturmanError
 from shturman.domain.models import RunMode, RunStatus
-from shturman.tools import ToolContext, ToolResult
+from shturman.tools import ToolResult
 
 if TYPE_CHECKING:
     from shturman.agent.loop import Outcome, Planner, Task
@@ -151,8 +151,7 @@ class Report:
 
     # --- finishing ------------------------------------------------------------------
     def finish(self, status: RunStatus, u: Understanding, servers: tuple[str, ...],
-               body: str, *, ctx: ToolContext | None = None,
-               planner: Planner | None = None) -> Outcome:
+               body: str) -> Outcome:
         from shturman.agent.loop import Outcome
 
         verified = self.changed and self.verified

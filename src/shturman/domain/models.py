@@ -76,6 +76,11 @@ class Server:
     profile: AccessProfile = AccessProfile.OPERATOR
     forbidden_commands: tuple[str, ...] = ()
 
+    def answers_to(self, name: str) -> bool:
+        """Is ``name`` this server's name or one of its aliases (case-insensitive)?"""
+        wanted = name.strip().lower()
+        return self.name.lower() == wanted or wanted in (a.lower() for a in self.aliases)
+
     @property
     def is_local(self) -> bool:
         return self.auth is AuthMethod.LOCAL

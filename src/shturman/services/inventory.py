@@ -29,9 +29,8 @@ class Inventory:
 
     async def get(self, name: str) -> Server:
         """A server by name or alias (case-insensitive)."""
-        wanted = name.strip().lower()
         for server in await self.all():
-            if server.name.lower() == wanted or wanted in (a.lower() for a in server.aliases):
+            if server.answers_to(name):
                 return server
         raise UnknownServerError(name)
 

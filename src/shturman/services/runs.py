@@ -158,8 +158,7 @@ class RunService:
                                     "route": outcome.route, "intent": outcome.intent,
                                     "servers": list(outcome.servers)})
         await self._runs.finish(run_id, outcome.status.value, outcome.report, outcome.verified,
-                                outcome.route)
-        await self._runs.set_route(run_id, outcome.route, outcome.servers)
+                                outcome.route, outcome.servers)
         metrics.RUNS.labels(status=outcome.status.value).inc()
         if outcome.route in ("intent", "llm") and outcome.commands:
             for server in outcome.servers:

@@ -112,9 +112,8 @@ class ToolContext:
         return ru if self.lang == "ru" else en
 
     def server(self, name: str) -> Server:
-        wanted = name.strip().lower()
         for server in self.servers.values():
-            if server.name.lower() == wanted or wanted in (a.lower() for a in server.aliases):
+            if server.answers_to(name):
                 return server
         raise UnknownServerError(name)
 

@@ -37,7 +37,8 @@ class RunRepo:
             )
 
     async def finish(
-        self, run_id: str, status: str, summary: str, verified: bool, route: str = ""
+        self, run_id: str, status: str, summary: str, verified: bool, route: str = "",
+        servers: Sequence[str] | None = None,
     ) -> None:
         values: dict[str, Any] = {
             "status": status,
@@ -47,16 +48,10 @@ class RunRepo:
         }
         if route:
             values["route"] = route
+        if servers is not None:
+            values["servers"] = list(servers)
         async with self._engine.begin() as conn:
             await conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(**values))
-
-    async def set_route(self, run_id: str, route: str, servers: Sequence[str]) -> None:
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                update(t.runs)
-                .where(t.runs.c.id == run_id)
-                .values(route=route, servers=list(servers))
-            )
 
     async def append_event(self, event: RunEvent) -> None:
         await self.append_events([event])
