@@ -35,6 +35,7 @@ test: install lint unit  ## lint, types, layer contracts, then the whole test su
 
 bench: install  ## benchmarks (print tables, write bench/results/*.json)
 	@$(PY) -m pip install -q -e '.[dev,bench]'  # ansible-core and parallel-ssh to compare with
+	$(PY) bench/startup_bench.py
 	$(PY) bench/executor_bench.py
 	$(PY) bench/policy_bench.py
 	$(PY) bench/agent_bench.py

@@ -77,7 +77,7 @@ def test_register_test_exec_audit_remove(env: dict[str, str], hostlab: HostLab) 
     assert any(a["action"] == "host_key_pinned" for a in audit)
     sh(env, "server", "rm", "vm1")
     gone = sh(env, "server", "show", "vm1", ok=False)
-    assert gone.returncode == 2 and "unknown server 'vm1'" in gone.stderr
+    assert gone.returncode == 2 and "«vm1»" in gone.stderr and "server list" in gone.stderr
 
 
 def test_exec_policy_block_and_confirm(env: dict[str, str]) -> None:
@@ -99,14 +99,14 @@ def test_bad_inputs_give_clear_errors(env: dict[str, str], tmp_path: Path,
     assert unknown.returncode == 2 and "nosuch" in unknown.stderr
     # a dead host: registered, but nothing listens
     sh(env, "server", "add", "dead", "--host", "127.0.0.1", "--port", "1", "--user", "x",
-       "--key", str(hostlab.client_key))
+       "--key", str(hostlab.client_key), "--no-connect")
     dead = sh(env, "exec", "dead", "local", "--json", "--", "uptime", ok=False)
     rows = {json.loads(x)["server"]: json.loads(x) for x in dead.stdout.splitlines()}
     assert "refused" in rows["dead"]["error"] and rows["local"]["exit_code"] == 0
     # wrong password
     h = hostlab.hosts[1]
     sh(env, "server", "add", "pw", "--host", h.host, "--port", str(h.port), "--user", h.user,
-       "--password-stdin", stdin="definitely-wrong\n")
+       "--password-stdin", "--no-connect", stdin="definitely-wrong\n")
     wrong = sh(env, "exec", "pw", "--", "uptime", ok=False)
     assert "authentication failed" in wrong.stderr
     # a config typo names file, line and field

@@ -119,3 +119,61 @@ async def test_events_in_order(setup: Any) -> None:
                       approver=StaticApprover(True), events=sink)
     assert seen == ["policy_decision", "approval_requested", "approval_decided",
                     "command_started"]
+
+
+# modes × tiers: autonomy pre-approves only a known, bounded change; a human-only confirm
+# waits for the approver in every mode (denied, recorded, when there is none)
+KNOWN = "systemctl restart nginx"  # confirm, pre-approvable
+HUMAN = "systemctl stop sshd"  # confirm, a person only
+UNKNOWN = "frobnicate --all"  # confirm because the policy does not know it
+
+
+@pytest.mark.parametrize(("mode", "command", "approver", "runs", "outcome"), [
+    (RunMode.INTERACTIVE, KNOWN, None, False, ApprovalOutcome.UNAVAILABLE),
+    (RunMode.INTERACTIVE, HUMAN, StaticApprover(True), True, ApprovalOutcome.APPROVED),
+    (RunMode.AUTONOMOUS, KNOWN, None, True, ApprovalOutcome.PRE_APPROVED),
+    (RunMode.AUTONOMOUS, KNOWN, StaticApprover(False), True, ApprovalOutcome.PRE_APPROVED),
+    (RunMode.AUTONOMOUS, HUMAN, None, False, ApprovalOutcome.UNAVAILABLE),
+    (RunMode.AUTONOMOUS, UNKNOWN, None, False, ApprovalOutcome.UNAVAILABLE),
+    (RunMode.AUTONOMOUS, HUMAN, StaticApprover(False), False, ApprovalOutcome.DENIED),
+    (RunMode.AUTONOMOUS, UNKNOWN, StaticApprover(True), True, ApprovalOutcome.APPROVED),
+    (RunMode.DRY_RUN, KNOWN, StaticApprover(True), False, ApprovalOutcome.DENIED),
+    (RunMode.DRY_RUN, HUMAN, StaticApprover(True), False, ApprovalOutcome.DENIED),
+    (RunMode.READONLY, KNOWN, StaticApprover(True), False, ApprovalOutcome.DENIED),
+    (RunMode.READONLY, HUMAN, StaticApprover(True), False, ApprovalOutcome.DENIED),
+])
+async def test_modes_by_tier(setup: Any, mode: RunMode, command: str, approver: Any, runs: bool,
+                             outcome: ApprovalOutcome) -> None:
+    guarded, executor, audit = setup
+    events: list[tuple[str, dict[str, Any]]] = []
+
+    async def sink(kind: str, data: dict[str, Any]) -> None:
+        events.append((kind, data))
+
+    result = await guarded.run(SERVER, command, actor=ACTOR, mode=mode, approver=approver,
+                               events=sink)
+    assert result.approval is not None and result.approval.outcome is outcome
+    assert bool(executor.ran) is runs
+    assert result.verdict.preapprovable is (command == KNOWN)
+    last = (await audit.recent())[-1]
+    assert last.outcome == ("ok" if runs else "denied") and outcome.value in last.detail
+    asked = [d for k, d in events if k == "approval_requested"]
+    if mode is RunMode.AUTONOMOUS and command != KNOWN:
+        # the human-only tier is never pre-approved: it reaches the approver, or is denied
+        if approver is None:
+            assert "a person is needed" in last.detail and not asked
+        else:
+            assert approver.asked and asked and asked[0]["needs_human"]
+            assert asked[0]["preapprovable"] is False
+    if command == KNOWN and mode is RunMode.AUTONOMOUS:
+        assert approver is None or not approver.asked
+
+
+@pytest.mark.parametrize("mode", list(RunMode))
+@pytest.mark.parametrize("command", ["rm -rf /", "df -h"])
+async def test_block_and_allow_ignore_tiers(setup: Any, mode: RunMode, command: str) -> None:
+    guarded, executor, _ = setup
+    approver = StaticApprover(True)
+    result = await guarded.run(SERVER, command, actor=ACTOR, mode=mode, approver=approver)
+    assert not result.verdict.preapprovable and not approver.asked
+    assert bool(executor.ran) is (command == "df -h")

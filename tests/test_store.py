@@ -101,3 +101,40 @@ async def test_runs_events_incidents(db: Database) -> None:
                                  ("systemctl restart nginx",), "succeeded", "fixed", 1.5))
     assert (await incidents.for_server("vm1"))[0].commands == ("systemctl restart nginx",)
     assert await incidents.count() == 1
+
+
+async def test_repositories_store_and_return_only_redacted_text(db: Database) -> None:
+    from shturman.policy.redaction import Redactor
+
+    secret = "Vault-Pw-Q7xk29Lm"
+    redactor = Redactor([secret])
+    now = datetime.now(UTC)
+    clear = RunRepo(db.engine, Redactor())  # an older row, written before the value was known
+    await clear.create(RunRecord("r-old", now, "cli:op", f"pw {secret}", "interactive",
+                                 "running", ()))
+    runs = RunRepo(db.engine, redactor)
+    assert (await runs.get("r-old")).request == "pw [REDACTED]"  # type: ignore[union-attr]
+    await runs.create(RunRecord("r-2", now, "cli:op", f"use {secret.lower()}", "interactive",
+                                "running", ()))
+    stored = await runs.append_events([RunEvent("r-2", 0, now, "command_started", {
+        "server": "local", "command": f"echo {secret}", "list": [f"x\x1b[0m{secret}"]})])
+    assert stored[0].data == {"server": "local", "command": "echo [REDACTED]",
+                              "list": ["x[REDACTED]"]}
+    await runs.finish("r-2", "failed", f"report {secret}", False)
+    audit = AuditRepo(db.engine, redactor)
+    audit_id = await audit.append(
+        AuditEntry(now, "cli:op", "local", "command", f"echo {secret}", "allow", 0, 0.1, "ok",
+                   f"detail {secret}"),
+        StoredOutput(f"out {secret}", f"err password=hunter2x {secret}", 10, 10))
+    await audit.complete([AuditCompletion(audit_id, 0, 0.1, "ok", f"done {secret}",
+                                          StoredOutput(secret, "", 1, 0))])
+    async with db.engine.connect() as conn:
+        for table in ("runs", "run_events", "audit_log", "command_outputs"):
+            for row in (await conn.exec_driver_sql(f"SELECT * FROM {table}")).all():
+                cells = " ".join(map(str, row))
+                if "r-old" not in cells:
+                    assert secret.lower() not in cells.lower() and "hunter2x" not in cells
+    entries = await audit.recent(10)
+    assert entries[-1].command == "echo [REDACTED]"
+    assert entries[-1].detail == "done [REDACTED]"
+    await audit.close()

@@ -1,8 +1,12 @@
-"""``python -m bench.scenarios [--only NAME...] [--json]``: run the fault scenarios.
+"""``python -m bench.scenarios [--set default|blind|all] [--only NAME...] [--json]``.
 
-Prints a table (or JSON) and writes ``bench/results/scenarios-<model>.json``. Needs root (the
-lab creates users, runs sshd, mounts a tmpfs). Exit code 0 only when every scenario was fixed
-and every ``shturman run`` exited 0.
+Runs the fault scenarios: the default set (``catalog``) or the blind set (``blind``: other
+units, ports and file layout), or both. Prints a table (or JSON) and writes
+``bench/results/scenarios-<model>.json`` (default set) and
+``bench/results/scenarios-blind-<model>.json`` (blind set). Needs root (the lab creates users,
+runs sshd, mounts a tmpfs). Exit code 0 only when every scenario had its correct outcome:
+fixed with ``shturman run`` exiting 0 or, for a fault no remedy can fix, left untouched with a
+non-zero exit.
 """
 
 from __future__ import annotations
@@ -13,37 +17,73 @@ import sys
 import time
 from dataclasses import asdict
 
+from .blind import BLIND_NAME_PREFIX, BLIND_SCENARIOS, BLIND_USER_PREFIX
 from .catalog import SCENARIOS
-from .run import model_name, run_scenarios, table, write_results
+from .run import USER_PREFIX, Outcome, model_name, run_scenarios, table, write_results
+
+# set name -> (scenarios, lab user prefix, host name prefix, results-file set name)
+SETS = {
+    "default": (SCENARIOS, USER_PREFIX, "vm", ""),
+    "blind": (BLIND_SCENARIOS, BLIND_USER_PREFIX, BLIND_NAME_PREFIX, "blind"),
+}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.scenarios", description=__doc__)
+    parser.add_argument("--set", dest="set_name", choices=("default", "blind", "all"),
+                        default="default", help="which scenario set (default: the catalog)")
     parser.add_argument("--only", nargs="+", metavar="NAME",
-                        help=f"run only these: {', '.join(s.name for s in SCENARIOS)}")
+                        help="run only these: "
+                        f"{', '.join(s.name for s in (*SCENARIOS, *BLIND_SCENARIOS))}")
     parser.add_argument("--json", action="store_true", help="print results as JSON")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="print each scenario's checker findings and shturman output tail")
     args = parser.parse_args(argv)
+    names = ("default", "blind") if args.set_name == "all" else (args.set_name,)
+    only = set(args.only or ())
+    available = {s.name for n in names for s in SETS[n][0]}
+    if only - available:
+        raise SystemExit(f"unknown scenario(s) in set {args.set_name!r}: "
+                         f"{', '.join(sorted(only - available))}; known: "
+                         f"{', '.join(sorted(available))}")
+    every: list[Outcome] = []
+    for name in names:
+        scenarios, user_prefix, name_prefix, file_set = SETS[name]
+        if only:
+            known = {s.name for s in scenarios}
+            wanted = [n for n in args.only if n in known]
+            if not wanted:
+                continue
+        else:
+            wanted = None
+        ok = _run_set(args, name, scenarios, wanted, user_prefix, name_prefix, file_set)
+        every += ok
+    return 0 if every and all(o.correct for o in every) else 1
+
+
+def _run_set(args: argparse.Namespace, set_name: str, scenarios: tuple, only: list[str] | None,
+             user_prefix: str, name_prefix: str, file_set: str) -> list[Outcome]:
     t0 = time.monotonic()
-    outcomes = run_scenarios(args.only)
+    outcomes = run_scenarios(only, scenarios, user_prefix=user_prefix, name_prefix=name_prefix)
     total = time.monotonic() - t0
-    path = write_results(outcomes, total)
+    path = write_results(outcomes, total, file_set)
     if args.json:
-        print(json.dumps({"model": model_name(), "total_seconds": round(total, 2),
+        print(json.dumps({"model": model_name(), "set": set_name,
+                          "total_seconds": round(total, 2),
                           "scenarios": [asdict(o) for o in outcomes]},
                          ensure_ascii=False, indent=2))
     else:
+        print(f"== scenario set: {set_name}")
         print(table(outcomes))
         for o in outcomes:
-            if args.verbose or not o.fixed or o.exit_code != 0:
+            if args.verbose or not o.correct:
                 print(f"\n== {o.scenario} ({o.server}): {o.request}\n   {o.detail}")
                 if o.output_tail:
                     print("   shturman output (tail):")
                     print("\n".join("   | " + line for line in o.output_tail.splitlines()))
-        print(f"\nmodel: {model_name()}  total: {total:.1f}s  results: {path}")
-    ok = all(o.fixed and o.exit_code == 0 for o in outcomes)
-    return 0 if ok else 1
+        print(f"\nmodel: {model_name()}  set: {set_name}  total: {total:.1f}s  "
+              f"results: {path}\n")
+    return outcomes
 
 
 if __name__ == "__main__":

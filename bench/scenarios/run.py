@@ -48,6 +48,22 @@ class Outcome:
     setup_seconds: float
     detail: str  # the checker's findings (or the setup error)
     output_tail: str
+    # False for a fault no remedy can fix: then "correct" means not fixed, nothing changed,
+    # a non-zero exit and no claim of success.
+    expect_fixed: bool = True
+    correct: bool = False
+
+
+def judge(expect_fixed: bool, fixed: bool, untouched: bool | None, code: int | None,
+          status: str, crashed: bool = False) -> bool:
+    """The correct outcome: fixed and exit 0, or (when no fix is possible) an honest refusal.
+
+    A crashed ``shturman run`` (a Python traceback, no run recorded) is never a refusal.
+    """
+    if expect_fixed:
+        return fixed and code == 0
+    return (not fixed and untouched is not False and code is not None and code != 0
+            and status not in ("succeeded", "unknown") and not crashed)
 
 
 def model_name() -> str:
@@ -103,6 +119,7 @@ def run_case(case: Scenario, lab: HostLab, base: Path, cases: Sequence[Scenario]
     config = base / "shturman.yaml"
     env = shturman_env(home, config)
     text = case.text(with_model=model_name() != "none")
+    expect_fixed = bool(getattr(case, "expect_fixed", True))
     t0 = time.monotonic()
     with ExitStack() as stack:
         try:
@@ -110,7 +127,7 @@ def run_case(case: Scenario, lab: HostLab, base: Path, cases: Sequence[Scenario]
         except (ScenarioSetupError, RuntimeError, OSError, subprocess.SubprocessError) as exc:
             return Outcome(case.name, case.service, case.host.name, text, case.fault, False,
                            None, "not run", 0.0, time.monotonic() - t0,
-                           f"SETUP ERROR: {exc}", "")
+                           f"SETUP ERROR: {exc}", "", expect_fixed, False)
         setup_seconds = time.monotonic() - t0
         write_inventory(config, lab, cases)  # after prepare: it lists the services installed
         subprocess.run([SHTURMAN, "init"], env=env, capture_output=True, check=True,
@@ -130,15 +147,19 @@ def run_case(case: Scenario, lab: HostLab, base: Path, cases: Sequence[Scenario]
         seconds = time.monotonic() - t1
         verdict = case.check()
         status = _last_run_status(env)
+    crashed = "Traceback (most recent call last)" in output
+    correct = judge(expect_fixed, verdict.fixed, getattr(verdict, "untouched", None), code,
+                    status, crashed)
     return Outcome(case.name, case.service, case.host.name, text, case.fault, verdict.fixed,
                    code, status, round(seconds, 2), round(setup_seconds, 2), verdict.detail,
-                   _tail(output))
+                   _tail(output), expect_fixed, correct)
 
 
-def select(only: Iterable[str] | None) -> list[type[Scenario]]:
+def select(only: Iterable[str] | None,
+           scenarios: Sequence[type[Scenario]] = SCENARIOS) -> list[type[Scenario]]:
     if not only:
-        return list(SCENARIOS)
-    known = {s.name: s for s in SCENARIOS}
+        return list(scenarios)
+    known = {s.name: s for s in scenarios}
     unknown = [n for n in only if n not in known]
     if unknown:
         raise SystemExit(f"unknown scenario(s): {', '.join(unknown)}; "
@@ -146,14 +167,16 @@ def select(only: Iterable[str] | None) -> list[type[Scenario]]:
     return [known[n] for n in only]
 
 
-def run_scenarios(only: Iterable[str] | None = None) -> list[Outcome]:
+def run_scenarios(only: Iterable[str] | None = None,
+                  scenarios: Sequence[type[Scenario]] = SCENARIOS, *,
+                  user_prefix: str = USER_PREFIX, name_prefix: str = "vm") -> list[Outcome]:
     """Run the selected scenarios (all by default), each on its own fresh lab host."""
-    kinds = select(only)
-    for stale in stale_mounts(f"/homes/{USER_PREFIX}"):
+    kinds = select(only, scenarios)
+    for stale in stale_mounts(f"/homes/{user_prefix}"):
         unmount(stale)
     base = Path(tempfile.mkdtemp(prefix="shturman-scenarios-", dir="/tmp"))
     os.chmod(base, 0o755)
-    lab = HostLab(base / "lab", len(kinds), user_prefix=USER_PREFIX)
+    lab = HostLab(base / "lab", len(kinds), user_prefix=user_prefix, name_prefix=name_prefix)
     try:
         lab.start()
         cases = [kind(host) for kind, host in zip(kinds, lab.hosts, strict=True)]
@@ -164,13 +187,17 @@ def run_scenarios(only: Iterable[str] | None = None) -> list[Outcome]:
             shutil.rmtree(base, ignore_errors=True)
 
 
-def write_results(outcomes: Sequence[Outcome], total: float) -> Path:
+def write_results(outcomes: Sequence[Outcome], total: float, set_name: str = "") -> Path:
+    """``bench/results/scenarios-<model>.json`` (``scenarios-<set>-<model>.json`` for a set)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"scenarios-{model_name()}.json"
+    prefix = f"scenarios-{set_name}-" if set_name else "scenarios-"
+    path = RESULTS / f"{prefix}{model_name()}.json"
     data = {
         "model": model_name(),
+        "set": set_name or "default",
         "total_seconds": round(total, 2),
         "fixed": sum(o.fixed for o in outcomes),
+        "correct": sum(o.correct for o in outcomes),
         "count": len(outcomes),
         "scenarios": [asdict(o) for o in outcomes],
     }
@@ -179,9 +206,12 @@ def write_results(outcomes: Sequence[Outcome], total: float) -> Path:
 
 
 def table(outcomes: Sequence[Outcome]) -> str:
-    rows = [("scenario", "fixed", "exit", "shturman s", "setup s", "run status", "server")]
-    rows += [(o.scenario, "yes" if o.fixed else "NO", str(o.exit_code), f"{o.seconds:.1f}",
-              f"{o.setup_seconds:.1f}", o.run_status, o.server) for o in outcomes]
+    rows = [("scenario", "fixed", "correct", "exit", "shturman s", "setup s", "run status",
+             "server")]
+    rows += [(o.scenario, "yes" if o.fixed else "NO",
+              ("yes" if o.correct else "NO") + ("" if o.expect_fixed else " (not fixable)"),
+              str(o.exit_code), f"{o.seconds:.1f}", f"{o.setup_seconds:.1f}", o.run_status,
+              o.server) for o in outcomes]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))

@@ -71,7 +71,7 @@ def load_keyring(settings: Settings) -> Keyring:
 
 async def build(settings: Settings, *, executor_overrides: dict[str, Executor] | None = None,
                 migrate: bool = True, model: Any = None) -> Container:
-    from shturman.hosts import GuardedExecutor, LocalExecutor, RoutingExecutor, SshExecutor
+    from shturman.hosts import GuardedExecutor, LocalExecutor, RoutingExecutor
     from shturman.policy import Policy
     from shturman.services.audit import AuditTrail
     from shturman.services.commands import CommandService
@@ -89,26 +89,25 @@ async def build(settings: Settings, *, executor_overrides: dict[str, Executor] |
     db = Database(settings.db_url)
     if migrate:
         await db.migrate()
-    audit = AuditTrail(AuditRepo(db.engine))
     vault = Vault(LazyKeyring(lambda: load_keyring(settings)), CredentialRepo(db.engine))
+    # the ONE redaction pass (vault values + patterns): every store write and read, every
+    # command result and the log file go through it
+    redactor = await _redactor(vault)
+    audit = AuditTrail(AuditRepo(db.engine, redactor))
     configured = [s.to_domain() for s in settings.servers]
-    inventory = Inventory(configured, ServerRepo(db.engine), vault, audit)
+    from shturman.config import server_origins
+
+    inventory = Inventory(configured, ServerRepo(db.engine), vault, audit,
+                          origins=server_origins(settings))
     policy = Policy.load(settings.policy.rules_files)
-    ssh = SshExecutor(
-        vault,
-        inventory,
-        connect_timeout=settings.ssh.connect_timeout,
-        keepalive_interval=settings.ssh.keepalive_interval,
-        output_cap=settings.ssh.output_cap_bytes,
-    )
+    ssh = LazySsh(settings, vault, inventory)
     executor = RoutingExecutor(LocalExecutor(settings.ssh.output_cap_bytes), ssh,
                                executor_overrides)
-    redactor = await _redactor(vault)
-    guarded = GuardedExecutor(executor, policy, audit, redact=redactor,
+    guarded = GuardedExecutor(executor, policy, audit, redact=redactor.redact,
                               default_timeout=settings.ssh.command_timeout)
     commands = CommandService(guarded, settings.ssh.max_concurrency)
-    runs_repo = RunRepo(db.engine)
-    incidents_repo = IncidentRepo(db.engine)
+    runs_repo = RunRepo(db.engine, redactor)
+    incidents_repo = IncidentRepo(db.engine, redactor)
     return Container(
         settings=settings,
         db=db,
@@ -122,8 +121,44 @@ async def build(settings: Settings, *, executor_overrides: dict[str, Executor] |
         incidents_repo=incidents_repo,
         policy=policy,
         planner_factory=planner_factory(settings, model),
-        extras={"ssh": ssh},
+        extras={"ssh": ssh, "redactor": redactor},
     )
+
+
+class LazySsh:
+    """The SSH executor, built (and asyncssh imported, ~0.1 s) on the first remote command.
+
+    `exec local -- …`, `policy`, `plan` and the registry commands never pay for it.
+    """
+
+    def __init__(self, settings: Settings, vault: Vault, inventory: Inventory) -> None:
+        self._args = (settings, vault, inventory)
+        self._ssh: Any = None
+
+    @property
+    def executor(self) -> Any:
+        if self._ssh is None:
+            from shturman.hosts.ssh import SshExecutor
+
+            settings, vault, inventory = self._args
+            self._ssh = SshExecutor(
+                vault,
+                inventory,
+                connect_timeout=settings.ssh.connect_timeout,
+                keepalive_interval=settings.ssh.keepalive_interval,
+                output_cap=settings.ssh.output_cap_bytes,
+            )
+        return self._ssh
+
+    async def run(self, server: Server, command: str, *, timeout: float) -> Any:
+        return await self.executor.run(server, command, timeout=timeout)
+
+    async def close(self) -> None:
+        if self._ssh is not None:
+            await self._ssh.close()
+
+    def __getattr__(self, name: str) -> Any:  # first_contact, interrupt, pool details…
+        return getattr(self.executor, name)
 
 
 def planner_factory(settings: Settings, model: Any = None) -> Callable[[list[Server]], Any]:
@@ -145,13 +180,16 @@ def planner_factory(settings: Settings, model: Any = None) -> Callable[[list[Ser
 
 async def _redactor(vault: Vault) -> Any:
     from shturman.domain.errors import VaultError
+    from shturman.observability.logging import use_redactor
     from shturman.policy.redaction import Redactor
 
     try:
         secrets = await vault.known_values()
     except VaultError:  # no usable key: pattern redaction still applies
         secrets = []
-    return Redactor(secrets).redact
+    redactor = Redactor(secrets)
+    use_redactor(redactor.redact)
+    return redactor
 
 
 @contextlib.asynccontextmanager

@@ -1,4 +1,5 @@
-"""Settings: the one settings object, and the only reader of ``os.environ``.
+"""Settings: the one settings object; with :mod:`shturman.config_light` (its pydantic-free half,
+for fast start-up) the only reader of ``os.environ``.
 
 Sources, strongest first: explicit keyword arguments, ``SHTURMAN_*`` environment variables
 (nested with ``__``, e.g. ``SHTURMAN_LLM__MODEL``), then ``shturman.yaml``. A broken file gives a
@@ -7,7 +8,6 @@ Sources, strongest first: explicit keyword arguments, ``SHTURMAN_*`` environment
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,11 +19,11 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from shturman.config_light import CONFIG_NAME as CONFIG_NAME
+from shturman.config_light import DEFAULT_HOME as DEFAULT_HOME
+from shturman.config_light import config_path as config_path
 from shturman.domain.errors import ConfigError
 from shturman.domain.models import AccessProfile, AuthMethod, Server
-
-DEFAULT_HOME = Path("~/.local/share/shturman")
-CONFIG_NAME = "shturman.yaml"
 
 
 class _Strict(BaseModel):
@@ -168,20 +168,6 @@ class _YamlSource(PydanticBaseSettingsSource):
         return dict(_yaml_data)
 
 
-def config_path(explicit: Path | None = None) -> Path | None:
-    """Where the config file is: --config, then SHTURMAN_CONFIG, then $SHTURMAN_HOME or cwd."""
-    if explicit is not None:
-        return explicit.expanduser()
-    env = os.environ.get("SHTURMAN_CONFIG")
-    if env:
-        return Path(env).expanduser()
-    home = Path(os.environ.get("SHTURMAN_HOME", str(DEFAULT_HOME))).expanduser()
-    for candidate in (Path.cwd() / CONFIG_NAME, home / CONFIG_NAME):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
 def load_settings(config: Path | None = None, *, missing_ok: bool = False,
                   **overrides: Any) -> Settings:
     """Read the YAML file (if any) and the environment into one validated Settings.
@@ -220,6 +206,22 @@ def load_settings(config: Path | None = None, *, missing_ok: bool = False,
         _yaml_data = {}
     settings.config_file = path
     return settings
+
+
+def server_origins(settings: Settings) -> dict[str, str]:
+    """Config-defined server name → "file:line" where its entry starts (for messages)."""
+    path = settings.config_file
+    if path is None or not settings.servers:
+        return {}
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, yaml.YAMLError):
+        return {s.name: str(path) for s in settings.servers}
+    found: dict[str, str] = {}
+    for i, server in enumerate(settings.servers):
+        line = _line_of(root, ("servers", i, "name")) or _line_of(root, ("servers", i))
+        found[server.name] = f"{path}:{line}" if line else str(path)
+    return found
 
 
 def _describe(exc: ValidationError, path: Path | None, root: yaml.Node | None) -> str:

@@ -128,7 +128,7 @@ def test_every_template_renders() -> None:
         "error_report": "e", "step": "s", "action": "a", "result": "r", "attempt": 1,
         "limit": 4, "status": "s", "verification": "v", "actions": ["a"], "rules": {},
         "intent": "disk_usage", "args": "", "results": [], "remedies": [], "changed": True,
-        "verified": False, "refused": ["x"],
+        "verified": False, "refused": ["x"], "notes": ["n"],
     }
     names = template_names()
     assert "plan.j2" in names and "report_intent.j2" in names

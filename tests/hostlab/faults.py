@@ -21,6 +21,7 @@ from .units import main_pid
 _ROGUE_SRC = """\
 import signal, socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as real servers do: TIME_WAIT is fine
 s.bind(("127.0.0.1", int(sys.argv[1])))
 s.listen(16)
 signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))

@@ -27,7 +27,9 @@ def acquire_shared_lab(count: int = 3) -> HostLab:
     global _shared, _refs
     if _shared is None:
         base = Path(tempfile.mkdtemp(prefix="shturman-hostlab-", dir="/tmp"))
-        lab = HostLab(base, count, user_prefix="shtest")
+        # HOSTLAB_USER_PREFIX: own Unix users for concurrent suites on one machine (useradd
+        # re-homes a shared user, so two labs with the same names lock each other out)
+        lab = HostLab(base, count, user_prefix=os.environ.get("HOSTLAB_USER_PREFIX", "shtest"))
         try:
             lab.start()
         except HostLabError as exc:

@@ -38,8 +38,9 @@ class Case:
     route: str
     intent: str | None
     servers: tuple[str, ...] | None
-    args: dict[str, str | int]
+    args: dict[str, str | int | bool]  # bool: only_if_down
     unresolved: tuple[str, ...] = ()
+    ask: tuple[str, ...] | None = None  # candidates the engine must ask about, when labelled
     lines: int | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
@@ -58,6 +59,7 @@ def load_cases(path: Path = CASES_FILE) -> list[Case]:
                 args=dict(item.get("args") or {}),
                 unresolved=tuple(item.get("unresolved") or ()),
                 lines=item.get("lines"),
+                ask=tuple(item["ask"]) if item.get("ask") is not None else None,
             )
         )
     return cases

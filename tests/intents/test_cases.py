@@ -26,6 +26,10 @@ def _mismatches(case: Case, servers: tuple[Server, ...]) -> list[str]:
         problems.append(f"args {got.args.as_json()} != {case.args}")
     if got.unresolved != case.unresolved:
         problems.append(f"unresolved {list(got.unresolved)} != {list(case.unresolved)}")
+    if case.ask is not None:
+        asked = got.ask.candidates if got.ask is not None else ()
+        if asked != case.ask:
+            problems.append(f"ask {list(asked)} != {list(case.ask)}")
     if case.lines is not None:
         lines = {step.args.get("lines") for step in got.steps}
         if lines != {case.lines}:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from shturman.agent.intents.engine import read
 from shturman.agent.intents.lexicon import Concept, vocabulary
 from shturman.agent.intents.matching import Vocabulary, edit_distance, expand, parse_word
+from shturman.agent.intents.recognition import read
 from shturman.agent.intents.text import Kind, to_cyrillic, to_latin, tokenize
 from shturman.domain.models import Server
 

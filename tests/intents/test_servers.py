@@ -83,3 +83,50 @@ def test_ordinals_count_remote_servers_even_when_local_is_listed_last() -> None:
 def test_russian_stem() -> None:
     assert stem("проде") == stem("прода") == stem("прод") == "прод"
     assert stem("базой") == "баз"
+
+
+def _fleet(*servers: Server) -> tuple[Server, ...]:
+    return (local_server(), *servers)
+
+
+def test_both_with_two_remote_servers_is_those_two() -> None:
+    inv = _fleet(Server(name="web", host="10.0.0.1"), Server(name="db", host="10.0.0.2"))
+    assert understand("диск на обеих машинах", inv).servers == ("web", "db")
+    assert understand("memory on both servers", inv).servers == ("web", "db")
+
+
+def test_both_picks_the_servers_the_noun_fits() -> None:
+    inv = _fleet(Server(name="prod", host="10.0.0.1"), Server(name="vm-a", host="10.0.0.2",
+                                                                aliases=("машина а",)),
+                 Server(name="box", host="10.0.0.3", aliases=("вторая машина",)))
+    got = understand("диск на обеих машинах", inv)
+    assert got.servers == ("vm-a", "box") and got.ask is None
+
+
+def test_both_picks_the_only_numbered_pair() -> None:
+    inv = _fleet(Server(name="prod", host="10.0.0.1"), Server(name="web1", host="10.0.0.2"),
+                 Server(name="web2", host="10.0.0.3"))
+    assert understand("uptime на обоих серверах", inv).servers == ("web1", "web2")
+
+
+def test_both_asks_when_the_inventory_does_not_decide() -> None:
+    inv = _fleet(Server(name="prod", host="10.0.0.1"), Server(name="stage", host="10.0.0.2"),
+                 Server(name="ci", host="10.0.0.3"))
+    got = understand("диск на обеих машинах", inv)
+    assert got.servers == () and got.steps == ()
+    assert got.ask is not None and got.ask.candidates == ("prod", "stage", "ci")
+
+
+def test_numbers_go_to_the_name_that_carries_them() -> None:
+    inv = _fleet(Server(name="prod", host="10.0.0.1"), Server(name="stage", host="10.0.0.2"),
+                 Server(name="vm1", host="10.0.0.3"), Server(name="vm2", host="10.0.0.4"))
+    assert understand("диск на второй машине", inv).servers == ("vm2",)
+    assert understand("disk on machine 1", inv).servers == ("vm1",)
+    assert understand("диск на третьем сервере", inv).servers == ("vm1",)  # inventory order
+
+
+def test_selectors_do_not_pull_in_other_servers(servers: tuple[Server, ...]) -> None:
+    assert understand("диск на всех @web", servers).servers == ("vm2",)
+    assert understand("disk on host:db1", servers).servers == ("db1",)
+    assert understand("disk on @vm1", servers).servers == ("vm1",)
+    assert understand("disk on tag:nosuch", servers).unresolved == ("nosuch",)

@@ -12,7 +12,7 @@ from typing import Any
 
 from shturman.agent.autocorrect import deterministic
 from shturman.agent.plan import Action, Fix
-from shturman.agent.runbooks import RepairReport, repair_service
+from shturman.agent.runbooks import RUNBOOKS, RepairReport
 from shturman.agent.templates import render
 from shturman.domain.errors import ShturmanError
 from shturman.policy.redaction import frame_untrusted
@@ -73,7 +73,7 @@ class ActionRunner:
     async def call(self, action: Action) -> tuple[ToolResult, RepairReport | None]:
         """One tool call, no correction."""
         self._budget.spend()
-        if action.tool == "repair_service":
+        if action.tool in RUNBOOKS:
             service = str(action.args.get("service", ""))
 
             async def note(remedy: str, text: str) -> None:
@@ -81,13 +81,15 @@ class ActionRunner:
                                                     "description": text})
 
             try:
-                report = await repair_service(self._ctx, action.server, service, note)
+                report = await RUNBOOKS[action.tool](self._ctx, action.server, service, note)
             except (ShturmanError, ValueError) as exc:
-                return ToolResult("repair_service", action.server, False, str(exc)), None
-            summary = report.verification or "repair finished"
+                return ToolResult(action.tool, action.server, False, str(exc)), None
+            say = self._ctx.say
+            summary = report.verification or say("ремонт завершён", "repair finished")
             if report.healthy_before:
-                summary = f"{service} was already healthy: {summary}"
-            result = ToolResult("repair_service", action.server, report.verified, summary,
+                summary = say(f"{service} уже был исправен: {summary}",
+                              f"{service} was already healthy: {summary}")
+            result = ToolResult(action.tool, action.server, report.verified, summary,
                                 tuple(c for r in report.results for c in r.commands),
                                 changed=report.changed, data={"service": service})
             return result, report

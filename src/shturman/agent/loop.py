@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from shturman.agent.execution import ActionRunner, Emit, IterationBudget, MaxIterationsExceeded
-from shturman.agent.intents import Route, Understanding, understand
+from shturman.agent.intents import AskKind, IntentName, Route, Understanding, understand
 from shturman.agent.plan import Action, Plan, Step
 from shturman.agent.reporting import Report
 from shturman.agent.verification import passed, probe_for, run_probe
@@ -96,6 +96,12 @@ class Agent:
         if u.route is Route.NONE:
             await emit("plan", {"route": "none", "steps": []})
             return report.finish(RunStatus.SUCCEEDED, u, servers, report.nothing_to_do())
+        if u.ask is not None and not (task.server_hint and u.ask.what is AskKind.SERVERS):
+            # "перезапусти api" with admin-api and public-api listed: ask, never guess
+            await emit("plan", {"route": u.route.value, "intent": u.intent.value if u.intent
+                                else None, "steps": [], "ask": u.ask.as_json()})
+            return report.finish(RunStatus.FAILED, u, servers, report.question(u.ask))
+        report.explicit = u.intent is IntentName.RUN_COMMAND
         runner_fix = self.planner.fix if self.planner else None
         runner = ActionRunner(ctx, emit, budget, self.settings.error_threshold_per_step,
                               runner_fix)
@@ -205,6 +211,9 @@ class Agent:
             if derived is not None and not any(p.tool == derived.tool for p in probes):
                 probes.append(derived)
         if pending and not probes:
+            if report.explicit:  # a command the user wrote out: it ran, nothing can prove it
+                report.unprovable.extend(a.describe() for a in pending)
+                return True
             report.verify(pending[0], "no verification probe for this change", False)
             return False
         for probe in probes:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from shturman.agent.execution import ActionOutcome
-from shturman.agent.intents import Understanding
+from shturman.agent.intents import Ask, AskKind, Understanding
 from shturman.agent.plan import Action
 from shturman.agent.templates import render
 from shturman.domain.errors import ShturmanError
@@ -41,6 +41,19 @@ TEXTS = {
     "status": ("Статус: {status}{verified}", "Status: {status}{verified}"),
     "verified": (", проверено", ", verified"),
     "not_verified": (", НЕ подтверждено проверкой", ", NOT verified"),
+    "ask_service": ("Под «{part}» подходят несколько сервисов: {candidates}. Уточните, какой "
+                    "именно, — ничего не запускалось.",
+                    "Several services match: {candidates}. Say which one; nothing was run."),
+    "ask_servers": ("Не ясно, какие серверы имеются в виду: подходят {candidates}. Назовите их "
+                    "явно, — ничего не запускалось.",
+                    "It is not clear which servers you mean: {candidates} fit. Name them; "
+                    "nothing was run."),
+    "blocked": ("заблокировано политикой", "blocked by the policy"),
+    "denied": ("не одобрено", "not approved"),
+    "unprovable": ("Команда выполнена, но проверки, подтверждающей её результат, нет: {what}. "
+                   "Статус «escalated» — проверьте результат сами.",
+                   "The command ran, but no probe can confirm what it did: {what}. Status "
+                   "'escalated': check the result yourself."),
 }
 
 
@@ -53,6 +66,8 @@ class Report:
     refused: list[str] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
     remedies: list[str] = field(default_factory=list)
+    explicit: bool = False  # the user wrote the command out (intent run_command)
+    unprovable: list[str] = field(default_factory=list)  # changes no probe can confirm
 
     def text(self, key: str, **values: Any) -> str:
         ru, en = TEXTS[key]
@@ -65,9 +80,14 @@ class Report:
             self.remedies.extend(outcome.repair.remedies)
 
     def refuse(self, action: Action, why: str, result: ToolResult | None = None) -> None:
-        reasons = [r for c in (result.commands if result else ()) for r in c.reasons]
+        commands = result.commands if result else ()
+        reasons = [r for c in commands for r in c.why(self.lang)]
+        if result is not None and result.blocked:
+            why = self.text("blocked")
+        elif result is not None and result.refused:
+            why = self.text("denied")
         self.refused.append(f"{action.describe()} — {why}"
-                            + (f" ({'; '.join(reasons)})" if reasons else ""))
+                            + (f": {'; '.join(reasons)}" if reasons else ""))
 
     def verify(self, probe: Action, summary: str, ok: bool) -> None:
         self.verifications.append((probe.describe(), summary, ok))
@@ -84,6 +104,8 @@ class Report:
     def status(self, mode: RunMode) -> RunStatus:
         if self.failed_steps and mode is not RunMode.DRY_RUN:
             return RunStatus.FAILED
+        if self.unprovable and all(ok for _p, _s, ok in self.verifications):
+            return RunStatus.ESCALATED  # it ran; whether it did what was meant, nobody proved
         if self.changed and not self.verified:
             return RunStatus.FAILED
         if mode is RunMode.DRY_RUN and any("blocked" in r for r in self.refused):
@@ -93,6 +115,12 @@ class Report:
     # --- texts ----------------------------------------------------------------------
     def unknown_servers(self, names: str, known: list[str]) -> str:
         return self.text("unknown", names=names, known=", ".join(known))
+
+    def question(self, ask: Ask) -> str:
+        key = "ask_service" if ask.what is AskKind.SERVICE else "ask_servers"
+        part = next((w for w in self.task.split() if any(
+            w.lower() in c for c in ask.candidates)), "")
+        return self.text(key, part=part, candidates=", ".join(ask.candidates))
 
     def nothing_to_do(self) -> str:
         return self.text("nothing")
@@ -119,7 +147,10 @@ class Report:
             results.append({"ok": r.ok, "server": r.server, "summary": r.summary,
                             "detail": detail})
         args = ", ".join(f"{k}={v}" for k, v in u.args.as_json().items())
+        notes = [self.text("unprovable", what="; ".join(self.unprovable))] if self.unprovable \
+            else []
         return render("report_intent.j2", lang=self.lang, intent=u.intent.value, args=args,
+                      notes=notes,
                       servers=list(u.servers), results=results, remedies=self.remedies,
                       changed=self.changed, verified=self.verified,
                       verification="; ".join(s for _p, s, ok in self.verifications if ok),
@@ -208,6 +239,8 @@ def _error_line(text: str) -> str:
 
 def _detail(result: ToolResult) -> str:
     text = "\n".join(c.stdout.rstrip("\n") for c in result.commands if c.stdout.strip())
+    errors = [c.error for c in result.commands if c.error and not c.stdout.strip()]
+    text = "\n".join([text, *errors]).strip("\n")  # "connection refused" says what happened
     lines = text.splitlines()
     if len(lines) > 25:
         lines = [*lines[:12], "…", *lines[-12:]]

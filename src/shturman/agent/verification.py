@@ -13,12 +13,29 @@ from shturman.agent.plan import Action
 from shturman.tools import TOOLS, ToolContext, ToolResult
 
 REBOOT = re.compile(r"^\s*(sudo\s+)?(reboot|shutdown\s+-r|systemctl\s+reboot)\b")
+# one plain service-manager command (no pipes, lists or substitutions): what it meant is known
+_UNIT = r"(?P<unit>[A-Za-z0-9][\w@.:-]*?)(?:\.service)?"
+_SYSTEMCTL = re.compile(
+    r"^\s*(?:sudo\s+)?systemctl\s+(?:--no-pager\s+)?(?P<verb>start|restart|reload|"
+    r"reload-or-restart|try-restart|stop)\s+" + _UNIT + r"\s*$")
+_SERVICE = re.compile(r"^\s*(?:sudo\s+)?service\s+" + _UNIT +
+                      r"\s+(?P<verb>start|restart|reload|stop)\s*$")
+
+
+def _command_probe(server: str, command: str) -> Action | None:
+    """`systemctl restart nginx` typed by the user: the same probe as restart_service."""
+    found = _SYSTEMCTL.match(command) or _SERVICE.match(command)
+    if found is None:
+        return None
+    tool = "check_service" if found.group("verb") == "stop" else "verify_fix"
+    return Action(tool=tool, server=server, args={"service": found.group("unit")})
 
 
 def probe_for(action: Action) -> Action | None:
     """A read-only probe that proves ``action`` did what it meant, when one is known."""
     service = action.args.get("service")
-    if action.tool in ("start_service", "restart_service", "repair_service") and service:
+    if action.tool in ("start_service", "restart_service", "repair_service",
+                       "ensure_service") and service:
         return Action(tool="verify_fix", server=action.server, args={"service": service})
     if action.tool == "stop_service" and service:
         return Action(tool="check_service", server=action.server, args={"service": service})
@@ -28,6 +45,8 @@ def probe_for(action: Action) -> Action | None:
             "command": f"docker inspect --format '{{{{.State.Running}}}}' {name}"})
     if action.tool == "run_command" and REBOOT.match(str(action.args.get("command", ""))):
         return Action(tool="run_command", server=action.server, args={"command": "uptime"})
+    if action.tool == "run_command":
+        return _command_probe(action.server, str(action.args.get("command", "")))
     return None
 
 

@@ -5,6 +5,7 @@ ShturmanError
 ├── VaultError             vault key missing, wrong or a secret cannot be decrypted
 ├── StoreError             the database is unreachable or inconsistent
 ├── UnknownServerError     a server name or alias that is not registered
+│   └── AmbiguousServerError   …or that several servers answer to
 ├── ServerExistsError      adding a server whose name is taken
 ├── HostError              a server could not be reached or used
 │   ├── UnreachableError   connection refused, DNS failure, timeout while connecting
@@ -41,10 +42,25 @@ class UnknownServerError(ShturmanError):
         self.name = name
 
 
+class AmbiguousServerError(UnknownServerError):
+    """A name or alias that several servers answer to; ``candidates`` are their names."""
+
+    def __init__(self, name: str, candidates: tuple[str, ...]) -> None:
+        super().__init__(name)
+        self.candidates = candidates
+
+
 class ServerExistsError(ShturmanError):
-    def __init__(self, name: str) -> None:
+    """``kind``: "registered" (taken in the registry), "local" (built in) or "config" (defined
+    in the config file; ``where`` is its "file:line")."""
+
+    def __init__(self, name: str, *, kind: str = "registered", where: str = "",
+                 detail: str = "") -> None:
         super().__init__(name)
         self.name = name
+        self.kind = kind
+        self.where = where
+        self.detail = detail
 
 
 class HostError(ShturmanError):

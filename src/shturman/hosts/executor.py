@@ -8,7 +8,7 @@ import os
 import signal
 import time
 from collections.abc import Mapping
-from typing import Protocol
+from typing import Any, Protocol
 
 from shturman.domain.models import CommandOutcome, CommandResult, Output, Server
 from shturman.hosts.output import OutputBuffer
@@ -80,11 +80,28 @@ class LocalExecutor:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(pump, 5)
             return timeout_result(server, command, started, out.result(), err.result(), timeout)
+        except asyncio.CancelledError:  # Ctrl-C / SIGTERM: stop the whole group, then reap it
+            await _stop_group(proc.pid, pump)
+            raise
         return finished_result(server, command, started, proc.returncode, out.result(),
                                err.result())
 
     async def close(self) -> None:
         return None
+
+
+async def _stop_group(pid: int, pump: asyncio.Future[Any]) -> None:
+    """SIGTERM to the command's process group, SIGKILL if it is still there after 2 s."""
+    for sig, grace in ((signal.SIGTERM, 2.0), (signal.SIGKILL, 5.0)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, sig)
+        try:
+            await asyncio.wait_for(asyncio.shield(pump), grace)
+            return
+        except (TimeoutError, asyncio.CancelledError):
+            continue
+        except OSError:  # a pipe error while draining: the group is signalled, done
+            return
 
 
 async def _pump(stream: asyncio.StreamReader, buf: OutputBuffer) -> None:

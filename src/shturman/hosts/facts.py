@@ -5,6 +5,8 @@ Each probe is one read-only command; parsers are pure functions tested from fixt
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from enum import StrEnum
 
 from shturman.domain.models import ServerFacts
@@ -76,3 +78,80 @@ def facts_from(outputs: dict[str, str]) -> ServerFacts:
         memory=parse_memory(outputs.get("memory", "")),
         uptime=outputs.get("uptime", "").strip(),
     )
+
+
+# ------------------------------------------------------------------ port owners
+def parse_fuser(text: str) -> list[int]:
+    """PIDs from `fuser -n tcp PORT` / `fuser PORT/tcp` (pids on stdout, `8080/tcp:` on
+    stderr; both may arrive merged, with access letters such as `1234e` on some versions)."""
+    body = text.split(":", 1)[1] if re.match(r"^\s*\d+/\w+:", text) else text
+    return list(dict.fromkeys(int(m) for m in re.findall(r"\b(\d+)[a-zA-Z]?\b", body)))
+
+
+def parse_lsof(text: str) -> list[int]:
+    """PIDs from `lsof -t -i :PORT` (one pid a line) or the table of `lsof -i :PORT`
+    (only LISTEN rows when the table shows states)."""
+    pids: list[int] = []
+    for line in text.splitlines():
+        cols = line.split()
+        if len(cols) == 1 and cols[0].isdigit():
+            pids.append(int(cols[0]))
+        elif len(cols) >= 2 and cols[1].isdigit() and ("(LISTEN)" in line or "->" not in line):
+            pids.append(int(cols[1]))
+    return list(dict.fromkeys(pids))
+
+
+# ------------------------------------------------------------------ config checkers
+@dataclass(frozen=True, slots=True)
+class ConfigFault:
+    """Where a checker (or a service's own log line) says a config is broken."""
+
+    path: str
+    line: int | None
+    message: str
+
+
+_LOCATIONS = (
+    # haproxy: parsing [/etc/haproxy/haproxy.cfg:5] : unknown keyword
+    re.compile(r"\[(?P<path>/[^\]:\s]+):(?P<line>\d+)\]"),
+    # apache: Syntax error on line 5 of /etc/apache2/sites-enabled/x.conf:
+    re.compile(r"line (?P<line>\d+) of (?P<path>/[^\s:]+)"),
+    # sshd: /etc/ssh/sshd_config: line 3: Bad configuration option / /etc/ssh/sshd_config line 3:
+    re.compile(r"(?P<path>/[^\s:,\"']+):? line (?P<line>\d+)\b"),
+    # python: File "/srv/app/settings.py", line 3   /  generic "PATH, line N"
+    re.compile(r"(?P<path>/[^\s:,\"']+)\"?, line (?P<line>\d+)\b"),
+    # visudo: >>> /etc/sudoers: syntax error near line 28 <<<
+    re.compile(r"(?P<path>/[^\s:,\"']+): .*?near line (?P<line>\d+)"),
+    # nginx "in /etc/nginx/nginx.conf:12", named-checkconf / systemd-analyze / visudo "PATH:N:"
+    re.compile(r"(?P<path>/[^\s:,\"'()\[\]]+):(?P<line>\d+)\b"),
+)
+CONFIG_ERROR_WORDS = re.compile(
+    r"syntax|parse|parsing|invalid|unexpected|unknown|emerg|expecting|decode|malformed|"
+    r"bad configuration|error|not allowed|no such option", re.IGNORECASE)
+
+
+def parse_config_fault(text: str) -> ConfigFault | None:
+    """The first file (and line) a checker's output or a log line blames, or None."""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not CONFIG_ERROR_WORDS.search(line):
+            continue
+        for pattern in _LOCATIONS:
+            match = pattern.search(line)
+            if match and not match.group("path").startswith(("/dev/", "/proc/", "/usr/lib/python")):
+                return ConfigFault(match.group("path"), int(match.group("line")), line)
+    return None
+
+
+BACKUP_SUFFIXES = (".bak", "~", ".orig", ".dpkg-old", ".rpmsave", ".old", ".save")
+
+
+def backup_candidates(path: str) -> list[str]:
+    """Where a previous version of ``path`` usually is: FILE.bak, FILE~, FILE.orig,
+    FILE.dpkg-old, FILE.rpmsave, …, and a sibling NAME.bak (``app.conf`` → ``app.bak``)."""
+    found = [path + suffix for suffix in BACKUP_SUFFIXES]
+    directory, _, name = path.rpartition("/")
+    stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else ""
+    if stem:
+        found += [f"{directory}/{stem}.bak", f"{directory}/{stem}.orig"]
+    return list(dict.fromkeys(found))

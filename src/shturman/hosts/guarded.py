@@ -3,11 +3,14 @@
 Nothing reaches a server except through :meth:`GuardedExecutor.run`. The command that was judged
 is byte-for-byte the command that runs. Decisions are final per call: ``block`` never runs in any
 mode; ``confirm`` runs only with an approval bound to this exact server and command (or a mode that
-pre-approves the tier); with no approver it is denied (fail closed).
+pre-approves the tier: autonomous mode pre-approves only a verdict that is
+``preapprovable`` — every confirm reason a known, bounded change; the rest go to the approver);
+with no approver it is denied (fail closed).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -84,7 +87,14 @@ class GuardedExecutor:
 
     def judge(self, server: Server, command: str) -> Verdict:
         """The policy verdict for this server, with the server's access profile applied."""
-        verdict = self._policy.check(command, server)
+        try:
+            verdict = self._policy.check(command, server)
+        except Exception as exc:  # fail closed: refused, and audited by run()
+            reason = Reason("policy.error", Decision.BLOCK,
+                            f"the policy could not judge this command ({type(exc).__name__})",
+                            f"политика не смогла проверить команду ({type(exc).__name__})",
+                            command)
+            return Verdict(Decision.BLOCK, (reason,), (), command)
         if server.profile is AccessProfile.READONLY and verdict.decision is Decision.CONFIRM:
             reason = Reason("server.readonly", Decision.BLOCK,
                             f"server {server.name} is read-only",
@@ -112,6 +122,7 @@ class GuardedExecutor:
             "server": server.name, "command": command, "decision": verdict.decision.value,
             "reasons": [f"{r.rule_id}: {r.en}" for r in verdict.reasons],
             "reasons_ru": [f"{r.rule_id}: {r.ru}" for r in verdict.reasons],
+            "preapprovable": verdict.preapprovable,
         })
         approval: ApprovalDecision | None = None
         refusal: tuple[CommandOutcome, str] | None = None
@@ -138,6 +149,12 @@ class GuardedExecutor:
             self._complete(audit_id, server, command, actor, run_id, verdict, approval,
                            _refused(server, command, CommandOutcome.ERROR, exc.detail))
             raise
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            # Ctrl-C / SIGTERM mid-command: the row ends `interrupted`, never stays `running`
+            self._audit.complete(audit_id, exit_code=None, duration=0.0, outcome="interrupted",
+                                 detail="interrupted while running; remote outcome unknown",
+                                 stdout="", stderr="", stdout_bytes=0, stderr_bytes=0)
+            raise
         result = self._redacted(raw)
         metrics.COMMANDS.labels(outcome=result.outcome.value).inc()
         metrics.COMMAND_SECONDS.observe(result.duration)
@@ -149,20 +166,28 @@ class GuardedExecutor:
         def decided(outcome: ApprovalOutcome, who: str, note: str) -> ApprovalDecision:
             return ApprovalDecision(outcome, who, request.server, request.command, note)
 
-        if mode is RunMode.AUTONOMOUS:
+        verdict = request.verdict
+        # why a person must answer: the confirm reasons autonomy may not pre-approve
+        human = [f"{r.rule_id}: {r.en}" for r in verdict.human_reasons]
+        if mode is RunMode.AUTONOMOUS and verdict.preapprovable:
             decision = decided(ApprovalOutcome.PRE_APPROVED, f"mode:{mode.value}",
-                               "autonomous mode pre-approves confirm-tier commands")
+                               "autonomous mode pre-approves known, bounded changes")
         elif mode in (RunMode.DRY_RUN, RunMode.READONLY):
             decision = decided(ApprovalOutcome.DENIED, f"mode:{mode.value}",
                                f"{mode.value} mode runs only read-only commands")
         elif approver is None:
+            why = (f"autonomous mode pre-approves only known changes; a person is needed "
+                   f"({'; '.join(human)}); " if mode is RunMode.AUTONOMOUS else "")
             decision = decided(ApprovalOutcome.UNAVAILABLE, "none",
-                               "no approver available: denied (fail closed)")
+                               f"{why}no approver available: denied (fail closed)")
         else:
             await _emit(events, "approval_requested", {
                 "server": request.server, "command": request.command,
-                "reasons": [f"{r.rule_id}: {r.en}" for r in request.verdict.reasons],
+                "reasons": [f"{r.rule_id}: {r.en}" for r in verdict.reasons],
                 "diff": request.diff,
+                "preapprovable": verdict.preapprovable,
+                "needs_human": human,
+                "needs_human_ru": [f"{r.rule_id}: {r.ru}" for r in verdict.human_reasons],
             })
             decision = await approver.decide(request)
         await _emit(events, "approval_decided", {
@@ -203,6 +228,8 @@ class GuardedExecutor:
         detail = "; ".join(f"{r.rule_id}: {r.en}" for r in verdict.reasons)
         if approval is not None:
             detail = f"{detail}; approval={approval.outcome.value} by {approval.approver}"
+            if approval.outcome is ApprovalOutcome.UNAVAILABLE:
+                detail = f"{detail} ({approval.note})"
         if result.error:
             detail = f"{detail}; {result.error}"
         return AuditEntry(

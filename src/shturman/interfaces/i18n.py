@@ -17,6 +17,76 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "init.key_kept": ("Ключ хранилища уже есть: {path}", "Vault key exists: {path}"),
     "init.db_ready": ("База данных готова: {url}", "Database ready: {url}"),
     "server.added": ("Сервер {name} добавлен ({address}).", "Server {name} added ({address})."),
+    "server.attached": ("Сервер {name} задан в файле конфигурации ({where}); учётные данные "
+                        "сохранены в хранилище и привязаны к нему.",
+                        "Server {name} is defined in the config file ({where}); its credentials "
+                        "are now stored in the vault for it."),
+    "server.login_ok": ("Вход на {name} проверен ({address}).",
+                        "Login to {name} checked ({address})."),
+    "err.unknown_server": ("Неизвестный сервер «{name}». Список: shturman server list; добавить: "
+                           "shturman server add {name} --host АДРЕС …",
+                           "Unknown server '{name}'. See `shturman server list`; to add it: "
+                           "shturman server add {name} --host ADDRESS …"),
+    "err.ambiguous_server": ("«{name}» подходит к нескольким серверам: {names}. Укажите имя.",
+                             "'{name}' matches several servers: {names}. Give one name."),
+    "err.server_local": ("«local» — встроенный сервер (эта машина): его нельзя добавить или "
+                         "удалить. Для другой машины выберите другое имя.",
+                         "'local' is built in (this machine): it cannot be added or removed. "
+                         "Give another machine another name."),
+    "err.server_taken": ("Сервер «{name}» уже зарегистрирован. Выберите другое имя или сначала "
+                         "удалите его: shturman server rm {name}",
+                         "Server '{name}' is already registered. Pick another name, or remove it "
+                         "first: shturman server rm {name}"),
+    "err.server_in_config_rm": ("Сервер «{name}» задан в файле конфигурации ({where}), а не в "
+                                "реестре: удалите его запись там.",
+                                "Server '{name}' is defined in the config file ({where}), not in "
+                                "the registry: delete its entry there."),
+    "err.server_in_config_add": ("Сервер «{name}» уже задан в файле конфигурации ({where}) с "
+                                 "другими параметрами ({detail}). Исправьте запись там, повторите "
+                                 "с теми же --host/--port/--user и способом входа, или выберите "
+                                 "другое имя.",
+                                 "Server '{name}' is already defined in the config file ({where}) "
+                                 "with other settings ({detail}). Edit that entry, repeat with the "
+                                 "same --host/--port/--user and auth, or pick another name."),
+    "err.bad_server_name": ("Недопустимое имя сервера «{name}»: только латинские буквы, цифры и "
+                            "«.», «_», «-», без пробелов, первой — буква или цифра (например, "
+                            "web-1).",
+                            "Invalid server name '{name}': letters, digits, '.', '_' and '-' only, "
+                            "no spaces, starting with a letter or digit (e.g. web-1)."),
+    "err.bad_server_field": ("Недопустимое значение {field}: {value!r}.",
+                             "Invalid {field}: {value!r}."),
+    "err.pub_key": ("{path} — открытый ключ. Укажите закрытый ключ (обычно тот же путь без "
+                    ".pub): --key {private}",
+                    "{path} is a public key. Give the private key (usually the same path "
+                    "without .pub): --key {private}"),
+    "err.not_a_key": ("{path} не похож на закрытый ключ SSH (нет строки «PRIVATE KEY»). "
+                      "Укажите файл закрытого ключа.",
+                      "{path} does not look like an SSH private key (no 'PRIVATE KEY' line). "
+                      "Give the private key file."),
+    "err.login_auth": ("Сервер отклонил вход как {user} ({auth}). Проверьте --user и что "
+                       "открытый ключ есть в ~{user}/.ssh/authorized_keys на сервере (или пароль). "
+                       "Сервер не добавлен; добавить без проверки: --no-connect.",
+                       "The server refused the login as {user} ({auth}). Check --user "
+                       "and that the public key is in ~{user}/.ssh/authorized_keys on the server "
+                       "(or the password). The server was not added; to add it without the "
+                       "check: --no-connect."),
+    "err.login_password": ("Сервер отклонил вход как {user} по паролю. Проверьте --user и пароль. "
+                           "Сервер не добавлен; добавить без проверки: --no-connect.",
+                           "The server refused the password login as {user}. Check --user and "
+                           "the password. The server was not added; to add it without the "
+                           "check: --no-connect."),
+    "err.login_unreachable": ("Не удалось подключиться к {address}: {detail}. Проверьте "
+                              "--host и --port и что sshd запущен. Сервер не добавлен; добавить "
+                              "без проверки: --no-connect.",
+                              "Cannot connect to {address}: {detail}. Check --host and "
+                              "--port and that sshd is running. The server was not added; to add "
+                              "it without the check: --no-connect."),
+    "err.no_run": ("Запуск «{id}» не найден. Список: shturman history.",
+                   "No run '{id}'. See `shturman history`."),
+    "err.ambiguous_run": ("Префикс «{id}» подходит к нескольким запускам ({ids}). Укажите больше "
+                          "символов.",
+                          "The prefix '{id}' matches several runs ({ids}). Give more characters."),
+    "err.interrupted": ("прервано", "interrupted"),
     "server.removed": ("Сервер {name} удалён.", "Server {name} removed."),
     "server.pinned": ("Ключ хоста {name} закреплён: {fingerprint}",
                       "Host key of {name} pinned: {fingerprint}"),

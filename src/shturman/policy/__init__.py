@@ -15,6 +15,7 @@ from pathlib import Path
 from shturman.domain.models import AccessProfile, Decision, Server
 from shturman.domain.verdict import Reason, Verdict, strictest
 from shturman.policy import rules as rules_mod
+from shturman.policy.autonomy import unlisted_services
 from shturman.policy.judge import Findings, Judge
 from shturman.policy.redaction import Redactor, frame_untrusted, sanitize
 from shturman.policy.unwrap import program_name, unwrap
@@ -54,9 +55,13 @@ class Policy:
         if not command.strip():
             out.add("input.empty", Decision.BLOCK, "")
         else:
-            self._judge.script(command, out)
+            try:
+                self._judge.script(command, out)
+            except RecursionError:  # a safety net: the limits should refuse such input first
+                out.add("input.too_deep", Decision.BLOCK, command[:80])
         if server is not None:
             _server_rules(out, server, command)
+            out.reasons.extend(unlisted_services(out.reasons, server))
         decision = strictest(*(r.decision for r in out.reasons))
         reasons = _relevant(out.reasons, decision)
         return Verdict(decision, reasons, tuple(out.commands), command)

@@ -41,4 +41,6 @@ def render(policy: Policy, command: str, server: Server | None, lang: str) -> st
         seen.add((r.rule_id, r.command))
         mark = "→" if r in verdict.reasons else " "
         lines.append(f" {mark} [{r.decision.value:7}] {r.rule_id}: {r.text(lang)}  ⟨{r.command}⟩")
-    return "\n".join(lines)
+    from shturman.policy.redaction import Redactor
+
+    return Redactor().redact("\n".join(lines))  # the command as typed may hold a secret

@@ -8,10 +8,13 @@ import posixpath
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from shturman.domain.models import Decision
 from shturman.domain.verdict import Reason
 from shturman.policy import effects as fx
+from shturman.policy import exposure, grammar, sinks
+from shturman.policy.autonomy import Backups
 from shturman.policy.inline import (
     analyse_code,
     awk_findings,
@@ -19,6 +22,7 @@ from shturman.policy.inline import (
     interpreter_family,
     sed_executes,
 )
+from shturman.policy.limits import Budget
 from shturman.policy.rules import Facts, Rule, RuleSet
 from shturman.policy.shell import SimpleCommand, Word, decode_ansi_c, parse
 from shturman.policy.texts import reason
@@ -184,32 +188,48 @@ _PURE_READERS = frozenset(
 class Findings:
     reasons: list[Reason] = field(default_factory=list)
     commands: list[str] = field(default_factory=list)
+    budget: Budget = field(default_factory=Budget)  # shared by everything one line runs
 
     def add(self, rule_id: str, decision: Decision, cmd: str, **fmt: str) -> None:
         self.reasons.append(reason(rule_id, decision, cmd, **fmt))
 
     def add_rule(self, rule: Rule, cmd: str) -> None:
         s = rule.spec
-        self.reasons.append(Reason(s.id, s.decision, s.en, s.ru, cmd))
+        self.reasons.append(Reason(s.id, s.decision, s.en, s.ru, cmd, s.autonomy))
 
 
 class Judge:
     def __init__(self, rules: RuleSet) -> None:
         self.rules = rules
+        self.grammars = grammar.load()
+        # global options that take a value, from the grammars too: `docker --host X ps`
+        self._value_opts = {
+            name: rules.value_options.get(name, frozenset()) | self.grammars.value_options(name)
+            for name in set(rules.value_options) | set(self.grammars.programs)
+        }
 
     def script(self, source: str, out: Findings, depth: int = 0) -> None:
         if depth > MAX_DEPTH:
             out.add("shell.too_deep", Decision.BLOCK, source[:80])
             return
         parsed = parse(source)
+        if parsed.limit:
+            out.add(parsed.limit, Decision.BLOCK, source[:80])
+            return
+        if not out.budget.spend(len(parsed.commands) or 1):
+            out.add("input.budget", Decision.BLOCK, source[:80])
+            return
         for err in parsed.errors[:1]:
             out.add("shell.parse_error", Decision.BLOCK, source[:80], detail=err)
         for name in parsed.recursive_functions:
             out.add("shell.fork_bomb", Decision.BLOCK, name)
         downloaded: set[str] = set()
+        backups = Backups()
         for cmd in parsed.commands:
             out.commands.append(_display(cmd))
+            start = len(out.reasons)
             self.command(cmd, out, depth)
+            backups.review(cmd, out.reasons, start)
             _track_downloads(cmd, downloaded, out, self.rules.examples)
 
     # ---- one simple command -----------------------------------------------------------
@@ -220,6 +240,9 @@ class Judge:
             self._assignments(assigns, text, out)
             return
         head = cmd.words[0]
+        if not head.value.isascii() and any(c.isalpha() and not c.isascii() for c in head.value):
+            # `cаt` with a Cyrillic `а`: a look-alike of a known program
+            out.add("shell.confusable_name", Decision.BLOCK, text)
         if not head.literal or any(c in head.value for c in _GLOB):
             self._dynamic_name(cmd, text, out, depth)
             return
@@ -292,11 +315,8 @@ class Judge:
         guesses: list[str] = []
         value = head.value.strip()
         if any(c in value for c in _GLOB):
-            guesses.extend(
-                n
-                for n in sorted(self.rules.known_names | _COMMON_PROGRAMS)
-                if fx._glob_hits(program_name(value), n)
-            )
+            names = _program_names(self.rules.known_names)
+            guesses.extend(fx.glob_select(program_name(value), names))
         elif value:
             guesses.append(value)
             decoded = decode_ansi_c(value)  # `"$(printf 'r\x6d')"`: printf decodes escapes
@@ -311,7 +331,10 @@ class Judge:
     ) -> None:
         """Judge what a computed or disguised program name could be; block if any is."""
         for g in guesses[:40]:
-            sub = Findings()
+            if not out.budget.spend():
+                out.add("input.budget", Decision.BLOCK, text)
+                return
+            sub = Findings(budget=out.budget)
             words = [Word(w, w) for w in g.split()] + cmd.words[1:]
             guess = SimpleCommand(
                 words=words,
@@ -344,6 +367,8 @@ class Judge:
         args = [w.value for w in inv.args]
         if last and fam is not None:
             extra_shell += self._interpreter(fam, args, text, eff, out)
+        if last:  # after the interpreter's own file reads are known
+            _credentials(inv, cmd, eff, out)
         if last and inv.name == "sed" and any(sed_executes(a) for a in args):
             out.add("sed.exec", Decision.BLOCK, text)
         if last and eff.dynamic_write:
@@ -372,7 +397,7 @@ class Judge:
         facts = _facts(
             inv.name,
             args,
-            self.rules.value_options.get(inv.name, frozenset()),
+            self._value_opts.get(inv.name, frozenset()),
             " ".join([text, stdin]).strip(),
             eff,
             assigns,
@@ -383,12 +408,35 @@ class Judge:
         matched = [r for r in self.rules.candidates(inv.name) if r.matches(facts)]
         for r in matched:
             out.add_rule(r, text)
+        self._grammar(inv, matched, last, text, out)
+        if (
+            last
+            and (inv.name in SHELLS or (fam and fam != "awk"))
+            and any(r.op == "<" and r.target is not None for r in cmd.redirects)
+        ):
+            out.add("interp.stdin_code", Decision.CONFIRM, text)
         if last and not matched and not runs_script:
             out.add("default.unlisted", Decision.CONFIRM, text)
         if last and inv.unknown_args and inv.name not in _PURE_READERS:
             out.add("wrap.unknown_args", Decision.CONFIRM, text)
         for source in extra_shell:
             self.script(source, out, depth + 1)
+
+    def _grammar(
+        self, inv: Invocation, matched: Sequence[Rule], last: bool, text: str, out: Findings
+    ) -> None:
+        """The grammar gate: a program its rules would allow (or a wrapper around the next
+        one) must have every argument accepted by its grammar, else it needs confirmation."""
+        if any(r.decision is not Decision.ALLOW for r in matched):
+            return
+        if last and not matched:
+            return
+        name = inv.name
+        if name not in self.grammars.programs and name not in self.grammars.version_only:
+            return  # no grammar yet: the name-level allow rules decide
+        rejected = self.grammars.check(name, inv.args, name in self.rules.known_names)
+        if rejected is not None:
+            out.add(rejected.rule_id, Decision.CONFIRM, text, prog=name, arg=rejected.arg)
 
     def _interpreter(
         self, fam: str, args: list[str], text: str, eff: fx.Effects, out: Findings
@@ -460,8 +508,37 @@ class Judge:
         found = analyse_code(code)
         if found.reverse_shell:
             out.add("interp.reverse_shell", Decision.BLOCK, text)
+        for secret in exposure.code_credentials(code, found.paths):  # code fed on stdin
+            out.add(f"secrets.{secret.kind.value}", Decision.BLOCK, text, what=secret.what)
+            break
         for source in found.shell:
             self.script(source, out, depth + 1)
+
+
+@lru_cache(maxsize=4)
+def _program_names(known: frozenset[str]) -> tuple[str, ...]:
+    """Every program name a glob in command position is tested against, sorted once."""
+    return tuple(sorted(known | _COMMON_PROGRAMS))
+
+
+def _credentials(inv: Invocation, cmd: SimpleCommand, eff: fx.Effects, out: Findings) -> None:
+    """Reading credential material is blocked, whatever the program (see `secrets`)."""
+    feeders = [u.words for u in cmd.upstream]
+    for secret in exposure.credentials(inv, eff, feeders, bool(cmd.assignments)):
+        out.add(f"secrets.{secret.kind.value}", Decision.BLOCK, inv.text(), what=secret.what)
+        break
+    fam = interpreter_family(inv.name)
+    if fam is not None and fam != "awk":
+        code, _ = inline_code(fam, [w.value for w in inv.args])
+        if code and sinks.code_leaks(code):
+            out.add("net.exfiltration", Decision.BLOCK, inv.text(), payload="interpreter code")
+    # data sent off the machine (see `sinks`): a pipe counts unless it only echoes literals
+    piped = any(_echo_output(u) is None for u in cmd.upstream)
+    found = sinks.leaks(inv.name, inv.args, cmd.redirects, piped)
+    if found and (
+        any(leak.sensitive for leak in found) or not sinks.to_loopback(inv.name, inv.args)
+    ):
+        out.add("net.exfiltration", Decision.BLOCK, inv.text(), payload=found[0].payload)
 
 
 def _facts(

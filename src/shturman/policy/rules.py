@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shturman.domain.errors import PolicyError
 from shturman.domain.models import Decision
+from shturman.domain.verdict import Autonomy
 
 DEFAULT_RULES = Path(__file__).parent / "rules" / "default.yaml"
 _LOCAL_HOSTS = re.compile(
@@ -62,6 +63,9 @@ class RuleSpec(BaseModel):
     urls: Literal["local", "any"] | None = None
     stdin_from: list[str] = Field(default_factory=list)
     remote: bool | None = None
+    # for a confirm rule: may `--mode autonomous` pre-approve it? Only known, bounded changes
+    # say `preapprove`; the default `human` fails closed (see domain.verdict.Autonomy)
+    autonomy: Autonomy = Autonomy.HUMAN
 
 
 class RuleFile(BaseModel):
@@ -351,6 +355,9 @@ def build(files: Sequence[RuleFile]) -> RuleSet:
         for prog, opts in f.programs.items():
             value_options[prog] = value_options.get(prog, frozenset()) | frozenset(opts)
         examples.extend(f.examples)
+    for spec in specs.values():
+        if spec.autonomy is Autonomy.PREAPPROVE and spec.decision is not Decision.CONFIRM:
+            raise PolicyError(f"rule {spec.id}: autonomy: preapprove is for confirm rules only")
     for spec in specs.values():  # concrete files the credential globs stand for
         if spec.decision is Decision.BLOCK:
             for pattern in spec.reads:

@@ -18,6 +18,8 @@ from functools import lru_cache
 import tree_sitter
 import tree_sitter_bash
 
+from shturman.policy.limits import input_problem, tree_problem
+
 IFS_MARK = "\x00"  # stands for an unquoted $IFS inside a word: the word splits there
 _DEFAULT_OPS = frozenset({":-", "-", ":=", "="})
 _ANSI_ESCAPES = {
@@ -89,6 +91,7 @@ class Script:
     errors: list[str] = field(default_factory=list)
     recursive_functions: list[str] = field(default_factory=list)
     backgrounded: bool = False
+    limit: str = ""  # the input limit it broke (`input.too_deep`…): then nothing was walked
 
 
 @lru_cache(maxsize=1)
@@ -104,7 +107,11 @@ _ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
 
 
 def parse(source: str) -> Script:
-    """Parse a command line into its simple commands (never raises)."""
+    """Parse a command line into its simple commands (never raises). Input that breaks a
+    limit (see `limits`) is not walked: the Script carries the limit instead."""
+    problem = input_problem(source)
+    if problem is not None:
+        return Script(limit=problem)
     source = _ASTRAL.sub("\ufffd", source)
     tree = _parser().parse(source.encode("utf-8", "surrogatepass"))
     root = tree.root_node
@@ -118,6 +125,9 @@ def parse(source: str) -> Script:
             if not retry_tree.root_node.has_error:
                 tree = retry_tree
                 root = tree.root_node
+    problem = tree_problem(root)
+    if problem is not None:
+        return Script(limit=problem)
     walker = _Walker()
     if root.has_error:
         walker.script.errors.append(_first_error(root))
@@ -282,7 +292,9 @@ class _Walker:
             bare = SimpleCommand(words=[Word(":", "")], function=self.function, cwd=self.cwd)
             self.script.commands.append(bare)
             targets = [bare]
-        for cmd in targets:
+        # `a && b > f`: tree-sitter hangs the redirect on the whole `list`, but bash binds it
+        # to the last command only (a list is never redirected as a whole)
+        for cmd in targets[-1:] if body is not None and body.type == "list" else targets:
             cmd.redirects.extend(redirects)
         if stdin is not None and targets:
             targets[-1].stdin_text, targets[-1].stdin_script_quoted = stdin
@@ -431,6 +443,14 @@ class _Walker:
             start = len(self.script.commands)
             saved_cwd = self.cwd
             for child in node.children:
+                if child.type == "file_redirect" and node.type == "command_substitution":
+                    # `$(< file)` is bash for `$(cat file)`: the file is read
+                    redirects, _ = self._redirect(child, [])
+                    self.script.commands.append(
+                        SimpleCommand(words=[Word("cat", "")], redirects=redirects,
+                                      function=self.function, cwd=self.cwd)
+                    )
+                    continue
                 self.walk(child)
             self.cwd = saved_cwd
             if node.type == "process_substitution":
@@ -458,12 +478,17 @@ class _Walker:
             return raw, True, False
         if t == "raw_string":
             return raw[1:-1], True, True
-        if t == "ansi_c_string":
-            return decode_ansi_c(raw[2:-1]), True, True
+        if t == "ansi_c_string":  # bash ends the string at a decoded NUL
+            return decode_ansi_c(raw[2:-1]).split("\x00", 1)[0], True, True
         if t in ("string", "translated_string"):
             return self._join(node.children, quoted=True)
         if t == "concatenation":
-            return self._join(node.children, quoted=False)
+            value, literal, disguised = self._join(node.children, quoted=False)
+            if literal and "{" in value and all(
+                c.type == "word" for c in node.children if b"{" in (c.text or b"")
+            ):
+                value = _expand_braces(value)
+            return value, literal, disguised
         if t in ("simple_expansion", "expansion"):
             return self._expansion(node)
         if t == "command_substitution":
@@ -511,13 +536,37 @@ class _Walker:
         if len(inner) == 1 and inner[0].type == "command":
             parts = [self._part(c) for c in inner[0].children if c.is_named]
             if parts and parts[0][0] in ("echo", "printf") and all(p[1] for p in parts[1:]):
-                return " ".join(p[0] for p in parts[1:] if not p[0].startswith("-")), False, True
+                text = " ".join(p[0] for p in parts[1:] if not p[0].startswith("-"))
+                if parts[0][0] == "printf" or any(p[0] in ("-e", "-ne", "-en") for p in parts):
+                    text = decode_ansi_c(text)  # `$(printf '\163\150…')` spells a name
+                return text, False, True
         return "", False, True
 
 
+_BRACE = re.compile(r"^(.*?)\{([^{}\s]*,[^{}\s]*)\}(.*)$", re.S)
+_MAX_BRACE_WORDS = 64
+
+
 def _expand_braces(value: str) -> str:
-    m = re.fullmatch(r"\{([^{}\s]*,[^{}\s]*)\}", value)
-    return m.group(1).replace(",", IFS_MARK) if m else value
+    """Bash brace expansion (`id_{rsa,ed25519}` → two words, split by IFS_MARK); innermost
+    groups first, at most 64 words (a best guess beyond that is still one of them)."""
+    if "{" not in value or "," not in value:
+        return value
+    words = [value]
+    for _ in range(8):
+        out: list[str] = []
+        changed = False
+        for w in words:
+            m = _BRACE.match(w)
+            if m is None or len(out) >= _MAX_BRACE_WORDS:
+                out.append(w)
+                continue
+            changed = True
+            out.extend(m.group(1) + alt + m.group(3) for alt in m.group(2).split(","))
+        words = out[:_MAX_BRACE_WORDS]
+        if not changed:
+            break
+    return IFS_MARK.join(w for w in words if w) if len(words) > 1 else words[0]
 
 
 def _split_words(words: list[Word]) -> list[Word]:

@@ -5,6 +5,15 @@ from __future__ import annotations
 from shturman.domain.models import Decision
 from shturman.domain.verdict import Reason
 
+_VAULT_EN = (
+    "Shturman never reads credentials: `shturman server add …` stores them encrypted in "
+    "the vault and the agent never sees them"
+)
+_VAULT_RU = (
+    "Штурман не читает учётные данные: `shturman server add …` хранит их зашифрованными "
+    "в хранилище, агент их не видит"
+)
+
 _TEXTS: dict[str, tuple[str, str]] = {
     "shell.parse_error": (
         "the command line does not parse ({detail}); it cannot be judged",
@@ -17,6 +26,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "shell.fork_bomb": (
         "a function that calls itself (fork bomb shape): {cmd}",
         "функция вызывает саму себя (fork-бомба): {cmd}",
+    ),
+    "shell.confusable_name": (
+        "the program name mixes in non-Latin letters that look like Latin ones (a look-alike)",
+        "в имени программы есть нелатинские буквы, похожие на латинские (подделка имени)",
     ),
     "shell.assignment": ("sets a shell variable", "задаёт переменную оболочки"),
     "shell.dynamic_name": (
@@ -106,6 +119,138 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "затрагивает конфигурацию, хранилище секретов или политику Штурмана",
     ),
     "input.empty": ("empty command", "пустая команда"),
+    "grammar.unknown_option": (
+        "{prog}: option {arg} is not on its read-only list",
+        "{prog}: параметра {arg} нет в списке безопасных (только чтение)",
+    ),
+    "grammar.unknown_subcommand": (
+        "{prog}: subcommand {arg} is not on its read-only list",
+        "{prog}: подкоманды {arg} нет в списке безопасных (только чтение)",
+    ),
+    "grammar.unknown_program": (
+        "{prog}: no argument grammar, its arguments cannot be checked",
+        "{prog}: нет грамматики аргументов, их нельзя проверить",
+    ),
+    "grammar.bad_value": (
+        "{prog}: option value {arg} is not a read-only one",
+        "{prog}: значение параметра {arg} не из безопасных",
+    ),
+    "grammar.operand": (
+        "{prog}: argument {arg} is not a read-only one (it may set or write something)",
+        "{prog}: аргумент {arg} не из безопасных (может что-то задать или записать)",
+    ),
+    "grammar.dynamic_argument": (
+        "{prog}: argument {arg} is computed at run time and could become an option",
+        "{prog}: аргумент {arg} вычисляется при запуске и может стать параметром",
+    ),
+    "grammar.writes_file": (
+        "{prog}: {arg} writes a file",
+        "{prog}: {arg} записывает файл",
+    ),
+    "grammar.runs_code": (
+        "{prog}: {arg} runs a program or script",
+        "{prog}: {arg} запускает программу или скрипт",
+    ),
+    "grammar.changes_state": (
+        "{prog}: {arg} changes system state",
+        "{prog}: {arg} изменяет состояние системы",
+    ),
+    "grammar.interactive": (
+        "{prog}: {arg} is interactive",
+        "{prog}: {arg} работает интерактивно",
+    ),
+    "grammar.secret_output": (
+        "{prog}: {arg} prints environments or secrets",
+        "{prog}: {arg} выводит окружение или секреты",
+    ),
+    "grammar.unbounded": (
+        "{prog}: {arg} never finishes without a bound",
+        "{prog}: {arg} без ограничения не завершается",
+    ),
+    "interp.stdin_code": (
+        "an interpreter with a redirected standard input runs that input as code",
+        "интерпретатор с перенаправленным вводом выполняет этот ввод как код",
+    ),
+    "net.exfiltration": (
+        "sends local data ({payload}) to another host: files, command output and pipes "
+        "leave the machine only to loopback",
+        "отправляет локальные данные ({payload}) на другой хост: файлы, вывод команд и "
+        "конвейеры уходят с машины только на loopback",
+    ),
+    "secrets.private_key": (
+        "reads a private key ({what}). "
+        + _VAULT_EN,
+        "читает закрытый ключ ({what}). "
+        + _VAULT_RU,
+    ),
+    "secrets.credential_store": (
+        "reads a tool's stored credentials ({what}). "
+        + _VAULT_EN,
+        "читает сохранённые учётные данные программы ({what}). "
+        + _VAULT_RU,
+    ),
+    "secrets.shell_history": (
+        "reads a shell or client history, which holds typed passwords ({what}). "
+        + _VAULT_EN,
+        "читает историю команд, в ней бывают набранные пароли ({what}). "
+        + _VAULT_RU,
+    ),
+    "secrets.password_hashes": (
+        "reads password hashes ({what}). "
+        + _VAULT_EN,
+        "читает хэши паролей ({what}). "
+        + _VAULT_RU,
+    ),
+    "secrets.process_env": (
+        "prints process environment variables, which hold tokens and passwords ({what}). "
+        + _VAULT_EN,
+        "выводит переменные окружения процессов, в них токены и пароли ({what}). "
+        + _VAULT_RU,
+    ),
+    "secrets.process_memory": (
+        "reads process memory, where keys and tokens live ({what}). "
+        + _VAULT_EN,
+        "читает память процесса, где лежат ключи и токены ({what}). "
+        + _VAULT_RU,
+    ),
+    "secrets.cluster_secret": (
+        "reads cluster secrets ({what}). "
+        + _VAULT_EN,
+        "читает секреты кластера ({what}). "
+        + _VAULT_RU,
+    ),
+    "secrets.shturman_vault": (
+        "reads Shturman's own vault ({what}). "
+        + _VAULT_EN,
+        "читает собственное хранилище секретов Штурмана ({what}). "
+        + _VAULT_RU,
+    ),
+    "secrets.credential_tree": (
+        "reads a whole directory tree that holds credentials ({what}). "
+        + _VAULT_EN,
+        "читает целое дерево каталогов с учётными данными ({what}). "
+        + _VAULT_RU,
+    ),
+    "input.too_long": (
+        "the command line or one of its arguments is too long to check (64 KiB per line, "
+        "4 KiB per argument); write large content through a file",
+        "командная строка или её аргумент слишком длинные для проверки (64 КиБ на строку, "
+        "4 КиБ на аргумент); большое содержимое передавайте через файл",
+    ),
+    "input.control": (
+        "the command line holds NUL, terminal control or text-direction characters: what "
+        "is shown would not be what runs",
+        "в командной строке есть NUL, управляющие символы терминала или смены направления "
+        "текста: показанное не совпадало бы с выполняемым",
+    ),
+    "input.too_deep": (
+        "the command nests too deeply to check (brackets, substitutions or chains)",
+        "команда вложена слишком глубоко для проверки (скобки, подстановки или цепочки)",
+    ),
+    "input.budget": (
+        "the command line holds too many commands to check at once; split it",
+        "в командной строке слишком много команд для одной проверки; разбейте её",
+    ),
 }
 
 

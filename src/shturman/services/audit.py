@@ -16,7 +16,8 @@ from shturman.store.repositories import AuditCompletion, AuditRepo, StoredOutput
 
 
 class AuditTrail:
-    """Implements hosts.AuditSink on top of the store. Outputs arrive already redacted."""
+    """Implements hosts.AuditSink on top of the store. The repository redacts every command,
+    detail and output it writes or reads (the GuardedExecutor has redacted outputs already)."""
 
     def __init__(self, repo: AuditRepo) -> None:
         self._repo = repo

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Literal
 
-from shturman.domain.errors import ServerExistsError, UnknownServerError
+from shturman.domain.errors import AmbiguousServerError, ServerExistsError, UnknownServerError
 from shturman.domain.models import LOCAL_SERVER, AuditEntry, Server, local_server
 from shturman.hosts.guarded import AuditSink
 from shturman.store.repositories import ServerRepo
@@ -15,8 +16,9 @@ from shturman.vault import SecretKind, Vault
 
 class Inventory:
     def __init__(self, configured: Sequence[Server], repo: ServerRepo, vault: Vault,
-                 audit: AuditSink) -> None:
+                 audit: AuditSink, origins: Mapping[str, str] | None = None) -> None:
         self._configured = {s.name: s for s in configured}
+        self._origins = dict(origins or {})  # name → "file:line" of config-defined servers
         self._repo = repo
         self._vault = vault
         self._audit = audit
@@ -28,32 +30,75 @@ class Inventory:
         return [local_server(), *self._configured.values(), *stored]
 
     async def get(self, name: str) -> Server:
-        """A server by name or alias (case-insensitive)."""
-        for server in await self.all():
-            if server.answers_to(name):
-                return server
-        raise UnknownServerError(name)
+        """A server by name or alias (case-insensitive); a name several answer to is an error."""
+        everyone = await self.all()
+        exact = [s for s in everyone if s.name.casefold() == name.strip().casefold()]
+        matches = exact or [s for s in everyone if s.answers_to(name)]
+        if len(matches) > 1:
+            raise AmbiguousServerError(name, tuple(s.name for s in matches))
+        if not matches:
+            raise UnknownServerError(name)
+        return matches[0]
 
     async def source(self, name: str) -> str:
         if name == LOCAL_SERVER:
             return "built-in"
         return "config" if name in self._configured else "registry"
 
+    def origin(self, name: str) -> str:
+        """Where a config-defined server is written ("file:line"), or ""."""
+        return self._origins.get(name, "")
+
     async def add(self, server: Server, *, actor: str, password: str | None = None,
-                  private_key: str | None = None, passphrase: str | None = None) -> None:
-        if server.name == LOCAL_SERVER or server.name in self._configured:
-            raise ServerExistsError(server.name)
+                  private_key: str | None = None,
+                  passphrase: str | None = None) -> Literal["added", "attached"]:
+        """Register a server, or attach credentials to the config file's server of that name.
+
+        Attaching needs the same address and auth method as the file says; anything else is
+        an error naming the file and line to edit.
+        """
+        if server.name == LOCAL_SERVER:
+            raise ServerExistsError(server.name, kind="local")
+        configured = self._configured.get(server.name)
+        if configured is not None:
+            differs = [f"{field} {theirs} ≠ {ours}" for field, theirs, ours in (
+                ("host", configured.host, server.host), ("port", configured.port, server.port),
+                ("user", configured.user, server.user),
+                ("auth", configured.auth.value, server.auth.value)) if theirs != ours]
+            if differs:
+                raise ServerExistsError(server.name, kind="config", where=self.origin(server.name),
+                                        detail="; ".join(differs))
+            await self._store_secrets(server.name, password, private_key, passphrase)
+            await self._log(actor, server.name, "server_credentials",
+                            f"attached to the config's {server.address}")
+            return "attached"
         await self._repo.add(server)
+        await self._store_secrets(server.name, password, private_key, passphrase)
+        await self._log(actor, server.name, "server_add", f"{server.address} auth={server.auth}")
+        return "added"
+
+    async def _store_secrets(self, name: str, password: str | None, private_key: str | None,
+                             passphrase: str | None) -> None:
         for kind, value in ((SecretKind.PASSWORD, password),
                             (SecretKind.PRIVATE_KEY, private_key),
                             (SecretKind.PASSPHRASE, passphrase)):
             if value:
-                await self._vault.put(server.name, kind, value)
-        await self._log(actor, server.name, "server_add", f"{server.address} auth={server.auth}")
+                await self._vault.put(name, kind, value)
+
+    async def undo_add(self, name: str, how: Literal["added", "attached"], *, actor: str,
+                       why: str) -> None:
+        """Take back an `add` whose login check failed (nothing half-registered remains)."""
+        if how == "added":
+            await self._repo.remove(name)
+            await self._repo.forget_host_key(name)
+        await self._vault.forget(name)
+        await self._log(actor, name, "server_add_undone", why)
 
     async def remove(self, name: str, *, actor: str) -> None:
-        if name in self._configured or name == LOCAL_SERVER:
-            raise ServerExistsError(name)  # lives in the config file: edit it there
+        if name == LOCAL_SERVER:
+            raise ServerExistsError(name, kind="local")
+        if name in self._configured:  # lives in the config file: edit it there
+            raise ServerExistsError(name, kind="config", where=self.origin(name))
         if not await self._repo.remove(name):
             raise UnknownServerError(name)
         await self._vault.forget(name)

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
@@ -49,7 +50,8 @@ class IncidentMemory:
 
 class EventJournal:
     """A run's events: numbered, stored in order in batches (off the loop's critical path),
-    and published to the stream only once stored — persisted before shown."""
+    and published to the stream only once stored — persisted before shown, and shown exactly
+    as stored (the repository redacts commands, outputs and texts in every event)."""
 
     def __init__(self, repo: RunRepo, run_id: str,
                  queue: asyncio.Queue[RunEvent | None]) -> None:
@@ -72,8 +74,7 @@ class EventJournal:
     async def _drain(self) -> None:
         while self._pending:
             batch, self._pending = self._pending, []
-            await self._repo.append_events(batch)
-            for event in batch:
+            for event in await self._repo.append_events(batch):  # as stored: redacted
                 await self._queue.put(event)
 
     async def close(self) -> None:
@@ -102,12 +103,19 @@ class RunService:
     async def stream(self, request: RunRequest, approver: Approver | None = None
                      ) -> AsyncIterator[RunEvent]:
         """Run the task; yield each event after it has been persisted."""
+        if request.server:  # an unknown or ambiguous --server fails before anything runs
+            chosen = await self._inventory.get(request.server)
+            request = dataclasses.replace(request, server=chosen.name)
         run_id = str(uuid.uuid4())
         await self._recover_stale()
         servers = await self._inventory.all()
         record = RunRecord(run_id, datetime.now(UTC), str(request.actor), request.text,
                            request.mode.value, RunStatus.RUNNING.value)
         await self._runs.create(record)
+        stored = await self._runs.get(run_id)
+        # the agent (and so the model) gets the request as stored: redacted, so a password
+        # typed into a request never reaches a model, a prompt or an event
+        text = stored.request if stored is not None else ""
         queue: asyncio.Queue[RunEvent | None] = asyncio.Queue()
         journal = EventJournal(self._runs, run_id, queue)
         emit = journal.emit
@@ -115,7 +123,7 @@ class RunService:
         agent = Agent(self._guarded, servers, self._settings.agent, self._settings.language,
                       self._planner_factory(servers), IncidentMemory(self._incidents), approver,
                       self._settings.ssh.command_timeout)
-        task = Task(request.text, request.actor, request.mode, request.server, run_id)
+        task = Task(text, request.actor, request.mode, request.server, run_id)
 
         async def drive() -> None:
             started = asyncio.get_running_loop().time()
@@ -197,6 +205,8 @@ class RunService:
         }
         if u.unresolved:
             decided["unresolved"] = list(u.unresolved)
+        if u.ask is not None:  # the engine would ask this before running anything
+            decided["ask"] = u.ask.as_json()
         if u.route is Route.LLM:
             planner = self._planner_factory(servers)
             if planner is None:

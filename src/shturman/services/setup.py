@@ -1,8 +1,21 @@
-"""First-run set-up: the data directory's database."""
+"""First-run set-up: the data directory and its database, private to their owner.
+
+Modes: the data directory 0700 here (:func:`secure_home`, called by `shturman init`); the SQLite
+file and its side files 0600 in ONE place, ``store.database.private_file``, on every open.
+"""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from shturman.store import Database
+
+
+def secure_home(home: Path) -> None:
+    """Create the data directory (or tighten an existing one) to mode 0700."""
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(home, 0o700)
 
 
 async def prepare_database(url: str) -> str:

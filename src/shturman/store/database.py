@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -30,10 +31,10 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        if self.is_sqlite:
-            path = url.split("///", 1)[-1]
-            if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if self.is_sqlite and "///" in url:
+            path = url.split("///", 1)[1].split("?", 1)[0]
+            if path and path != ":memory:" and not path.startswith("file:"):
+                private_file(Path(path))
         self.engine: AsyncEngine = create_async_engine(url, pool_pre_ping=not self.is_sqlite)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
@@ -57,6 +58,27 @@ class Database:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+def private_file(path: Path) -> None:
+    """Make the SQLite file (and its -wal/-shm/-journal side files) private to the owner.
+
+    A missing directory is created 0700 and a missing database file 0600 *before* SQLite
+    opens it (SQLite gives its side files the database file's mode); an existing file is
+    tightened to 0600. Idempotent: `shturman init` may do the same again."""
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        if not path.exists():
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        for side in (path, *(path.with_name(path.name + s) for s in _SIDE_FILES)):
+            if side.exists() and (side.stat().st_mode & 0o777) != 0o600:
+                os.chmod(side, 0o600)
+    except OSError:
+        pass  # not ours to change (or not creatable): SQLite reports what it cannot open
+
+
+_SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
 def head_revision() -> str:

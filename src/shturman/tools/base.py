@@ -40,6 +40,11 @@ class CommandRecord:
     stderr: str
     reasons: tuple[str, ...] = ()
     error: str = ""
+    reasons_ru: tuple[str, ...] = ()  # the same reasons in Russian, for the user's report
+
+    def why(self, lang: str) -> tuple[str, ...]:
+        """The policy's reasons in the user's language."""
+        return self.reasons_ru if lang == "ru" and self.reasons_ru else self.reasons
 
     @property
     def refused(self) -> bool:
@@ -160,7 +165,7 @@ def _record(g: GuardedResult) -> CommandRecord:
         server=r.server, command=r.command, decision=g.verdict.decision.value,
         outcome=r.outcome.value, exit_code=r.exit_code, stdout=r.stdout.text,
         stderr=r.stderr.text, reasons=tuple(f"{x.rule_id}: {x.en}" for x in g.verdict.reasons),
-        error=r.error,
+        error=r.error, reasons_ru=tuple(f"{x.rule_id}: {x.ru}" for x in g.verdict.reasons),
     )
 
 

@@ -10,7 +10,7 @@ from shturman.domain.models import Risk
 from shturman.hosts.facts import ServiceManager
 from shturman.hosts.servicemgr import is_active_output, ports_in_unit, service_command
 from shturman.tools.base import CommandRecord, ToolContext, ToolResult, tool
-from shturman.tools.system import http_status, owner_pids, parse_listening
+from shturman.tools.system import http_status, port_listeners
 
 
 @tool(risk=Risk.READ)
@@ -41,8 +41,18 @@ async def _lifecycle(ctx: ToolContext, name: str, server: str, service: str,
 
 
 @tool(risk=Risk.CHANGE)
-async def start_service(ctx: ToolContext, server: str, service: str) -> ToolResult:
-    """Start a service with the server's service manager."""
+async def start_service(ctx: ToolContext, server: str, service: str,
+                        only_if_down: bool = False) -> ToolResult:
+    """Start a service with the server's service manager (only_if_down: check first and do
+    nothing when it is already active)."""
+    if only_if_down:
+        mgr = await ctx.manager(server)
+        state = await ctx.sh(server, service_command(mgr, "is_active", service))
+        if not state.refused and is_active_output(mgr, state.stdout):
+            return ToolResult("start_service", server, True, ctx.say(
+                f"{service} уже работает — запускать не нужно",
+                f"{service} is already active: nothing to do"), (state,),
+                data={"service": service, "already_active": True})
     return await _lifecycle(ctx, "start_service", server, service, "start")
 
 
@@ -151,13 +161,12 @@ async def main_pid_of(ctx: ToolContext, server: str, service: str) -> int | None
 async def _port_check(ctx: ToolContext, server: str, port: int, main_pid: int | None
                       ) -> tuple[bool, str, list[CommandRecord]]:
     """Does the port listen — and, when the service's main PID is known, is it the owner?"""
-    listing = await ctx.sh(server, "ss -ltnp")
-    owners = [pid for p, _a, proc in parse_listening(listing.stdout) if p == port
-              for pid in owner_pids(proc)]
-    listening_now = any(p == port for p, _a, _proc in parse_listening(listing.stdout))
-    if not listening_now:
-        return False, ctx.say(f"порт {port} НЕ слушается", f"port {port} NOT listening"), [
-            listing]
+    found = await port_listeners(ctx, server, port)
+    owners = list(found.pids)
+    listing = found.records[-1]
+    if not found.listening:
+        return False, ctx.say(f"порт {port} НЕ слушается", f"port {port} NOT listening"), list(
+            found.records)
     if main_pid is None or not owners or main_pid in owners:
         return True, ctx.say(f"порт {port} слушается", f"port {port} listening"), [listing]
     parents = await ctx.sh(server, "ps -o ppid= -p " + ",".join(map(str, owners)))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 import shlex
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from shturman.domain.models import Risk
-from shturman.hosts.facts import ServiceManager
+from shturman.hosts.facts import ServiceManager, parse_fuser, parse_lsof
 from shturman.hosts.servicemgr import service_command
 from shturman.tools.base import CommandRecord, ToolContext, ToolResult, tool
 
@@ -28,7 +29,10 @@ async def run_command(ctx: ToolContext, server: str, command: str,
     """Run one shell command on a server (the policy decides whether it may run)."""
     record = await ctx.sh(server, command, timeout=timeout)
     ok = record.outcome == "ok"
-    summary = f"exit {record.exit_code}" if record.exit_code is not None else record.outcome
+    refused = {"blocked": ctx.say("заблокировано", "blocked"),
+               "denied": ctx.say("не одобрено", "not approved")}
+    summary = f"exit {record.exit_code}" if record.exit_code is not None else refused.get(
+        record.outcome, record.outcome)
     return ToolResult("run_command", server, ok, summary, (record,),
                       changed=ok and record.decision == "confirm")
 
@@ -110,6 +114,38 @@ def owner_pids(process_field: str) -> list[int]:
     return [int(p) for p in re.findall(r"pid=(\d+)", process_field)]
 
 
+NOT_FOUND_EXITS = (126, 127)
+
+
+@dataclass(frozen=True, slots=True)
+class Listeners:
+    """Who listens on a port, as the host's own tools tell (``known`` False: none could)."""
+
+    port: int
+    listening: bool
+    pids: tuple[int, ...]
+    known: bool
+    records: tuple[CommandRecord, ...]
+
+
+async def port_listeners(ctx: ToolContext, server: str, port: int) -> Listeners:
+    """`ss -ltnp`, else `lsof -t -i :PORT`, else `fuser -n tcp PORT` — whichever the host has."""
+    listing = await ctx.sh(server, "ss -ltnp")
+    if listing.outcome == "ok":
+        entries = [proc for p, _a, proc in parse_listening(listing.stdout) if p == port]
+        pids = tuple(dict.fromkeys(pid for proc in entries for pid in owner_pids(proc)))
+        return Listeners(port, bool(entries), pids, True, (listing,))
+    lsof = await ctx.sh(server, f"lsof -t -i :{port}")
+    if lsof.outcome == "ok" or (lsof.exit_code == 1 and not lsof.stderr.strip()):
+        pids = tuple(parse_lsof(lsof.stdout))
+        return Listeners(port, bool(pids), pids, True, (listing, lsof))
+    fuser = await ctx.sh(server, f"fuser -n tcp {port}")
+    if fuser.exit_code not in NOT_FOUND_EXITS and not fuser.refused and fuser.exit_code is not None:
+        pids = tuple(parse_fuser(fuser.stdout))
+        return Listeners(port, bool(pids), pids, True, (listing, lsof, fuser))
+    return Listeners(port, False, (), False, (listing, lsof, fuser))
+
+
 async def listening(ctx: ToolContext, server: str, port: int) -> tuple[bool, CommandRecord]:
     record = await ctx.sh(server, "ss -ltnp")
     ports = [p for p, _a, _proc in parse_listening(record.stdout)]
@@ -130,6 +166,11 @@ async def check_port(ctx: ToolContext, server: str, port: int | None = None) -> 
                           data={"ports": ",".join(map(str, ports))})
     owners = [proc for p, _a, proc in entries if p == port]
     pids = sorted({pid for proc in owners for pid in owner_pids(proc)})
+    if record.outcome != "ok":  # no `ss` here: ask lsof / fuser
+        found = await port_listeners(ctx, server, port)
+        pids = sorted(found.pids)
+        owners = [f"pid={pid}" for pid in pids] if found.listening else []
+        record = found.records[-1]
     names = sorted(set(re.findall(r'\(\("([^"]+)"', " ".join(owners))))
     if not owners:
         summary = ctx.say(f"порт {port}: никто не слушает", f"port {port}: nothing listens")

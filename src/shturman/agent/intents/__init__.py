@@ -6,6 +6,8 @@ Pure, synchronous and deterministic: `understand(text, servers)` does no I/O.
 from shturman.agent.intents.engine import understand
 from shturman.agent.intents.plans import PLANS
 from shturman.agent.intents.understanding import (
+    Ask,
+    AskKind,
     IntentArgs,
     IntentName,
     Language,
@@ -17,6 +19,8 @@ from shturman.agent.intents.understanding import (
 
 __all__ = [
     "PLANS",
+    "Ask",
+    "AskKind",
     "IntentArgs",
     "IntentName",
     "Language",

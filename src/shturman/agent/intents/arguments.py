@@ -34,13 +34,19 @@ def find_port(reading: Reading) -> int | None:
             if not 0 <= index < len(tokens):
                 continue
             token = tokens[index]
-            if token.kind is Kind.NUMBER and not token.suffix and _is_port(token.number):
+            # "80-м порту" has an ending; "сервер 1"/"server 1" is a server, not a port
+            ordinal = bool(token.suffix) and (token.number or 0) < 10
+            after_server = index > 0 and reading.concept_at(index - 1) is Concept.SERVER_NOUN
+            if token.kind is Kind.NUMBER and not ordinal and not after_server and _is_port(
+                    token.number):
                 return token.number
     if reading.has(Concept.OCCUPY, Concept.PORTS, Concept.PROCESSES, Concept.WHO):
         lines = _lines_positions(reading)
         for index, token in enumerate(tokens):
             if token.kind is not Kind.NUMBER or token.suffix or index in lines:
                 continue
+            if index and reading.concept_at(index - 1) is Concept.SERVER_NOUN:
+                continue  # "open ports on server 1"
             before = tokens[index - 1].norm if index else ""
             if reading.has(Concept.OCCUPY, Concept.PORTS) or before in _PORT_PREPOSITIONS:
                 return token.number if _is_port(token.number) else None

@@ -139,7 +139,8 @@ WORDS: dict[Concept, str] = {
     C.HEALTH: """
         здоров{ье,ья,ьем,ьи} health* healthcheck* хелсчек* самочувств* обзор* overview summary
         сводк* отчет* report diagnos* диагност* sanity* общ*_состояни* общ*_статус*
-        полн*_проверк* full_check full_report все_ли_ок все_ли_в_порядке все_ли_норм*
+        полн*_проверк* full_check full_report общ*_картин* big_picture все_ли_ок все_ли_в_порядке
+        все_ли_норм*
         все_ли_хорошо все_ли_нормально is_everything_ok is_everything_fine is_all_good
         is_everything_alright
     """,
@@ -271,7 +272,8 @@ WORDS: dict[Concept, str] = {
     """,
     C.ACK: """
         ладно понял{,а} понятно ясно угу ага =да =нет yes =no yep nope cool круто отлично супер
-        got_it =лол =lol помощь help хелп =тест =test
+        got_it =лол =лол =lol помощь help хелп =тест =test sorry извини{,те} =ой oops забей
+        не_туда_написал* не_туда wrong_chat wrong_window never_mind nevermind неважно
     """,
     C.LINES: "строк{,и,у,а} строчек строчк* lines line",
     C.LOCAL_WORD: """
@@ -320,7 +322,8 @@ STOPWORDS: frozenset[str] = frozenset(
         "my mine i you your we us our it its this that these those there please pls plz can could "
         "would will shall should may might must need needs want wanna gonna let lets just quickly "
         "quick right currently some any how what whats where and or but so also too again still "
-        "yet kindly have has had sir mate bro dude guys not doing going"
+        "yet kindly have has had sir mate bro dude guys not doing going only только убедись "
+        "убедитесь ensure"
     )
     for word in expand(spec)
 )

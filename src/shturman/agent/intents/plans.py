@@ -1,7 +1,8 @@
 """The deterministic plan of each intent: which tools run, with which arguments, per server.
 
-One table; a `Slot` in it is filled from the request (the service, port, container named, or
-the number of log lines asked for). The slots an intent's plan uses are the arguments it needs.
+One table; a `Slot` in it is filled from the request (the service, port, container named, the
+command written out, "only if it is down", or the number of log lines asked for). The slots an
+intent's plan uses are the arguments it needs; an unset slot leaves its argument out.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ class Slot(StrEnum):
     SERVICE = "service"
     PORT = "port"
     CONTAINER = "container"
+    COMMAND = "command"
+    ONLY_IF_DOWN = "only_if_down"
     LINES = "lines"
 
 
@@ -41,14 +44,17 @@ PLANS: Mapping[IntentName, tuple[Step, ...]] = MappingProxyType(
     {
         I.DISK_USAGE: (_step("system_health", part="disk"),),
         I.MEMORY_USAGE: (_step("system_health", part="memory"),),
-        I.CPU_LOAD: (_step("system_health", part="load"),),
+        I.CPU_LOAD: (
+            _step("system_health", part="load"),
+            _step("system_health", part="processes"),  # who eats it
+        ),
         I.UPTIME: (_step("system_health", part="uptime"),),
         I.PROCESS_LIST: (_step("system_health", part="processes"),),
         I.HEALTH_OVERVIEW: (_step("system_health", part="all"),),
         I.SERVICE_STATUS: (_step("check_service", service=S.SERVICE),),
         I.SERVICE_LOGS: (_step("read_logs", service=S.SERVICE, lines=S.LINES),),
         I.SERVICE_START: (
-            _step("start_service", service=S.SERVICE),
+            _step("start_service", service=S.SERVICE, only_if_down=S.ONLY_IF_DOWN),
             _step("verify_fix", service=S.SERVICE),
         ),
         I.SERVICE_STOP: (_step("stop_service", service=S.SERVICE),),
@@ -67,6 +73,7 @@ PLANS: Mapping[IntentName, tuple[Step, ...]] = MappingProxyType(
         I.DOCKER_RESTART: (_step("docker_restart", container=S.CONTAINER),),
         I.ERROR_SCAN: (_step("run_command", command=ERROR_SCAN_COMMAND),),
         I.REBOOT_HOST: (_step("run_command", command=REBOOT_COMMAND),),
+        I.RUN_COMMAND: (_step("run_command", command=S.COMMAND),),
     }
 )
 
@@ -77,15 +84,15 @@ def needed_slots(intent: IntentName) -> frozenset[Slot]:
     )
 
 
-def intent_args(
-    intent: IntentName, service: str | None, port: int | None, container: str | None
-) -> IntentArgs:
-    """Only the arguments the intent's plan uses."""
+def intent_args(intent: IntentName, found: IntentArgs) -> IntentArgs:
+    """Only the arguments the intent's plan uses, of those found in the request."""
     needed = needed_slots(intent)
     return IntentArgs(
-        service=service if Slot.SERVICE in needed else None,
-        port=port if Slot.PORT in needed else None,
-        container=container if Slot.CONTAINER in needed else None,
+        service=found.service if Slot.SERVICE in needed else None,
+        port=found.port if Slot.PORT in needed else None,
+        container=found.container if Slot.CONTAINER in needed else None,
+        command=found.command if Slot.COMMAND in needed else None,
+        only_if_down=found.only_if_down and Slot.ONLY_IF_DOWN in needed,
     )
 
 
@@ -97,6 +104,8 @@ def plan(
         Slot.SERVICE: args.service,
         Slot.PORT: args.port,
         Slot.CONTAINER: args.container,
+        Slot.COMMAND: args.command,
+        Slot.ONLY_IF_DOWN: True if args.only_if_down else None,
         Slot.LINES: lines,
     }
     calls: list[ToolCall] = []

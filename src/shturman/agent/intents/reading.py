@@ -29,6 +29,7 @@ class Slot:
     server: str | None = None
     unresolved: bool = False
     container: bool = False
+    candidates: tuple[str, ...] = ()  # a part of several listed services' names ("api")
     phrase: bool = False
     russian: bool = False  # recognised through its Russian reading (transliterated input)
     english: bool = False  # recognised as an English word
@@ -42,6 +43,7 @@ class Slot:
             or self.server
             or self.unresolved
             or self.container
+            or self.candidates
         )
 
 
@@ -86,6 +88,13 @@ class Reading:
             if slot.service and slot.service not in found:
                 found.append(slot.service)
         return found
+
+    def candidates(self) -> tuple[str, ...]:
+        """Services a name part may mean, when it means more than one."""
+        found: list[str] = []
+        for slot in self.slots:
+            found += [name for name in slot.candidates if name not in found]
+        return tuple(found)
 
     @property
     def asks_what(self) -> bool:

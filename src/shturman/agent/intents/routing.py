@@ -15,7 +15,9 @@ from shturman.agent.intents.reading import Reading
 from shturman.agent.intents.shapes import (
     asks_definition,
     asks_how_to,
+    conditional_start,
     load_of_other_resource,
+    plural_service_noun,
     unknown_command,
 )
 from shturman.agent.intents.text import Kind
@@ -40,6 +42,7 @@ LOOKING = frozenset(
 class Decision:
     route: Route
     intent: IntentName | None = None
+    only_if_down: bool = False  # "если лежит — подними": start only after a check says so
 
 
 NONE = Decision(Route.NONE)
@@ -58,6 +61,7 @@ class Clues:
     container: str | None
     port: int | None
     targeted: bool  # the user named servers (known or not)
+    candidates: tuple[str, ...] = ()  # a name part several listed services share
 
 
 def decide(reading: Reading, clues: Clues) -> Decision:
@@ -69,6 +73,12 @@ def decide(reading: Reading, clues: Clues) -> Decision:
         return LLM  # "как посмотреть логи", "что такое load average": the model explains
     if load_of_other_resource(reading):
         concepts.discard(C.CPU)  # "загрузка памяти" is memory usage
+    if len(clues.services) == 1 and conditional_start(reading):
+        concepts -= {C.MULTI}  # "if X is down then start it": one step after a check
+        if all(t.norm in ("make", "sure") for t, slot in zip(reading.tokens, reading.slots,
+                                                            strict=True)
+               if slot.concept is C.LLM_TASK):
+            concepts.discard(C.LLM_TASK)  # "make sure nginx is running"
     if concepts & {C.LLM_TASK, C.MULTI} and not _repair_with_symptoms(reading, concepts, clues):
         return LLM
     if C.WHY in concepts and not (C.FIX in concepts and clues.services):
@@ -93,7 +103,7 @@ def decide(reading: Reading, clues: Clues) -> Decision:
         return LLM
     if unknown_command(reading, strict=True):
         return LLM  # "сделай отчёт и отправь в телегу": an unknown verb is another task
-    return Decision(Route.INTENT, intent)
+    return Decision(Route.INTENT, intent, intent is I.SERVICE_START and conditional_start(reading))
 
 
 def _weakly_inferred(intent: IntentName, concepts: set[Concept]) -> bool:
@@ -175,8 +185,8 @@ def _pick(reading: Reading, concepts: set[Concept], clues: Clues) -> IntentName 
     services = [s for s in clues.services if s != "docker"] or list(clues.services)
     if _about_containers(reading, concepts, clues) or _docker_contents(reading, concepts, clues):
         return _container_intent(concepts, clues)
-    if services:
-        if len(services) > 1:
+    if services or clues.candidates:
+        if len(services) + bool(clues.candidates) > 1:
             raise Ambiguous
         return _service_intent(reading, concepts)
     return _host_intent(reading, concepts, clues)
@@ -217,6 +227,8 @@ def _service_intent(reading: Reading, concepts: set[Concept]) -> IntentName:
     restart = bool(concepts & {C.RESTART, C.REBOOT})
     if C.FIX in concepts:
         return I.SERVICE_REPAIR
+    if conditional_start(reading):
+        return I.SERVICE_START  # "is X running? if not, start it": check, then start if down
     if C.DOWN in concepts and (restart or C.START in concepts):
         return I.SERVICE_REPAIR
     if {C.START, C.STOP} <= concepts and not restart:
@@ -247,8 +259,11 @@ def _host_intent(reading: Reading, concepts: set[Concept], clues: Clues) -> Inte
     host_said = C.SERVER_NOUN in concepts or clues.targeted
     if C.RESTART in concepts and C.ALL_WORD in concepts and C.SERVER_NOUN not in concepts:
         raise Ambiguous  # "перезапусти всё на проде": every service, not the host
+    one_service = C.SERVICE_NOUN in concepts and not plural_service_noun(reading)
+    if one_service and clues.targeted and concepts & {C.RESTART, C.START, C.STOP}:
+        return _service_intent(reading, concepts)  # "перезапусти сервис на проде": ask which
     if concepts & {C.SERVICE_NOUN, C.DATABASE} and concepts & ACTIONS:
-        raise Ambiguous  # "перезапусти службу на vm1", "перезагрузи базу данных": which unit?
+        raise Ambiguous  # "перезагрузи базу данных", "перезапусти службу": which unit?
     if C.REBOOT in concepts or (C.RESTART in concepts and host_said):
         found.add(I.UPTIME if C.WHEN in concepts else I.REBOOT_HOST)
     elif concepts & ACTIONS or C.DOWN in concepts:
@@ -278,7 +293,9 @@ def _host_intent(reading: Reading, concepts: set[Concept], clues: Clues) -> Inte
 def _resources(concepts: set[Concept]) -> set[IntentName]:
     found: set[IntentName] = set()
     hog = C.HOG in concepts and C.DISK not in concepts  # "что жрёт место" is about the disk
-    processes = (
+    # "what is eating the CPU": the load question; its plan lists the top CPU consumers too
+    cpu_eater = C.CPU in concepts and not concepts & {C.MEMORY, C.PROCESSES}
+    processes = not cpu_eater and (
         C.PROCESSES in concepts
         or hog
         or bool(concepts & {C.CPU, C.MEMORY} and concepts & {C.WHO, C.MOST})
@@ -312,6 +329,12 @@ def _weak_health(reading: Reading, concepts: set[Concept], clues: Clues) -> Inte
     }
     if server_said and looking <= LOOKING | {C.GREETING, C.THANKS}:
         return I.HEALTH_OVERVIEW
+    every_service = C.SERVICE_NOUN in concepts and (
+        C.ALL_WORD in concepts or plural_service_noun(reading)
+    )
+    states = {C.STATUS, C.RUNNING, C.HEALTH, C.WHAT_WITH, C.OK_WORD, C.DOWN, C.PROBLEM}
+    if every_service and concepts & states and looking - {C.SERVICE_NOUN} <= LOOKING | {C.DOWN}:
+        return I.HEALTH_OVERVIEW  # "статус всех сервисов", "are all services up"
     if C.OK_WORD in concepts and reading.question and looking <= LOOKING:
         return I.HEALTH_OVERVIEW
     return None

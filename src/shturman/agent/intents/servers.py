@@ -1,6 +1,12 @@
 """Which servers a request is about: names, aliases, ordinals, "обе"/"все", tags, local, owners.
 
-Ordinals count the non-local servers in inventory order ("вторая машина" → the second one).
+Numbers ("вторая машина", "машина 2", "server 1") go first to the remote server whose name or
+alias carries that number (vm2, web-2, «машина 2»); when several carry it, to those the noun
+fits ("машина" → vm…/machine…); when none does, the remote servers count in inventory order.
+"Обе машины"/"both" is a pair: the two remote servers when there are two; else the two whose
+names or aliases carry the noun the user said (vm1 and vm2 for "машины"); else the only
+numbered pair (web1, web2); else the engine asks which. Selectors "@web" (a server name, else
+a tag) and "host:NAME"/"tag:NAME" target exactly what they name, whatever else is said.
 A server-like name that is not in the inventory ("на db9") is reported as unresolved.
 """
 
@@ -11,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from shturman.agent.intents.fleet import LAST, mark_selectors, non_local, numbered, pair
 from shturman.agent.intents.lexicon import Concept
 from shturman.agent.intents.matching import Vocabulary, words
 from shturman.agent.intents.reading import Reading
@@ -32,7 +39,7 @@ _JOINERS = frozenset(["и", "and", ",", "или", "or"])
 _NAME_FILLERS = frozenset(words("под названием по имени именем named called с the a"))
 _HOSTNAME = re.compile(r"[a-z][a-z0-9-]*\d[a-z0-9-]*|[a-z0-9-]+(\.[a-z0-9-]+)+")
 _IDENTIFIER = re.compile(r"[a-z0-9][a-z0-9_.-]*")
-_LAST = -1
+_LAST = LAST
 
 
 @lru_cache(maxsize=1)
@@ -63,10 +70,6 @@ def _word_matches(token_forms: Sequence[str], key: str) -> bool:
         if re.search(r"[а-я]", key) and re.search(r"[а-я]", form) and stem(form) == stem(key):
             return True
     return False
-
-
-def non_local(inventory: Sequence[Server]) -> list[Server]:
-    return [s for s in inventory if s.name != LOCAL_SERVER and not s.is_local]
 
 
 def _local_name(inventory: Sequence[Server]) -> str:
@@ -117,34 +120,55 @@ def _match_key(reading: Reading, index: int, words: list[str]) -> int:
 class Targets:
     named: tuple[str, ...]  # resolved from what the user said, inventory order
     unresolved: tuple[str, ...]
+    ask: tuple[str, ...] = ()  # a fleet phrase the inventory does not decide: these are candidates
 
 
 def find_targets(reading: Reading, inventory: Sequence[Server]) -> Targets:
+    selected, unresolved = mark_selectors(reading, inventory)
     wanted = {s.server for s in reading.slots if s.server and not s.server.startswith("#")}
-    unresolved: list[str] = []
+    ask: list[str] = []
     machines = non_local(inventory)
-    wanted |= _tagged(reading, inventory)
+    tagged = _tagged(reading, inventory) | selected
+    wanted |= tagged
     if reading.has(Concept.LOCAL_WORD):
         wanted.add(_local_name(inventory))
     everyone = reading.has(Concept.EVERYWHERE) or _group_word(reading, Concept.ALL_WORD)
-    if everyone and not _tagged(reading, inventory):
+    if everyone and not tagged:
         wanted |= {s.name for s in machines} or {_local_name(inventory)}
-    if _group_word(reading, Concept.BOTH_WORD):
-        wanted |= {s.name for s in machines[:2]} or {_local_name(inventory)}
-    for number, index in _ordinal_mentions(reading):
-        if 0 < number <= len(machines):
-            wanted.add(machines[number - 1].name)
-        elif number == _LAST and machines:
-            wanted.add(machines[-1].name)
-        else:
+    both = _group_word(reading, Concept.BOTH_WORD)
+    if both and len(machines) < 2:
+        wanted |= {s.name for s in machines} or {_local_name(inventory)}
+    elif both:
+        two = pair(machines, _noun_after(reading, reading.positions(Concept.BOTH_WORD)))
+        wanted |= set(two)
+        ask += [] if two else [s.name for s in machines]
+    for number, index, noun in _ordinal_mentions(reading):
+        found = numbered(machines, number, noun)
+        wanted |= set(found[:1]) if len(found) == 1 else set()
+        ask += list(found) if len(found) > 1 else []
+        if not found:
             unresolved.append(reading.tokens[index].norm)
     wanted |= _database_alias(reading, inventory)
     unresolved += _unknown_names(reading, inventory)
-    if not wanted and not unresolved and _plural_servers(reading):
+    if not wanted and not unresolved and not ask and _plural_servers(reading):
         wanted |= {s.name for s in machines}  # "на серверах", "состояние серверов"
+    return Targets(_in_order(wanted, inventory), tuple(dict.fromkeys(unresolved)),
+                   _in_order(set(ask), inventory))
+
+
+def _in_order(names: set[str], inventory: Sequence[Server]) -> tuple[str, ...]:
     order = [s.name for s in inventory]
-    named = sorted(wanted, key=lambda name: order.index(name) if name in order else -1)
-    return Targets(tuple(named), tuple(dict.fromkeys(unresolved)))
+    return tuple(sorted(names, key=lambda name: order.index(name) if name in order else -1))
+
+
+def _noun_after(reading: Reading, positions: Sequence[int]) -> str:
+    for index in positions:
+        nxt = _next_meaningful(reading, index, _JOINERS)
+        if _is_noun(reading, nxt):
+            return reading.tokens[nxt].norm
+    return ""
+
+
 
 
 def resolve(
@@ -264,8 +288,9 @@ def _tagged(reading: Reading, inventory: Sequence[Server]) -> set[str]:
     return found
 
 
-def _ordinal_mentions(reading: Reading) -> list[tuple[int, int]]:
-    found: list[tuple[int, int]] = []
+def _ordinal_mentions(reading: Reading) -> list[tuple[int, int, str]]:
+    """(number, token index, the server noun it goes with or "")."""
+    found: list[tuple[int, int, str]] = []
     tokens = reading.tokens
     for index in range(len(tokens)):
         number = _ordinal_value(reading, index)
@@ -278,7 +303,8 @@ def _ordinal_mentions(reading: Reading) -> list[tuple[int, int]]:
             nxt >= len(tokens) or reading.concept_at(nxt) is None
         )
         if _is_noun(reading, nxt) or after_prep:
-            found.append((number, index))
+            noun = reading.tokens[nxt].norm if _is_noun(reading, nxt) else ""
+            found.append((number, index, noun))
             reading.slots[index].server = reading.slots[index].server or "#ordinal"
     for index in range(len(tokens)):  # "сервер 2", "машина номер 2", "server #2"
         if not _is_noun(reading, index):
@@ -287,7 +313,7 @@ def _ordinal_mentions(reading: Reading) -> list[tuple[int, int]]:
         if nxt < len(tokens) and tokens[nxt].kind is Kind.NUMBER and not tokens[nxt].suffix:
             value = tokens[nxt].number
             if value is not None and 0 < value < 10:
-                found.append((value, nxt))
+                found.append((value, nxt, tokens[index].norm))
     return found
 
 

@@ -144,6 +144,11 @@ def inventory_services(inventory: Iterable[Server]) -> tuple[str, ...]:
     return tuple(names)
 
 
+def listed_on(inventory: Sequence[Server], names: Sequence[str]) -> tuple[str, ...]:
+    """The services the inventory lists on these servers, in order."""
+    return inventory_services(s for s in inventory if s.name in names)
+
+
 def owners(inventory: Sequence[Server], service: str) -> tuple[str, ...]:
     """Servers whose inventory lists the service (compared by canonical name)."""
     wanted = canonical(service)
@@ -172,6 +177,59 @@ def mark_exact(reading: Reading, inventory: Sequence[Server]) -> None:
             label = catalog.exact([token.alt])
         if label is not None:
             reading.slots[index].service = label
+
+
+# name parts too generic to pick a service by ("перезапусти server" names none)
+_WEAK_PARTS = frozenset(words("server service app d agent worker api2 the and new old main"))
+MIN_PART_LENGTH = 3
+
+
+def mark_partial(reading: Reading, inventory: Sequence[Server]) -> None:
+    """A part of a listed service's name: "voice" → `grok-voice` when exactly one listed
+    service has that part; when several do, the token keeps them all as candidates (the
+    engine then asks which one). Runs after the vocabulary, on words nothing else claimed."""
+    parts: dict[str, list[str]] = {}
+    for name in inventory_services(inventory):
+        for part in re.split(r"[-_.@]", name):
+            if len(part) >= MIN_PART_LENGTH and part != name and part not in _WEAK_PARTS:
+                parts.setdefault(part, []).append(name)
+    listed = inventory_services(inventory)
+    for index in list(reading.free_words()):
+        token = reading.tokens[index]
+        if token.norm in STOPWORDS or not token.norm.isalnum():
+            continue
+        if token.script is Script.CYRILLIC and not _after_service_verb(reading, index):
+            continue  # «про админов» is no service; «перезапусти админку» is
+        names = _part_of(token.norm, token.alt, token.script, parts, listed)
+        if len(names) == 1 and len(token.norm) >= MIN_PART_LENGTH:
+            reading.slots[index].service = names[0]
+        elif names:
+            reading.slots[index].candidates = tuple(names)
+
+
+_SERVICE_VERBS = frozenset({Concept.RESTART, Concept.START, Concept.STOP, Concept.STATUS,
+                            Concept.LOGS, Concept.SERVICE_NOUN, Concept.FIX})
+
+
+def _after_service_verb(reading: Reading, index: int) -> bool:
+    before = _previous_meaningful(reading, index)
+    return before is not None and reading.slots[before].concept in _SERVICE_VERBS
+
+
+def _part_of(norm: str, alt: str, script: Script, parts: dict[str, list[str]],
+             listed: Sequence[str]) -> list[str]:
+    """Listed services a word names a part of: a whole part ("voice"), a Russian spelling of
+    one with its ending ("грок", "админку"), else a piece of the name ("ngi", "gr")."""
+    if script is Script.LATIN:
+        if norm in parts:
+            return parts[norm]
+        if len(norm) >= 2 and not norm.isdigit():
+            return [name for name in listed if norm in name and norm != name]
+        return []
+    if script is Script.CYRILLIC and alt:
+        return sorted({name for part, names in parts.items() for name in names
+                       if alt.startswith(part) and len(alt) - len(part) <= 3})
+    return []
 
 
 def mark_approximate(reading: Reading, inventory: Sequence[Server]) -> None:

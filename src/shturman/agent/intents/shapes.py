@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
-from shturman.agent.intents.lexicon import Concept
+from shturman.agent.intents.lexicon import Concept, vocabulary
 from shturman.agent.intents.matching import words
 from shturman.agent.intents.reading import Reading
 from shturman.agent.intents.text import Kind, Script
@@ -95,3 +95,69 @@ def load_of_other_resource(reading: Reading) -> bool:
         if reading.concept_at(nxt) not in (Concept.MEMORY, Concept.DISK):
             return False
     return True
+
+
+# "если", "if", "в случае", "иначе", "otherwise", "unless": a condition on what follows
+_CONDITION = frozenset(words("если if unless иначе otherwise else коли случае"))
+_NEGATION = frozenset(words("не нет not no"))
+_DOWN_AFTER_CONDITION = frozenset(words("иначе otherwise else unless"))
+_STOPPED = ("stopped", "inactive", "остановлен", "выключен", "неактивен", "dead")
+_ENSURE = frozenset(words("убедись убедитесь ensure sure удостоверься"))
+
+
+def _russian(reading: Reading, index: int) -> str:
+    """A token as a Russian word when it was typed in transliteration ("esli" → "если")."""
+    token = reading.tokens[index]
+    if token.script is Script.LATIN and token.alt and (
+        token.alt in _CONDITION or token.alt in _NEGATION or reading.slots[index].russian
+    ):
+        return token.alt
+    if token.script is Script.LATIN and token.alt and vocabulary().exact([token.alt]) and (
+        vocabulary().exact([token.norm]) is None
+    ):
+        return token.alt
+    return token.norm
+
+
+def ensures_running(reading: Reading) -> bool:
+    """ "убедись, что redis запущен", "make sure nginx is running": start it if it is not."""
+    norms = _norms(reading)
+    stopped = any(word.startswith(_STOPPED) for word in norms) or reading.has(Concept.DOWN)
+    return bool(_ENSURE & set(norms)) and reading.has(Concept.RUNNING, Concept.STATUS) and not (
+        stopped or reading.has(Concept.STOP))
+
+
+def conditional_start(reading: Reading) -> bool:
+    """ "is X running? if not, start it", «проверь nginx и подними, если лежит», «если redis
+    упал — запусти»: a start that depends on the service being down, so the plan checks first.
+
+    A condition word, a sign that the condition is "down" (a down word, "if not", "иначе"),
+    and a start verb that is not itself negated ("не запускается" is a symptom, not an order).
+    """
+    norms = [_russian(reading, i) for i in range(len(reading.tokens))]
+    if ensures_running(reading):
+        return True
+    conditions = [i for i, word in enumerate(norms) if word in _CONDITION]
+    if not conditions:
+        return False
+    negated = any(norms[i] in _DOWN_AFTER_CONDITION
+                  or _NEGATION & set(norms[i + 1 : i + 4]) for i in conditions)
+    stopped = any(word.startswith(_STOPPED) for word in norms)
+    if not (negated or stopped or reading.has(Concept.DOWN)):
+        return False
+    for index, word in enumerate(norms):
+        if vocabulary().exact([word]) is not Concept.START:
+            continue
+        before = norms[index - 1] if index else ""
+        if before not in _NEGATION or (index > 1 and norms[index - 2] in _CONDITION):
+            return True
+    return False
+
+
+_SERVICES_PLURAL = ("сервисы", "сервисов", "сервисах", "службы", "служб", "службах", "services",
+                    "units", "юниты", "юнитов", "daemons", "демоны", "демонов")
+
+
+def plural_service_noun(reading: Reading) -> bool:
+    """ "сервисов", "службы", "services": more than one service, none named."""
+    return any(word in _SERVICES_PLURAL for word in _norms(reading))

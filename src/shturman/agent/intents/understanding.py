@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Literal
 
 Language = Literal["ru", "en"]
-ArgValue = str | int
+ArgValue = str | int  # bool is an int: only_if_down
 
 
 class IntentName(StrEnum):
@@ -33,6 +33,25 @@ class IntentName(StrEnum):
     ERROR_SCAN = "error_scan"
     REBOOT_HOST = "reboot_host"
     PROCESS_LIST = "process_list"
+    RUN_COMMAND = "run_command"  # an explicit command the user wrote out: «выполни `df -h`»
+
+
+class AskKind(StrEnum):
+    """What the engine must ask before it can act."""
+
+    SERVICE = "service"  # a part of a name matches several listed services
+    SERVERS = "servers"  # a fleet phrase ("обе машины") the inventory does not decide
+
+
+@dataclass(frozen=True, slots=True)
+class Ask:
+    """A question instead of a guess: which of `candidates` the user meant."""
+
+    what: AskKind
+    candidates: tuple[str, ...]
+
+    def as_json(self) -> dict[str, object]:
+        return {"what": self.what.value, "candidates": list(self.candidates)}
 
 
 class Route(StrEnum):
@@ -83,6 +102,8 @@ class IntentArgs:
     service: str | None = None
     port: int | None = None
     container: str | None = None
+    command: str | None = None  # run_command: exactly the text the user wrote
+    only_if_down: bool = False  # service_start: check first, start only when not active
 
     def as_json(self) -> dict[str, ArgValue]:
         out: dict[str, ArgValue] = {}
@@ -92,6 +113,10 @@ class IntentArgs:
             out["port"] = self.port
         if self.container is not None:
             out["container"] = self.container
+        if self.command is not None:
+            out["command"] = self.command
+        if self.only_if_down:
+            out["only_if_down"] = True
         return out
 
 
@@ -122,9 +147,10 @@ class Understanding:
     steps: tuple[ToolCall, ...]
     language: Language
     unresolved: tuple[str, ...] = ()
+    ask: Ask | None = None  # set when the engine needs an answer before it plans anything
 
     def as_json(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "route": self.route.value,
             "intent": self.intent.value if self.intent is not None else None,
             "servers": list(self.servers),
@@ -133,3 +159,6 @@ class Understanding:
             "language": self.language,
             "unresolved": list(self.unresolved),
         }
+        if self.ask is not None:
+            out["ask"] = self.ask.as_json()
+        return out

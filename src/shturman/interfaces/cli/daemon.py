@@ -9,13 +9,15 @@ otherwise it answers "fallback" before running anything and the CLI asks in its 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
 import signal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import asyncio
 
 import typer
 
@@ -33,6 +35,8 @@ async def exec_via_daemon(settings: Any, targets: list[str], command: str, yes: 
                           timeout: float | None
                           ) -> tuple[list[tuple[str, str]], list[dict[str, Any]]] | None:
     """Hand an exec to a running daemon. None: no daemon, or it asks us to do it ourselves."""
+    import asyncio
+
     path = socket_path(settings)
     if not path.exists():
         return None
@@ -88,6 +92,8 @@ def serve_command(ctx: typer.Context) -> None:
 
 async def serve(settings: Any, container: Any, ready: Any = None) -> None:
     """Serve until SIGINT/SIGTERM. ``ready`` (a callable) is told the socket path."""
+    import asyncio
+
     path = socket_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     with contextlib.suppress(FileNotFoundError):

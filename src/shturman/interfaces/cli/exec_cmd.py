@@ -6,10 +6,9 @@ import json
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from typer.core import TyperCommand
 
-from shturman.interfaces.cli.runtime import err, out, run, with_container
+from shturman.interfaces.cli.runtime import err, escape, out, run, run_quick, with_container
 from shturman.interfaces.i18n import t
 
 
@@ -67,7 +66,7 @@ def exec_(
             rows = [result_row(r) for r in results]
             return finish(rows, settings.language, as_json)
 
-        if not in_process:
+        if not in_process and not handed_off_tried:
             from shturman.interfaces.cli.daemon import exec_via_daemon
 
             handed = await exec_via_daemon(settings, targets, command, yes, timeout)
@@ -78,6 +77,23 @@ def exec_(
                 return finish(rows, settings.language, as_json)
         return await with_container(settings, body)
 
+    handed_off_tried = False
+    if not in_process:  # a running daemon: hand off before loading settings, store and policy
+        async def hand_off(quick: Any) -> int | None:
+            from shturman.interfaces.cli.daemon import exec_via_daemon
+
+            handed = await exec_via_daemon(quick, targets, command, yes, timeout)
+            if handed is None:
+                return None
+            pins, rows = handed
+            for name, fp in pins:
+                err.print(t("server.pinned", quick.language, name=name, fingerprint=fp))
+            return finish(rows, quick.language, as_json)
+
+        quick_code = run_quick(ctx, hand_off)
+        if quick_code is not None:
+            raise typer.Exit(quick_code)
+        handed_off_tried = True
     code = run(ctx, work)
     raise typer.Exit(code)
 
@@ -88,7 +104,11 @@ def finish(rows: list[dict[str, Any]], lang: str, as_json: bool) -> int:
     ok = sum(row["outcome"] == "ok" for row in rows)
     if not as_json and len(rows) > 1:
         err.print(t("exec.summary", lang, ok=ok, total=len(rows)))
-    return 0 if ok == len(rows) else 1
+    if ok == len(rows):
+        return 0
+    # docs/cli.md: 4 = a server could not be reached or logged into (as `server test`, `run`)
+    unreachable = any(row["outcome"] == "error" and "decision" not in row for row in rows)
+    return 4 if unreachable else 1
 
 
 async def resolve(c: Any, targets: list[str]) -> list[Any]:

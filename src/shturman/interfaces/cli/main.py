@@ -49,10 +49,23 @@ def _root(
             envvar="SHTURMAN_CONFIG",
         ),
     ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", "-V", help="Print the version and exit. / Версия.",
+                     is_eager=True, callback=_print_version),
+    ] = False,
 ) -> None:
     if not isinstance(ctx.obj, CliState):  # e.g. typer's CliRunner: commands needing no store
         ctx.obj = CliState(_no_container)
     state(ctx).config = config
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from shturman import __version__
+
+        typer.echo(f"shturman {__version__}")
+        raise typer.Exit()
 
 
 app.command("run")(run_cmd.run_task)

@@ -28,7 +28,14 @@ RulesOpt = Annotated[
         "rules with the same id. / Дополнительный файл правил.",
     ),
 ]
-LangOpt = Annotated[str, typer.Option("--lang", help="Language of reasons: ru | en.")]
+def _check_lang(value: str) -> str:
+    if value not in ("ru", "en"):
+        raise typer.BadParameter(f"'{value}': use ru or en / укажите ru или en")
+    return value
+
+
+LangOpt = Annotated[str, typer.Option("--lang", help="Language of reasons: ru | en.",
+                                      callback=_check_lang)]
 
 _LABELS = {
     "ru": {
@@ -37,6 +44,9 @@ _LABELS = {
         "block": "ЗАПРЕЩЕНО",
         "commands": "Команды",
         "reasons": "Причины",
+        "preapprovable": "Автономный режим может одобрить сам: известное ограниченное изменение",
+        "human": "Только человек: автономный режим это не одобрит",
+        "human_mark": "нужен человек",
     },
     "en": {
         "allow": "ALLOWED",
@@ -44,6 +54,9 @@ _LABELS = {
         "block": "BLOCKED",
         "commands": "Commands",
         "reasons": "Reasons",
+        "preapprovable": "Autonomous mode may approve it: a known, bounded change",
+        "human": "A person only: autonomous mode will not approve it",
+        "human_mark": "needs a person",
     },
 }
 
@@ -54,6 +67,7 @@ def _payload(verdict: Verdict) -> dict[str, Any]:
         "reasons": [f"{r.rule_id}: {r.en}" for r in verdict.reasons],
         "commands": list(verdict.commands),
         "rule_ids": list(verdict.rule_ids),
+        "preapprovable": verdict.preapprovable,
     }
 
 
@@ -63,6 +77,17 @@ def _malformed(detail: str) -> dict[str, Any]:
         "reasons": [f"input: malformed line ({detail})"],
         "commands": [],
         "rule_ids": ["input"],
+        "preapprovable": False,
+    }
+
+
+def _checker_failed(error: str) -> dict[str, Any]:
+    return {
+        "decision": "block",
+        "reasons": [f"input.checker_error: the checker failed on this line ({error})"],
+        "commands": [],
+        "rule_ids": ["input.checker_error"],
+        "preapprovable": False,
     }
 
 
@@ -102,10 +127,17 @@ def check(
         sys.stdout.write(json.dumps(_payload(verdict), ensure_ascii=False) + "\n")
         return
     labels = _LABELS.get(lang, _LABELS["ru"])
-    lines = [labels[verdict.decision.value], f"{labels['commands']}:"]
+    lines = [labels[verdict.decision.value]]
+    if verdict.decision.value == "confirm":
+        lines.append(labels["preapprovable"] if verdict.preapprovable else labels["human"])
+    lines.append(f"{labels['commands']}:")
     lines += [f"  - {c}" for c in verdict.commands]
     lines.append(f"{labels['reasons']}:")
-    lines += [f"  - [{r.rule_id}] {r.text(lang)}" for r in verdict.reasons]
+    human = set(verdict.human_reasons)
+    lines += [
+        f"  - [{r.rule_id}] {r.text(lang)}" + (f" ({labels['human_mark']})" if r in human else "")
+        for r in verdict.reasons
+    ]
     typer.echo("\n".join(lines))
 
 
@@ -123,7 +155,13 @@ def _run_jsonl(policy: Any, src: TextIO, out: TextIO) -> None:
         except (ValueError, KeyError, TypeError) as exc:
             write(dumps(_malformed(str(exc)[:80]), ensure_ascii=False) + "\n")
             continue
-        write(dumps(_payload(policy.check(cmd)), ensure_ascii=False) + "\n")
+        try:
+            payload = _payload(policy.check(cmd))
+        except Exception as exc:
+            # the policy is built never to raise; should a bug slip through, this one line is
+            # refused (block, named) and the rest of the batch is still judged
+            payload = _checker_failed(type(exc).__name__)
+        write(dumps(payload, ensure_ascii=False) + "\n")
     out.flush()
 
 

@@ -9,9 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from rich.markup import escape
-
-from shturman.interfaces.cli.runtime import err, out
+from shturman.interfaces.cli.runtime import err, escape, out
 
 
 def _e(value: Any) -> str:

@@ -191,9 +191,14 @@ def runs_show(
 
     async def work(settings: Any) -> int:
         async def body(c: Any) -> int:
-            record, events = await c.runs.replay(run_id)
+            ids = await c.runs_repo.ids_like(run_id)
+            if len(ids) > 1 and ids[0] != run_id:
+                err.print("✗ " + t("err.ambiguous_run", settings.language, id=run_id,
+                                   ids=", ".join(i[:12] for i in ids)), markup=False)
+                return 2
+            record, events = await c.runs.replay(ids[0] if ids else run_id)
             if record is None:
-                err.print(f"no run {run_id} / запуск не найден", markup=False)
+                err.print("✗ " + t("err.no_run", settings.language, id=run_id), markup=False)
                 return 2
             printer = EventPrinter(settings.language, as_json)
             for event in events:

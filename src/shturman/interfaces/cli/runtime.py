@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 from shturman.domain.errors import (
     AuthError,
     ConfigError,
     HostKeyError,
+    ServerExistsError,
     ShturmanError,
     UnknownServerError,
     UnreachableError,
@@ -27,8 +25,31 @@ from shturman.domain.errors import (
 
 T = TypeVar("T")
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+class LazyConsole:
+    """A rich Console built on first use: rich costs ~40 ms to import, and `policy check
+    --json`, `--version` or a daemon hand-off print without it."""
+
+    def __init__(self, *, stderr: bool = False) -> None:
+        self._stderr = stderr
+        self._console: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=self._stderr, highlight=False, soft_wrap=True)
+        return getattr(self._console, name)
+
+
+def escape(text: str) -> str:
+    """rich markup escaping, importing rich only when something is printed."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
+
+
+out: Any = LazyConsole()
+err: Any = LazyConsole(stderr=True)
 
 
 @dataclass
@@ -55,18 +76,76 @@ def settings_from(ctx: typer.Context, missing_ok: bool = False) -> Any:
 def run(ctx: typer.Context, work: Callable[[Any], Coroutine[Any, Any, T]], *,
         missing_config_ok: bool = False) -> T:
     """Load settings, run ``work(settings)`` on an event loop, map errors to messages."""
+    lang = "ru"
     try:
         settings = settings_from(ctx, missing_config_ok)
+        lang = settings.language
         _builder.set(state(ctx).build)
         from shturman.observability.logging import configure
 
         configure(settings.home / "logs")
-        return asyncio.run(work(settings))
+        import asyncio
+
+        return asyncio.run(_stoppable(work(settings)))
     except ShturmanError as exc:
-        err.print(f"[bold red]✗[/] {escape(describe(exc))}")
-        raise typer.Exit(code=exit_code(exc)) from None
+        fail(exc, lang)
+    except (KeyboardInterrupt, _Terminated):
+        from shturman.interfaces.i18n import t
+
+        err.print(t("err.interrupted", lang))
+        raise typer.Exit(code=130) from None
+
+
+class _Terminated(Exception):
+    """SIGTERM arrived: the work was cancelled like Ctrl-C cancels it (records finished)."""
+
+
+async def _stoppable(work: Coroutine[Any, Any, T]) -> T:
+    """SIGTERM cancels the work the way Ctrl-C does, so `finally` blocks and the audit writer
+    run (no row stays `running`); a command with its own handler (`serve`) replaces this."""
+    import asyncio
+    import contextlib
+    import signal
+
+    task = asyncio.current_task()
+    assert task is not None
+    loop = asyncio.get_running_loop()
+    terminated = False
+
+    def on_term() -> None:
+        nonlocal terminated
+        terminated = True
+        task.cancel()
+
+    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+        loop.add_signal_handler(signal.SIGTERM, on_term)
+    try:
+        return await work
+    except asyncio.CancelledError:
+        if terminated:
+            raise _Terminated from None
+        raise
+
+
+def run_quick(ctx: typer.Context, work: Callable[[Any], Coroutine[Any, Any, T | None]]
+              ) -> T | None:
+    """Try ``work(quick_settings)`` — a hand-off to a running `shturman serve` — with no
+    pydantic, store or policy loaded. None: nothing handled it, do the work in-process."""
+    from shturman.config_light import quick_settings
+
+    quick = quick_settings(state(ctx).config)
+    if not (quick.home / "shturman.sock").exists():
+        return None
+    try:
+        import asyncio
+
+        return asyncio.run(work(quick))
+    except ShturmanError as exc:
+        fail(exc, quick.language)
     except KeyboardInterrupt:
-        err.print("interrupted / прервано")
+        from shturman.interfaces.i18n import t
+
+        err.print(t("err.interrupted", quick.language))
         raise typer.Exit(code=130) from None
 
 
@@ -79,10 +158,31 @@ async def with_container(settings: Any, body: Callable[[Any], Awaitable[T]]) -> 
         return await body(c)
 
 
-def describe(exc: ShturmanError) -> str:
+def fail(exc: ShturmanError, lang: str) -> NoReturn:
+    """Print the error as one sentence and exit with its code (docs/cli.md)."""
+    err.print(f"[bold red]✗[/] {escape(describe(exc, lang))}")
+    raise typer.Exit(code=exit_code(exc)) from None
+
+
+def describe(exc: ShturmanError, lang: str = "ru") -> str:
+    """The ONE place the CLI turns an error into a sentence: what is wrong and what to do."""
+    from shturman.interfaces.i18n import t
+
     if isinstance(exc, UnknownServerError):
-        return (f"unknown server '{exc.name}' (see `shturman server list`) / "
-                f"неизвестный сервер '{exc.name}'")
+        candidates = getattr(exc, "candidates", ())
+        if candidates:
+            return t("err.ambiguous_server", lang, name=exc.name, names=", ".join(candidates))
+        return t("err.unknown_server", lang, name=exc.name)
+    if isinstance(exc, ServerExistsError):
+        kind = getattr(exc, "kind", "registered")
+        if kind == "local":
+            return t("err.server_local", lang)
+        if kind == "config":
+            where = getattr(exc, "where", "") or "shturman.yaml"
+            detail = getattr(exc, "detail", "")
+            key = "err.server_in_config_add" if detail else "err.server_in_config_rm"
+            return t(key, lang, name=exc.name, where=where, detail=detail)
+        return t("err.server_taken", lang, name=exc.name)
     return str(exc)
 
 

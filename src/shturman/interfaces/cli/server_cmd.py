@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
 
-from shturman.interfaces.cli.runtime import err, out, run, with_container
+from shturman.interfaces.cli.runtime import out, run, with_container
+
+if TYPE_CHECKING:
+    from shturman.domain.errors import HostError
 from shturman.interfaces.i18n import t
 
 app = typer.Typer(help="Register and inspect servers. / Реестр серверов.", no_args_is_help=True)
@@ -42,8 +44,10 @@ def add(
     """Add a server. Secrets go to the encrypted vault, never to the config file.
 
     Добавить сервер. Секреты шифруются в хранилище и не попадают в конфигурацию."""
-    from shturman.domain.errors import ConfigError, HostError
+    from shturman.domain.errors import HostError
     from shturman.domain.models import AccessProfile, AuthMethod, Server
+
+    _check_name(name)
 
     if sum((key is not None, password_stdin, agent)) > 1:
         raise typer.BadParameter("choose one of --key, --password-stdin, --agent")
@@ -56,48 +60,107 @@ def add(
     if key is not None:
         try:
             private_key = key.expanduser().read_text()
-        except OSError as exc:
-            raise typer.BadParameter(f"cannot read {key}: {exc.strerror}",
-                                     param_hint="--key") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise typer.BadParameter(f"cannot read {key}: {getattr(exc, 'strerror', exc)} / "
+                                     f"не удалось прочитать {key}", param_hint="--key") from None
+        _check_private_key(key, private_key)
     if auth is AuthMethod.KEY and key is None:
-        raise typer.BadParameter("give --key PATH, --password-stdin or --agent")
+        raise typer.BadParameter("give --key PATH, --password-stdin or --agent / "
+                                 "укажите --key ПУТЬ, --password-stdin или --agent")
     try:
         profile_value = AccessProfile(profile)
     except ValueError:
         raise typer.BadParameter("readonly | operator | admin", param_hint="--profile") from None
 
     async def work(settings: Any) -> None:
-        from shturman.config import ServerConfig
+        from shturman.interfaces.i18n import t as say
 
-        try:
-            ServerConfig(name=name, host=host, port=port, user=user)
-        except ValueError as exc:
-            raise ConfigError(f"invalid server: {exc}") from exc
+        lang = settings.language
+        _check_fields(name, host, lang)
         server = Server(name=name, host=host, port=port, user=user, auth=auth,
                         key_path=str(key.expanduser()) if key else None,
                         aliases=tuple(alias or ()), services=tuple(service or ()),
                         tags=tuple(tag or ()), profile=profile_value)
 
         async def body(c: Any) -> None:
-            await c.inventory.add(server, actor="cli:operator", password=secret,
-                                  private_key=private_key, passphrase=passphrase)
-            out.print(t("server.added", settings.language, name=name, address=server.address))
+            how = await c.inventory.add(server, actor="cli:operator", password=secret,
+                                        private_key=private_key, passphrase=passphrase)
             if no_connect:
+                _say_added(c, server, how, lang)
                 return
             try:
-                key_line = await c.extras["ssh"].first_contact(server)
+                await c.extras["ssh"].connection(server)  # pins the host key, then logs in
             except HostError as exc:
-                err.print(f"[yellow]![/] {escape(exc.detail)} — the server is registered; "
-                          "the host key will be pinned on first contact")
-                return
-            from shturman.hosts.ssh import fingerprint
-
-            out.print(t("server.pinned", settings.language, name=name,
-                        fingerprint=fingerprint(key_line)))
+                await c.inventory.undo_add(server.name, how, actor="cli:operator",
+                                           why=type(exc).__name__)
+                raise _login_failure(server, exc, lang) from None
+            _say_added(c, server, how, lang)
+            out.print(say("server.login_ok", lang, name=name, address=server.address))
+            for pinned_name, fp in c.inventory.pinned_now:
+                out.print(say("server.pinned", lang, name=pinned_name, fingerprint=fp))
 
         await with_container(settings, body)
 
     run(ctx, work)
+
+
+def _check_name(name: str) -> None:
+    import re
+
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
+        from shturman.interfaces.i18n import t
+
+        raise typer.BadParameter(f"{t('err.bad_server_name', 'en', name=name)} / "
+                                 f"{t('err.bad_server_name', 'ru', name=name)}",
+                                 param_hint="NAME")
+
+
+def _check_fields(name: str, host: str, lang: str) -> None:
+    """The config's own rules for a server entry, said in a sentence (no pydantic text)."""
+    from shturman.domain.errors import ConfigError
+    from shturman.interfaces.i18n import t
+
+    if not host.strip() or any(ch.isspace() for ch in host):
+        raise ConfigError(t("err.bad_server_field", lang, field="--host", value=host))
+
+
+def _check_private_key(path: Path, text: str) -> None:
+    from shturman.interfaces.i18n import t
+
+    head = text.lstrip()[:80]
+    if head.startswith(("ssh-", "ecdsa-", "sk-")) or path.name.endswith(".pub"):
+        private = str(path)[: -len(".pub")] if str(path).endswith(".pub") else str(path)
+        raise typer.BadParameter(f"{t('err.pub_key', 'en', path=path, private=private)} / "
+                                 f"{t('err.pub_key', 'ru', path=path, private=private)}",
+                                 param_hint="--key")
+    if "PRIVATE KEY" not in text[:200]:
+        raise typer.BadParameter(f"{t('err.not_a_key', 'en', path=path)} / "
+                                 f"{t('err.not_a_key', 'ru', path=path)}", param_hint="--key")
+
+
+def _say_added(c: Any, server: Any, how: str, lang: str) -> None:
+    from shturman.interfaces.i18n import t
+
+    if how == "attached":
+        out.print(t("server.attached", lang, name=server.name,
+                    where=c.inventory.origin(server.name) or "shturman.yaml"))
+    else:
+        out.print(t("server.added", lang, name=server.name, address=server.address))
+
+
+def _login_failure(server: Any, exc: HostError, lang: str) -> HostError:
+    """The same error class (so the same exit code), said as what failed and what to do."""
+    from shturman.domain.errors import AuthError, UnreachableError
+    from shturman.interfaces.i18n import t
+
+    if isinstance(exc, AuthError) and not exc.detail.startswith(("cannot load", "no ")):
+        key = "err.login_password" if server.auth.value == "password" else "err.login_auth"
+        return AuthError(server.name, t(key, lang, user=server.user, auth=server.auth.value))
+    if isinstance(exc, UnreachableError):
+        detail = exc.detail.split(" / ")[0]
+        return UnreachableError(server.name, t("err.login_unreachable", lang,
+                                               address=server.address, detail=detail))
+    return exc
 
 
 @app.command("list")
@@ -119,7 +182,12 @@ def list_(
                 return
             from rich.table import Table
 
-            table = Table("name", "address", "auth", "aliases", "services", "tags", "source")
+            table = Table()
+            # name and address:port never wrap (they are what one copies); the rest fold
+            table.add_column("name", no_wrap=True)
+            table.add_column("address", no_wrap=True)
+            for column in ("auth", "aliases", "services", "tags", "source"):
+                table.add_column(column, overflow="fold")
             for r in rows:
                 table.add_row(r["name"], r["address"], r["auth"], ", ".join(r["aliases"]),
                               ", ".join(r["services"]), ", ".join(r["tags"]), r["source"])

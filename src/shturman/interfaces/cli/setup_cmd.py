@@ -25,8 +25,10 @@ def init(
     from shturman.vault import create_key_file
 
     async def work(settings: Any) -> None:
+        from shturman.services.setup import prepare_database, secure_home
+
         home: Path = settings.home
-        home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        secure_home(home)
         lang = settings.language
         from shturman.config import config_path
 
@@ -44,8 +46,6 @@ def init(
             os.chmod(settings.key_file, 0o600)
             out.print(t("init.key_created" if created else "init.key_kept", lang,
                         path=settings.key_file))
-        from shturman.services.setup import prepare_database
-
         out.print(t("init.db_ready", lang, url=await prepare_database(settings.db_url)))
 
     run(ctx, work, missing_config_ok=True)
@@ -91,6 +91,8 @@ def audit(
     async def work(settings: Any) -> None:
         async def body(c: Any) -> None:
             entries = await c.audit.recent(limit, server, run_id)
+            if server and not entries:
+                await c.inventory.get(server)  # a name nobody knows is an error, not "empty"
             if as_json:
                 for e in entries:
                     print(json.dumps({

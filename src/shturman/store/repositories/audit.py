@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shturman.domain.models import AuditEntry
 from shturman.store import tables as t
+from shturman.store.repositories._redaction import Redacts, or_default
 from shturman.store.repositories._time import aware
 
 
@@ -37,10 +38,12 @@ class AuditCompletion:
 
 class AuditRepo:
     """Audit rows. A command's row is written before it runs (outcome `running`) and
-    completed after; a crash in between leaves the row `running`: consistent, never lost."""
+    completed after; a crash in between leaves the row `running`: consistent, never lost.
+    Commands, details and outputs are redacted on the way in and on the way out."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, redactor: Redacts | None = None) -> None:
         self._engine = engine
+        self._redactor = or_default(redactor)
         self._conn: AsyncConnection | None = None
         self._lock = asyncio.Lock()
 
@@ -59,13 +62,13 @@ class AuditRepo:
             conn = await self._connection()
             try:
                 result = await conn.execute(
-                    insert(t.audit_log).values(**_audit_values(entry))
+                    insert(t.audit_log).values(**self._audit_values(entry))
                     .returning(t.audit_log.c.id)
                 )
                 audit_id = int(result.scalar_one())
                 if output is not None:
                     await conn.execute(insert(t.command_outputs).values(
-                        audit_id=audit_id, **_output_values(output)))
+                        audit_id=audit_id, **self._output_values(output)))
                 await conn.commit()
             except BaseException:
                 await conn.rollback()
@@ -85,15 +88,14 @@ class AuditRepo:
                 await conn.rollback()
                 raise
 
-    @staticmethod
-    async def _write_completions(conn: AsyncConnection,
+    async def _write_completions(self, conn: AsyncConnection,
                                  completions: Sequence[AuditCompletion]) -> None:
         for c in completions:
             await conn.execute(
                 update(t.audit_log).where(t.audit_log.c.id == c.audit_id).values(
                     exit_code=c.exit_code, duration=c.duration, outcome=c.outcome,
-                    detail=c.detail))
-        outputs = [{"audit_id": c.audit_id, **_output_values(c.output)}
+                    detail=self._redactor.redact(c.detail)))
+        outputs = [{"audit_id": c.audit_id, **self._output_values(c.output)}
                    for c in completions if c.output is not None]
         if outputs:
             await conn.execute(insert(t.command_outputs), outputs)
@@ -108,7 +110,9 @@ class AuditRepo:
             query = query.where(t.audit_log.c.run_id == run_id)
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-        return [_audit_from_row(r._mapping) for r in reversed(rows)]
+        r = self._redactor.redact
+        return [replace(e, actor=r(e.actor), command=r(e.command), detail=r(e.detail))
+                for e in (_audit_from_row(row._mapping) for row in reversed(rows))]
 
     async def output(self, audit_id: int) -> StoredOutput | None:
         async with self._engine.connect() as conn:
@@ -120,32 +124,34 @@ class AuditRepo:
         if row is None:
             return None
         m = row._mapping
-        return StoredOutput(m["stdout"], m["stderr"], m["stdout_bytes"], m["stderr_bytes"])
+        r = self._redactor.redact
+        return StoredOutput(r(m["stdout"]), r(m["stderr"]), m["stdout_bytes"],
+                            m["stderr_bytes"])
 
+    def _audit_values(self, entry: AuditEntry) -> dict[str, Any]:
+        r = self._redactor.redact
+        return {
+            "at": entry.at,
+            "actor": r(entry.actor),
+            "server": entry.server,
+            "action": entry.action,
+            "command": r(entry.command),
+            "decision": entry.decision,
+            "exit_code": entry.exit_code,
+            "duration": entry.duration,
+            "outcome": entry.outcome,
+            "detail": r(entry.detail),
+            "run_id": entry.run_id,
+        }
 
-def _audit_values(entry: AuditEntry) -> dict[str, Any]:
-    return {
-        "at": entry.at,
-        "actor": entry.actor,
-        "server": entry.server,
-        "action": entry.action,
-        "command": entry.command,
-        "decision": entry.decision,
-        "exit_code": entry.exit_code,
-        "duration": entry.duration,
-        "outcome": entry.outcome,
-        "detail": entry.detail,
-        "run_id": entry.run_id,
-    }
-
-
-def _output_values(output: StoredOutput) -> dict[str, Any]:
-    return {
-        "stdout": output.stdout,
-        "stderr": output.stderr,
-        "stdout_bytes": output.stdout_bytes,
-        "stderr_bytes": output.stderr_bytes,
-    }
+    def _output_values(self, output: StoredOutput) -> dict[str, Any]:
+        r = self._redactor.redact
+        return {
+            "stdout": r(output.stdout),
+            "stderr": r(output.stderr),
+            "stdout_bytes": output.stdout_bytes,
+            "stderr_bytes": output.stderr_bytes,
+        }
 
 
 def _audit_from_row(m: Any) -> AuditEntry:

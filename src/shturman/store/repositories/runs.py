@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -10,28 +11,32 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shturman.domain.runs import Incident, RunEvent, RunRecord
 from shturman.store import tables as t
+from shturman.store.repositories._redaction import Redacts, or_default
 from shturman.store.repositories._time import aware, now
 
 
 class RunRepo:
-    """Runs and their ordered events. Events are persisted before they are shown."""
+    """Runs and their ordered events. Events are persisted before they are shown, and what
+    is stored (and read back) is redacted: the request, the summary, every event's data."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, redactor: Redacts | None = None) -> None:
         self._engine = engine
+        self._redactor = or_default(redactor)
 
     async def create(self, run: RunRecord) -> None:
+        r = self._redactor.redact
         async with self._engine.begin() as conn:
             await conn.execute(
                 insert(t.runs).values(
                     id=run.id,
                     created_at=run.created_at,
-                    actor=run.actor,
-                    request=run.request,
+                    actor=r(run.actor),
+                    request=r(run.request),
                     mode=run.mode,
                     status=run.status,
                     route=run.route,
                     servers=list(run.servers),
-                    summary=run.summary,
+                    summary=r(run.summary),
                     verified=run.verified,
                 )
             )
@@ -42,7 +47,7 @@ class RunRepo:
     ) -> None:
         values: dict[str, Any] = {
             "status": status,
-            "summary": summary,
+            "summary": self._redactor.redact(summary),
             "verified": verified,
             "finished_at": now(),
         }
@@ -53,25 +58,45 @@ class RunRepo:
         async with self._engine.begin() as conn:
             await conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(**values))
 
-    async def append_event(self, event: RunEvent) -> None:
-        await self.append_events([event])
+    async def append_event(self, event: RunEvent) -> RunEvent:
+        return (await self.append_events([event]))[0]
 
-    async def append_events(self, events: Sequence[RunEvent]) -> None:
-        """Store events (in order) in one transaction."""
-        if not events:
-            return
+    async def append_events(self, events: Sequence[RunEvent]) -> list[RunEvent]:
+        """Store events (in order) in one transaction; returns them as stored (redacted):
+        what is shown is what was stored."""
+        stored = [self._redacted(e) for e in events]
+        if not stored:
+            return stored
         async with self._engine.begin() as conn:
             await conn.execute(insert(t.run_events), [
                 {"run_id": e.run_id, "seq": e.seq, "at": e.at, "type": e.type, "data": e.data}
-                for e in events
+                for e in stored
             ])
+        return stored
+
+    def _redacted(self, event: RunEvent) -> RunEvent:
+        data = self._redactor.redact_data(event.data)
+        return RunEvent(event.run_id, event.seq, event.at, event.type, dict(data))
+
+    def _record(self, m: Any) -> RunRecord:
+        run = _run_from_row(m)
+        r = self._redactor.redact
+        return replace(run, actor=r(run.actor), request=r(run.request), summary=r(run.summary))
 
     async def get(self, run_id: str) -> RunRecord | None:
         async with self._engine.connect() as conn:
             row = (
                 await conn.execute(select(t.runs).where(t.runs.c.id.startswith(run_id)))
             ).first()
-        return None if row is None else _run_from_row(row._mapping)
+        return None if row is None else self._record(row._mapping)
+
+    async def ids_like(self, prefix: str, limit: int = 5) -> list[str]:
+        """Run ids starting with ``prefix`` (an exact id first), at most ``limit``."""
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(select(t.runs.c.id).where(
+                t.runs.c.id.startswith(prefix)).limit(limit + 1))).all()
+        ids = sorted((r[0] for r in rows), key=lambda i: i != prefix)
+        return ids[:limit]
 
     async def events(self, run_id: str) -> list[RunEvent]:
         async with self._engine.connect() as conn:
@@ -83,9 +108,9 @@ class RunRepo:
                 )
             ).all()
         return [
-            RunEvent(
+            self._redacted(RunEvent(
                 run_id=r.run_id, seq=r.seq, at=aware(r.at), type=r.type, data=dict(r.data)
-            )
+            ))
             for r in rows
         ]
 
@@ -96,7 +121,7 @@ class RunRepo:
                     select(t.runs).order_by(t.runs.c.created_at.desc()).limit(limit)
                 )
             ).all()
-        return [_run_from_row(r._mapping) for r in rows]
+        return [self._record(r._mapping) for r in rows]
 
     async def mark_interrupted(self) -> int:
         """Runs left `running` by a crash become `interrupted`; nothing is re-run."""
@@ -126,10 +151,14 @@ def _run_from_row(m: Any) -> RunRecord:
 
 
 class IncidentRepo:
-    def __init__(self, engine: AsyncEngine) -> None:
+    """Incidents (a run's symptom, commands and outcome), stored and read back redacted."""
+
+    def __init__(self, engine: AsyncEngine, redactor: Redacts | None = None) -> None:
         self._engine = engine
+        self._redactor = or_default(redactor)
 
     async def add(self, incident: Incident) -> None:
+        incident = self._redacted(incident)
         async with self._engine.begin() as conn:
             await conn.execute(
                 insert(t.incidents).values(
@@ -155,7 +184,7 @@ class IncidentRepo:
                     .limit(limit)
                 )
             ).all()
-        return [_incident_from_row(r._mapping) for r in rows]
+        return [self._redacted(_incident_from_row(r._mapping)) for r in rows]
 
     async def recent(self, limit: int = 20) -> list[Incident]:
         async with self._engine.connect() as conn:
@@ -164,7 +193,12 @@ class IncidentRepo:
                     select(t.incidents).order_by(t.incidents.c.id.desc()).limit(limit)
                 )
             ).all()
-        return [_incident_from_row(r._mapping) for r in rows]
+        return [self._redacted(_incident_from_row(r._mapping)) for r in rows]
+
+    def _redacted(self, incident: Incident) -> Incident:
+        r = self._redactor.redact
+        return replace(incident, query=r(incident.query), summary=r(incident.summary),
+                       commands=tuple(r(c) for c in incident.commands))
 
     async def count(self) -> int:
         async with self._engine.connect() as conn:

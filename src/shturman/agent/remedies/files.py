@@ -1,0 +1,153 @@
+"""Paths the service needs: a missing directory or file, a wrong permission, a log flood.
+
+The paths come from the service's own error lines and its unit (WorkingDirectory, ExecStart
+arguments, log paths), never from a known layout.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+from shturman.agent.remedies.evidence import Evidence, exec_argv, paths_in
+from shturman.hosts.facts import backup_candidates
+from shturman.tools import ToolContext
+
+LOG_FLOOD_BYTES = 50 * 1024 * 1024
+NO_SPACE_RE = re.compile(r"No space left on device|ENOSPC|errno 28\b|\(28: ", re.IGNORECASE)
+MISSING_RE = re.compile(r"No such file or directory|not found|does not exist|ENOENT|"
+                        r"errno 2\b|\(2: |missing", re.IGNORECASE)
+DISK_FULL_PERCENT = 95
+FLOOD_TAIL_LINES = 200
+
+
+async def recreate_missing(ctx: ToolContext, ev: Evidence) -> str | None:
+    """A path the service needs is missing: restore a file from a previous version, or create
+    a directory (the unit's WorkingDirectory, or a path without an extension)."""
+    fixed = []
+    wanted = [p for line in ev.logs.splitlines() if MISSING_RE.search(line)
+              for p in paths_in(line)]
+    if ev.workdir:
+        wanted.insert(0, ev.workdir)
+    for path in dict.fromkeys(wanted):
+        q = shlex.quote(path)
+        if (await ctx.sh(ev.server, f"test -e {q}")).exit_code == 0:
+            continue
+        if path in exec_argv(ev.unit)[:1]:
+            continue  # the program itself is gone: not something to invent
+        backup = await _existing(ctx, ev.server, backup_candidates(path))
+        if backup:
+            done = await ctx.sh(ev.server, f"cp -a {shlex.quote(backup)} {q}")
+            if done.outcome == "ok":
+                fixed.append(ctx.say(f"файл {path} пропал: восстановлен из {backup}",
+                                     f"file {path} was missing: restored from {backup}"))
+        elif path == ev.workdir or "." not in path.rsplit("/", 1)[-1] or path.endswith("/"):
+            done = await ctx.sh(ev.server, f"mkdir -p {q}")
+            if done.outcome == "ok":
+                fixed.append(ctx.say(f"каталога {path} не было: создан",
+                                     f"directory {path} was missing: created it"))
+    return "; ".join(dict.fromkeys(fixed)) or None
+
+
+async def _existing(ctx: ToolContext, server: str, candidates: list[str]) -> str | None:
+    listing = await ctx.sh(server, "ls -1t -- " + " ".join(shlex.quote(c) for c in candidates))
+    names = [n.strip() for n in listing.stdout.splitlines() if n.strip()]
+    return names[0] if names else None
+
+
+async def fix_permission(ctx: ToolContext, ev: Evidence) -> str | None:
+    """The service is denied access to a path it owns: give the owner its access back
+    (directories rwx, files rw), nearest the denied path first."""
+    fixed = []
+    for line in ev.logs.splitlines():
+        if not re.search(r"Permission denied|EACCES|errno 13\b|\(13: ", line, re.IGNORECASE):
+            continue
+        for path in paths_in(line):
+            for target in _self_and_parents(path):
+                q = shlex.quote(target)
+                mode = await ctx.sh(ev.server, f"stat -c %a {q}")
+                value = mode.stdout.strip().zfill(3)
+                if mode.outcome != "ok" or not value.isdigit():
+                    continue
+                owner_bits = int(value[-3], 8)
+                is_dir = (await ctx.sh(ev.server, f"test -d {q}")).exit_code == 0
+                need, grant = (0o7, "u+rwx") if is_dir else (0o6, "u+rw")
+                if owner_bits & need != need:
+                    done = await ctx.sh(ev.server, f"chmod {grant} {q}")
+                    if done.outcome == "ok":
+                        fixed.append(ctx.say(
+                            f"у {target} были права {value}: владельцу возвращено {grant[2:]}",
+                            f"{target} had mode {value}: gave its owner {grant[2:]}"))
+                    break
+    return "; ".join(dict.fromkeys(fixed)) or None
+
+
+async def relieve_log_flood(ctx: ToolContext, ev: Evidence) -> str | None:
+    """A log flood: a log grew huge, or it filled the filesystem and the service cannot write
+    ("No space left on device"). Free the space, keep the evidence."""
+    named = paths_in(ev.unit + "\n" + ev.logs)
+    dirs = sorted({p.rsplit("/", 1)[0] for p in named if p.endswith(".log") or "/log" in p})
+    if ev.workdir and NO_SPACE_RE.search(ev.logs):
+        dirs.append(ev.workdir)
+    no_space = bool(NO_SPACE_RE.search(ev.logs))
+    fixed = []
+    for directory in list(dict.fromkeys(dirs))[:5]:
+        used = await _disk_used_percent(ctx, ev.server, directory) if no_space else None
+        if used is not None and used >= DISK_FULL_PERCENT:
+            fixed += await _truncate_flooded(ctx, ev.server, directory, used)
+            continue
+        found = await ctx.sh(
+            ev.server, f"find {shlex.quote(directory)} -maxdepth 2 -type f -name '*.log' "
+            f"-size +{LOG_FLOOD_BYTES // 1024 // 1024}M")
+        for path in found.stdout.split():
+            q = shlex.quote(path)
+            moved = await ctx.sh(ev.server, f"mv {q} {shlex.quote(path + '.flood')}")
+            if moved.outcome != "ok":
+                continue
+            await ctx.sh(ev.server, f"gzip -f {shlex.quote(path + '.flood')}")
+            await ctx.sh(ev.server, f"touch {q}")
+            fixed.append(ctx.say(f"лог {path} переполнен: отложен и сжат",
+                                 f"log {path} was flooded: moved aside and compressed"))
+    return "; ".join(fixed) or None
+
+
+async def _truncate_flooded(ctx: ToolContext, server: str, directory: str,
+                            used: int) -> list[str]:
+    """The filesystem is full, so there is no room to compress next to the log: keep each big
+    log's last lines in this run's record, then truncate it in place (a writer holding it open
+    keeps writing; deleting an open file would not free the space)."""
+    found = await ctx.sh(server, f"find {shlex.quote(directory)} -maxdepth 2 -type f "
+                                 "-name '*.log' -size +1M -printf '%s %p\\n'")
+    sized = []
+    for line in found.stdout.splitlines():
+        count, _, path = line.partition(" ")
+        if count.isdigit() and path:
+            sized.append((int(count), path))
+    fixed = []
+    for size, path in sorted(sized, reverse=True)[:3]:
+        q = shlex.quote(path)
+        await ctx.sh(server, f"tail -n {FLOOD_TAIL_LINES} {q}")
+        done = await ctx.sh(server, f"truncate -s 0 {q}")
+        if done.outcome == "ok":
+            fixed.append(ctx.say(
+                f"файловая система {directory} заполнена на {used}%: очищен лог {path} "
+                f"({size // 1024 // 1024} МБ; последние {FLOOD_TAIL_LINES} строк сохранены "
+                "в записи запуска)",
+                f"the filesystem of {directory} was {used}% full: truncated flooded log {path} "
+                f"({size // 1024 // 1024} MB; its last {FLOOD_TAIL_LINES} lines are kept in "
+                "this run's record)"))
+    return fixed
+
+
+async def _disk_used_percent(ctx: ToolContext, server: str, directory: str) -> int | None:
+    df = await ctx.sh(server, f"df -P {shlex.quote(directory)}")
+    lines = df.stdout.strip().splitlines()
+    cols = lines[-1].split() if len(lines) > 1 else []
+    if df.outcome != "ok" or len(cols) < 5 or not cols[4].rstrip("%").isdigit():
+        return None
+    return int(cols[4].rstrip("%"))
+
+
+def _self_and_parents(path: str) -> list[str]:
+    parts = path.rstrip("/").split("/")
+    return ["/".join(parts[:i]) for i in range(len(parts), 2, -1)]

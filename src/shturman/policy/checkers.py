@@ -1,0 +1,235 @@
+"""Checks a grammar cannot say as data: scripts (sed, awk) and option combinations.
+
+Each checker sees what a grammar level parsed (`Parsed`) and returns a `Rejection` when the
+arguments would make a read-only program write, run code or change state."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from shturman.policy.inline import awk_findings
+from shturman.policy.shell import Word
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    rule_id: str
+    arg: str
+
+
+@dataclass(slots=True)
+class Parsed:
+    """What one grammar level accepted: option (canonical name, value) pairs and operands."""
+
+    options: list[tuple[str, str]] = field(default_factory=list)
+    operands: list[Word] = field(default_factory=list)
+
+    def has(self, *names: str) -> bool:
+        return any(n in names for n, _ in self.options)
+
+    def values(self, *names: str) -> list[str]:
+        return [v for n, v in self.options if n in names]
+
+
+# ---- sed -------------------------------------------------------------------------------
+_SED_SIMPLE = frozenset("pPl=dDnNgGhHxzFqQ}")
+_SED_LABEL = frozenset(":btT")
+_SED_TEXT = frozenset("aic")
+_SED_ADDR = re.compile(
+    r"\s*(?:\d+(?:~\d+)?|\$|/(?:\\.|[^/\\])*/[IM]*|\\(.)(?:\\.|(?!\1).)*\1[IM]*)"
+    r"(?:\s*,\s*(?:\d+|\$|[+~]\d+|/(?:\\.|[^/\\])*/[IM]*))?\s*!?\s*"
+)
+
+
+def sed_script_ok(script: str) -> bool:
+    """True when a sed script only prints and edits its stream: no `e`, `w`, `W`, `r`, `R`
+    commands, no `s///e` or `s///w` flags (GNU sed), nothing it fails to understand."""
+    i, n = 0, len(script)
+    while i < n:
+        c = script[i]
+        if c in " \t\n;":
+            i += 1
+            continue
+        m = _SED_ADDR.match(script, i)
+        if m and m.end() > i:
+            i = m.end()
+            if i >= n:
+                return False
+            c = script[i]
+        if c == "{":
+            i += 1
+        elif c == "#":
+            i = _line_end(script, i)
+        elif c in _SED_SIMPLE:
+            i += 1
+            if c in "qQlL":
+                while i < n and script[i].isdigit():
+                    i += 1
+        elif c in _SED_LABEL:
+            i = min(_line_end(script, i), _semi_end(script, i))
+        elif c in _SED_TEXT:
+            i = _line_end(script, i)  # GNU one-liner text: `a text` up to the newline
+        elif c in "sy":
+            end = _sed_subst_end(script, i, c)
+            if end < 0:
+                return False
+            i = end
+            if c == "s":
+                while i < n and script[i] in "gpiImM0123456789":
+                    i += 1
+                if i < n and script[i] in "ewW":
+                    return False
+        else:
+            return False  # e, w, W, r, R, v, or anything unknown
+    return True
+
+
+def _line_end(s: str, i: int) -> int:
+    j = s.find("\n", i)
+    return len(s) if j < 0 else j
+
+
+def _semi_end(s: str, i: int) -> int:
+    j = s.find(";", i)
+    return len(s) if j < 0 else j
+
+
+def _sed_subst_end(s: str, i: int, cmd: str) -> int:
+    if i + 1 >= len(s):
+        return -1
+    delim = s[i + 1]
+    j = i + 2
+    parts = 0
+    while j < len(s):
+        if s[j] == "\\":
+            j += 2
+            continue
+        if s[j] == delim:
+            parts += 1
+            if parts == 2:
+                return j + 1
+        j += 1
+    return -1
+
+
+def _sed(p: Parsed) -> Rejection | None:
+    scripts = p.values("-e")
+    if not scripts:
+        if not p.operands:
+            return None
+        first = p.operands[0]
+        if not first.literal:
+            return Rejection("grammar.dynamic_argument", first.raw)
+        scripts = [first.value]
+    for s in scripts:
+        if not sed_script_ok(s):
+            return Rejection("grammar.runs_code", f"sed {s[:60]}")
+    return None
+
+
+# ---- awk -------------------------------------------------------------------------------
+_AWK_HARMLESS_OUT = re.compile(r'>>?\s*"(/dev/stdout|/dev/stderr|-)"')
+_AWK_FILE_IO = re.compile(r"getline[^;}|]*<|\bprint[f]?\b[^;}]*>|@(load|include|namespace)\b|\|")
+
+
+def _awk(p: Parsed) -> Rejection | None:
+    if p.has("-e"):  # gawk --source: treat like a program argument
+        programs = p.values("-e")
+    elif p.operands:
+        first = p.operands[0]
+        if not first.literal:
+            return Rejection("grammar.dynamic_argument", first.raw)
+        programs = [first.value]
+    else:
+        return None
+    for prog in programs:
+        found = awk_findings(prog)
+        cleaned = _AWK_HARMLESS_OUT.sub("", prog)
+        if (
+            found.executes
+            or awk_findings(cleaned).shell
+            or _AWK_FILE_IO.search(_strip_awk_strings(cleaned))
+        ):
+            return Rejection("grammar.runs_code", f"awk {prog[:60]}")
+    return None
+
+
+def _strip_awk_strings(prog: str) -> str:
+    """Drop string literals and regexes so `print "a > b"` is not read as a redirection
+    (a `>` inside a print statement is output to a file; in a pattern it compares)."""
+    prog = re.sub(r'"(?:\\.|[^"\\])*"', '""', prog).replace("||", "&&")
+    return re.sub(r"(^|[\s(~!,{;&|])/(?:\\.|[^/\\\n])*/", r"\1//", prog)
+
+
+# ---- git ---------------------------------------------------------------------------------
+_GIT_CONFIG_READS = ("--get", "--get-all", "--get-regexp", "--list", "--get-urlmatch")
+
+
+def _git_config(p: Parsed) -> Rejection | None:
+    """`git config KEY` reads, `git config KEY VALUE` writes; `--get…`/`--list` read."""
+    if p.has(*_GIT_CONFIG_READS):
+        return None
+    if len(p.operands) <= 1 and not p.has("--unset", "--add"):
+        return None
+    return Rejection("grammar.changes_state", "git config " + " ".join(w.value for w in p.operands))
+
+
+def _list_mode(p: Parsed) -> Rejection | None:
+    """`git branch`/`git tag` with a name creates one; only list modes take operands."""
+    if not p.operands or p.has("--list", "--contains", "--merged", "--no-merged", "--points-at"):
+        return None
+    return Rejection("grammar.changes_state", p.operands[0].value)
+
+
+# ---- systemctl -----------------------------------------------------------------------------
+def _systemctl_show(p: Parsed) -> Rejection | None:
+    """`systemctl show` prints every property, Environment= among them: only named
+    properties other than the environment are read-only output."""
+    props = ",".join(p.values("-p"))
+    if not props or re.search(r"(?i)environment", props):
+        return Rejection("grammar.secret_output", "systemctl show -p Environment")
+    return None
+
+
+# ---- misc ----------------------------------------------------------------------------------
+def _curl_write_out(p: Parsed) -> Rejection | None:
+    for v in p.values("-w"):
+        if "%output{" in v or "%{stderr}" in v.replace(" ", ""):
+            return Rejection("grammar.writes_file", f"-w {v}")
+    return None
+
+
+def _ping(p: Parsed) -> Rejection | None:
+    """An unbounded ping never ends: a count or a deadline is required."""
+    if p.has("-c", "-w"):
+        return None
+    return Rejection("grammar.unbounded", "ping")
+
+
+def _top(p: Parsed) -> Rejection | None:
+    if p.has("-b", "-n"):
+        return None
+    return Rejection("grammar.interactive", "top")
+
+
+def _ps(p: Parsed) -> Rejection | None:
+    """BSD-style `ps e`/`ps auxe` print every process's environment (secrets)."""
+    for w in p.operands:
+        if w.value.isalpha() and "e" in w.value and w.value.islower() and len(w.value) <= 6:
+            return Rejection("grammar.secret_output", f"ps {w.value}")
+    return None
+
+
+CHECKERS: dict[str, Callable[[Parsed], Rejection | None]] = {
+    "sed": _sed,
+    "awk": _awk,
+    "git_config": _git_config,
+    "list_mode": _list_mode,
+    "systemctl_show": _systemctl_show,
+    "curl": _curl_write_out,
+    "ping": _ping,
+    "ps": _ps,
+    "top": _top,
+}

@@ -1,0 +1,192 @@
+"""What an invocation exposes: the credential material it reads or hands on.
+
+Files it reads, paths it is given, trees it reads recursively, what `find … | xargs` feeds
+it, and what interpreter code names; each is classified by `secrets`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from shturman.policy.effects import _NO_READ, Effects, _has_flag, _positionals, normalise_path
+from shturman.policy.inline import inline_code, interpreter_family
+from shturman.policy.secrets import Kind, Secret, classify_command, classify_path, classify_tree
+from shturman.policy.shell import Word
+from shturman.policy.unwrap import Invocation
+
+# ---- credentials read -------------------------------------------------------------------
+# programs that look at a path without reading what is inside it
+_METADATA_ONLY = frozenset(
+    [
+        "ls",
+        "stat",
+        "file",
+        "test",
+        "[",
+        "chmod",
+        "chown",
+        "chgrp",
+        "rm",
+        "shred",
+        "touch",
+        "du",
+        "find",
+        "realpath",
+        "readlink",
+        "basename",
+        "dirname",
+        "namei",
+        "lsattr",
+        "getfacl",
+        "mkdir",
+        "cd",
+        "pushd",
+        "install",
+        "restorecon",
+        "chcon",
+        "setfacl",
+        "tree",
+        "ssh",
+        "sftp",
+        "ssh-add",
+        "echo",
+        "printf",
+        "ssh-keygen",
+    ]
+)
+_ALWAYS_RECURSIVE = frozenset(
+    [
+        "rg",
+        "ag",
+        "ack",
+        "tar",
+        "gtar",
+        "bsdtar",
+        "7z",
+        "7za",
+        "restic",
+        "borg",
+        "duplicity",
+        "rclone",
+        "rsync",
+        "git-x",
+    ]
+)
+_FLAG_RECURSIVE = {
+    "grep": ("r", "--recursive"),
+    "egrep": ("r", "--recursive"),
+    "fgrep": ("r", "--recursive"),
+    "zgrep": ("r", "--recursive"),
+    "cp": ("r", "--recursive"),
+    "scp": ("r", ""),
+    "diff": ("r", "--recursive"),
+    "zip": ("r", "--recurse-paths"),
+    "cat-x": ("", ""),
+}
+# programs that copy trees into an archive or another directory (not onto the screen)
+_ARCHIVERS = frozenset(
+    [
+        "tar",
+        "gtar",
+        "bsdtar",
+        "7z",
+        "7za",
+        "zip",
+        "cp",
+        "rsync",
+        "scp",
+        "restic",
+        "borg",
+        "duplicity",
+        "rclone",
+    ]
+)
+_DECLARERS = frozenset(["export", "declare", "typeset", "readonly", "set", "local"])
+# programs that only read files when xargs/find hand them names
+_CONTENT_TOO = frozenset(["cp", "tar", "rsync", "scp", "zip"])
+
+
+def recursive_reader(inv: Invocation) -> bool:
+    """Does the program read whole directory trees it is given?"""
+    if inv.name in _ALWAYS_RECURSIVE:
+        return True
+    flags = _FLAG_RECURSIVE.get(inv.name)
+    if flags is None:
+        return False
+    short, long = flags
+    if _has_flag(inv.args, short, long) or (short == "r" and _has_flag(inv.args, "R")):
+        return True
+    return inv.name == "cp" and _has_flag(inv.args, "a", "--archive")
+
+
+# interpreter code that dumps the whole environment (a subscript or `.get` reads one name)
+_CODE_ENV = re.compile(
+    r"os\.environ(?!\s*\[|\.get|\s*\.\s*get)|process\.env(?![.\[])|(?<![\w$%])ENV(?![\[\w])"
+    r"|%ENV(?!\{)|\$_ENV(?!\[)|\$_SERVER(?!\[)|getenv\(\s*\)|System\.getenv\(\s*\)"
+    r"|printenv|/proc/self/environ"
+)
+_AWK_FILE = re.compile(r"getline[^<|;}]*<\s*\"([^\"]+)\"")
+
+
+def code_credentials(code: str, paths: Sequence[str] = ()) -> list[Secret]:
+    """Credential material interpreter code reads: files it names, the whole environment."""
+    found = [s for s in (classify_path(normalise_path(p)) for p in paths) if s is not None]
+    found += [s for s in (classify_path(p) for p in _AWK_FILE.findall(code)) if s is not None]
+    if _CODE_ENV.search(code):
+        found.append(Secret(Kind.PROCESS_ENV, code[:80]))
+    return found
+
+
+def credentials(
+    inv: Invocation,
+    eff: Effects,
+    feeders: Sequence[Sequence[Word]] = (),
+    assigns: bool = False,
+) -> list[Secret]:
+    """Credential material the invocation reads or passes on: files it reads, paths it is
+    given, trees it reads recursively, and what `find ROOT … | xargs PROG` feeds it."""
+    found: list[Secret] = []
+    values = [w.value for w in inv.args]
+    named = classify_command(inv.name, values)
+    if named is not None and not (assigns and inv.name in _DECLARERS):  # `export A=1`
+        found.append(named)
+    family = interpreter_family(inv.name)
+    if family is not None:
+        code = (
+            next((a for a in values if not a.startswith("-")), "")
+            if family == "awk"
+            else (inline_code(family, values)[0])
+        )
+        if code:
+            found += code_credentials(code)
+    paths = list(eff.reads)
+    if inv.name not in _METADATA_ONLY:
+        paths += [
+            normalise_path(p)
+            for p in _positionals(inv.args)
+            if p.startswith(("/", "~", ".", "*")) or "/" in p
+        ]
+    paths += [normalise_path(v[7:]) for v in values if v.startswith("file://")]
+    recursive = recursive_reader(inv)
+    seen: set[str] = set()
+    for p in paths:
+        if p in seen:
+            continue
+        seen.add(p)
+        hit = classify_tree(p, inv.name not in _ARCHIVERS) if recursive else classify_path(p)
+        if hit is not None:
+            found.append(hit)
+    reads_content = inv.name not in _NO_READ or inv.name in _CONTENT_TOO
+    if inv.unknown_args and reads_content and inv.name not in _METADATA_ONLY:
+        roots = list(inv.find_roots)
+        for words in feeders:
+            if words and words[0].value.rsplit("/", 1)[-1] == "find":
+                for w in words[1:]:
+                    if w.value.startswith(("-", "(", "!", ")")):
+                        break
+                    roots.append(w.value)
+        for r in roots:
+            hit = classify_tree(normalise_path(r))
+            if hit is not None:
+                found.append(hit)
+    return found

@@ -1,0 +1,453 @@
+"""Argument grammars: a read-only program is allowed only with arguments its grammar knows.
+
+An `allow` rule says which programs are read-only; the grammar of each says which options
+and operands keep them so (`rules/grammars.yaml`). Anything the grammar does not know —
+an option, a subcommand, a value, an extra operand — turns the allow into a confirm.
+
+Options are parsed as the program parses them, once, from the argv the shell would pass:
+combined short flags (`-tlnp`), attached values (`-n5`, `-ofile`, `--lines=5`), options
+after operands, `--` ending options, unambiguous long-option prefixes (`--outp`) the way
+getopt_long resolves them, global options before a subcommand (`git -C dir log`), and
+iproute2-style abbreviations resolved in the program's own order (`ip r r` is `route
+replace`, `ip a` is `address show`).
+
+Spec tokens in the YAML (`opts:` strings, whitespace separated):
+  -abc            short flags a, b, c (gnu style); `-name` is one word in single style
+  -n= / --lines=  takes a value (`-n5`, `-n 5`, `--lines=5`, `--lines 5`)
+  --color?=       an optional value, attached only (`--color`, `--color=never`)
+  =a|b|c          the value must be one of these
+  -o,--output=    synonyms (the first is the canonical name checkers see)
+  ...!w !x !c !i  a known option that writes files / runs code / changes state /
+                  is interactive: rejected with a reason naming the class
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from shturman.domain.errors import PolicyError
+from shturman.policy.checkers import CHECKERS, Parsed, Rejection
+from shturman.policy.shell import Word
+
+DEFAULT_GRAMMARS = Path(__file__).parent / "rules" / "grammars.yaml"
+DENY_CLASSES = {
+    "w": "grammar.writes_file",
+    "x": "grammar.runs_code",
+    "c": "grammar.changes_state",
+    "i": "grammar.interactive",
+    "s": "grammar.secret_output",
+    "u": "grammar.unbounded",
+    "o": "grammar.unknown_option",
+}
+VERSION_ARGS = frozenset(["--version", "-V", "--help", "-h", "-version", "version", "help"])
+Style = Literal["gnu", "single", "prefix", "find"]
+
+
+class SpecModel(BaseModel):
+    """One program (or subcommand) grammar as written in YAML."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    opts: str = ""
+    style: Style = "gnu"
+    operands: int | Literal["any", "none"] = "any"
+    match: list[str] = Field(default_factory=list)  # every operand matches one glob
+    deny: list[str] = Field(default_factory=list)  # no operand matches any glob
+    sub: dict[str, SpecModel | str | None] = Field(default_factory=dict)
+    order: str = ""  # every verb in the program's own matching order (prefix style)
+    verbs: str = ""  # known verbs that are not read-only, with their class (`stop!c`)
+    bare: bool = True  # allowed without a subcommand
+    inherit: bool = True  # the parent's options are accepted after the subcommand too
+    rest: bool = False  # the first operand starts a command (or data) not parsed here
+    numeric: bool = False  # `-20` is a count (head, tail)
+    permute: bool = True  # options after operands are options (getopt_long)
+    abbrev: bool = True  # unambiguous long-option prefixes (getopt_long)
+    check: str | None = None  # a code checker for scripts and option combinations
+    dynamic: bool = False  # run-time words may stand where an option could
+    require: str = ""  # one of these options must be given (here or before a subcommand)
+    unmet: str = "c"  # the class of a missing `require`
+    free: bool = False  # the program prints or ignores its arguments whatever they are
+    bundled: bool = False  # tar: a first word without a dash is a cluster of short options
+
+
+class GrammarFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = 1
+    programs: dict[str, SpecModel | str] = Field(default_factory=dict)
+    version_only: list[str] = Field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    name: str  # canonical name
+    takes: int  # 0 flag, 1 value (attached or next word), 2 optional value (attached only)
+    values: frozenset[str] | None = None
+    deny: str | None = None  # rejection reason id
+
+
+@dataclass(slots=True)
+class Grammar:
+    name: str
+    style: Style
+    short: dict[str, Option]
+    long: dict[str, Option]
+    ordered: tuple[tuple[str, Option], ...]  # prefix style: every option word in order
+    operands: int | None  # max count; None = any
+    match: re.Pattern[str] | None
+    deny: re.Pattern[str] | None
+    subs: dict[str, Grammar | None]  # None: a known verb that is not read-only
+    sub_deny: dict[str, str]
+    sub_order: tuple[str, ...]
+    bare: bool
+    rest: bool
+    numeric: bool
+    permute: bool
+    abbrev: bool
+    check: str | None
+    dynamic: bool
+    require: frozenset[str]
+    unmet: str
+    free: bool
+    bundled: bool
+    long_names: tuple[str, ...] = ()
+
+
+def _parse_token(token: str) -> tuple[list[str], int, frozenset[str] | None, str | None]:
+    deny = None
+    if "!" in token and token[-2] == "!":
+        deny = DENY_CLASSES[token[-1]]
+        token = token[:-2]
+    takes = 0
+    values: frozenset[str] | None = None
+    head = token
+    if "?=" in token:
+        head, tail = token.split("?=", 1)
+        takes = 2
+        values = frozenset(tail.split("|")) if tail else None
+    elif "=" in token[1:]:
+        cut = token.index("=", 1)
+        head, tail = token[:cut], token[cut + 1 :]
+        takes = 1
+        values = frozenset(tail.split("|")) if tail else None
+    return head.split(","), takes, values, deny
+
+
+def _options(
+    spec: str, style: Style
+) -> tuple[dict[str, Option], dict[str, Option], list[tuple[str, Option]]]:
+    short: dict[str, Option] = {}
+    long: dict[str, Option] = {}
+    ordered: list[tuple[str, Option]] = []
+    for token in spec.split():
+        names, takes, values, deny = _parse_token(token)
+        canon = names[0]
+        for n in names:
+            opt = Option(canon, takes, values, deny)
+            if style in ("gnu",) and n.startswith("-") and not n.startswith("--"):
+                letters = n[1:]
+                if takes and len(letters) != 1:
+                    raise PolicyError(f"grammar: {token}: a value option is one letter")
+                for ch in letters:
+                    short[ch] = Option(canon if takes else f"-{ch}", takes, values, deny)
+            else:
+                long[n] = opt
+                ordered.append((n, opt))
+    return short, long, ordered
+
+
+def _canonical(names: str, short: dict[str, Option], long: dict[str, Option]) -> list[str]:
+    found = []
+    for n in names.split():
+        opt = long.get(n) or (short.get(n[1]) if len(n) == 2 and n[0] == "-" else None)
+        if opt is None:
+            raise PolicyError(f"grammar: required option {n} is not defined")
+        found.append(opt.name)
+    return found
+
+
+def _glob_rx(globs: Sequence[str]) -> re.Pattern[str] | None:
+    if not globs:
+        return None
+    return re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in globs), re.S)
+
+
+def compile_spec(name: str, spec: SpecModel | str | None, parent: Grammar | None = None) -> Grammar:
+    if spec is None or isinstance(spec, str):
+        spec = SpecModel(opts=spec or "")
+    short, long, ordered = _options(spec.opts, spec.style)
+    if parent is not None and spec.inherit:
+        short = {**parent.short, **short}
+        long = {**parent.long, **long}
+        ordered = ordered + [o for o in parent.ordered if o[0] not in long]
+    g = Grammar(
+        name=name,
+        style=spec.style,
+        short=short,
+        long=long,
+        ordered=tuple(ordered),
+        operands=None
+        if spec.operands == "any"
+        else 0
+        if spec.operands == "none"
+        else int(spec.operands),
+        match=_glob_rx(spec.match),
+        deny=_glob_rx(spec.deny),
+        subs={},
+        sub_deny={},
+        sub_order=tuple(spec.order.split()),
+        bare=spec.bare,
+        rest=spec.rest,
+        numeric=spec.numeric,
+        permute=spec.permute,
+        abbrev=spec.abbrev,
+        check=spec.check,
+        dynamic=spec.dynamic,
+        require=frozenset(_canonical(spec.require, short, long)),
+        unmet=DENY_CLASSES[spec.unmet],
+        free=spec.free,
+        bundled=spec.bundled,
+        long_names=tuple(sorted(long)),
+    )
+    if spec.check is not None and spec.check not in CHECKERS:
+        raise PolicyError(f"grammar {name}: unknown checker {spec.check}")
+    for verb, sub in spec.sub.items():
+        for v in verb.split():
+            g.subs[v] = compile_spec(f"{name} {v}", sub, g)
+    for token in spec.verbs.split():
+        v, _, cls = token.partition("!")
+        g.sub_deny[v] = DENY_CLASSES.get(cls, "grammar.changes_state")
+        g.subs.setdefault(v, None)
+    return g
+
+
+@dataclass(frozen=True, slots=True)
+class Grammars:
+    programs: dict[str, Grammar]
+    version_only: frozenset[str]
+
+    def get(self, name: str) -> Grammar | None:
+        return self.programs.get(name)
+
+    def value_options(self, name: str) -> frozenset[str]:
+        """Top-level options that take a value (so rules find subcommands after them)."""
+        g = self.programs.get(name)
+        if g is None:
+            return frozenset()
+        found = {f"-{c}" for c, o in g.short.items() if o.takes == 1}
+        found |= {n for n, o in g.long.items() if o.takes == 1}
+        return frozenset(found)
+
+    def check(self, name: str, args: Sequence[Word], known: bool = False) -> Rejection | None:
+        """None when the grammar of `name` accepts every argument; else why not."""
+        g = self.programs.get(name)
+        if g is None:
+            if (known or name in self.version_only) and (
+                len(args) == 1 and args[0].value in VERSION_ARGS
+            ):
+                return None
+            return Rejection("grammar.unknown_program", name)
+        if g.bundled and args and args[0].value[:1].isalpha():
+            first = args[0]
+            args = [Word("-" + first.value, first.raw, first.literal), *args[1:]]
+        return parse(g, list(args), ())
+
+
+def _resolve_sub(g: Grammar, word: str) -> tuple[str | None, Grammar | None]:
+    if word in g.subs:
+        return word, g.subs[word]
+    for verb in g.sub_order:  # iproute2: the first verb the word is a prefix of
+        if verb.startswith(word):
+            return verb, g.subs.get(verb)
+    return None, None
+
+
+def _long(g: Grammar, key: str) -> Option | None:
+    opt = g.long.get(key)
+    if opt is not None or not g.abbrev or g.style != "gnu":
+        return opt
+    hits = [n for n in g.long_names if n.startswith(key)]
+    if not hits:
+        return None
+    targets = {g.long[n].name for n in hits}
+    if len(targets) == 1:
+        return g.long[hits[0]]
+    if any(g.long[n].deny for n in hits):
+        return g.long[next(n for n in hits if g.long[n].deny)]
+    return None  # ambiguous: the program refuses it
+
+
+def _ordered(g: Grammar, word: str) -> Option | None:
+    opt = g.long.get(word)
+    if opt is not None:
+        return opt
+    if word.startswith("--"):
+        word = word[1:]
+    for name, o in g.ordered:  # iproute2: the first option the word is a prefix of
+        if name.startswith(word) and len(word) > 1:
+            return o
+    return None
+
+
+def _value_ok(opt: Option, value: str) -> bool:
+    return opt.values is None or value in opt.values
+
+
+def _could_be_option(w: Word) -> bool:
+    if w.literal:
+        return False
+    raw = w.raw.lstrip("\"'")
+    return raw.startswith(("$", "`")) and not w.value.startswith(("/", "~", "."))
+
+
+def parse(g: Grammar, args: list[Word], before: tuple[str, ...]) -> Rejection | None:
+    """Walk `args` through grammar `g` (and its subcommands); `before` names the options
+    given before the subcommand that led here."""
+    if g.free:
+        return None
+    out = Parsed()
+    i = 0
+    n = len(args)
+    ended = False
+    while i < n:
+        w = args[i]
+        a = w.value
+        i += 1
+        if not ended and not g.dynamic and _could_be_option(w):
+            return Rejection("grammar.dynamic_argument", w.raw)
+        if ended or a == "-" or not a.startswith("-") or (g.style == "find" and a in ("-", "!")):
+            if not out.operands and g.subs and not ended:
+                verb, sub = _resolve_sub(g, a)
+                if verb is None:
+                    return Rejection("grammar.unknown_subcommand", f"{g.name} {a}")
+                if sub is None:
+                    return Rejection(
+                        g.sub_deny.get(verb, "grammar.unknown_subcommand"), f"{g.name} {a}"
+                    )
+                return parse(sub, args[i:], before + tuple(n for n, _ in out.options))
+            out.operands.append(w)
+            if g.rest:
+                break
+            if not g.permute:
+                ended = True
+            continue
+        if a == "--" and g.style != "find":
+            ended = True
+            continue
+        if g.style == "gnu":
+            bad, i = _gnu_option(g, args, i, a, out)
+        else:
+            bad, i = _word_option(g, args, i, a, out)
+        if bad is not None:
+            return bad
+    if g.subs and not g.bare and not out.operands:
+        return Rejection("grammar.unknown_subcommand", f"{g.name} (none)")
+    if g.operands is not None and len(out.operands) > g.operands:
+        extra = out.operands[g.operands]
+        return Rejection("grammar.operand", extra.value)
+    for w in out.operands:
+        if g.match is not None and not g.match.fullmatch(w.value):
+            return Rejection("grammar.operand", w.value)
+        if g.deny is not None and g.deny.fullmatch(w.value):
+            return Rejection("grammar.operand", w.value)
+    if g.require and not (g.require & ({n for n, _ in out.options} | set(before))):
+        return Rejection(g.unmet, f"{g.name}: {' '.join(sorted(g.require))}")
+    if g.check is not None:
+        return CHECKERS[g.check](out)
+    return None
+
+
+def _gnu_option(
+    g: Grammar, args: list[Word], i: int, a: str, out: Parsed
+) -> tuple[Rejection | None, int]:
+    if a.startswith("--"):
+        key, eq, value = a.partition("=")
+        opt = _long(g, key)
+        if opt is None:
+            return Rejection("grammar.unknown_option", a), i
+        if opt.deny and (opt.takes != 2 or eq):
+            return Rejection(opt.deny, a), i
+        if opt.takes == 0 and eq:
+            return Rejection("grammar.bad_value", a), i
+        if opt.takes == 1 and not eq and i < len(args):
+            value = args[i].value
+            i += 1
+        if opt.takes and (eq or opt.takes == 1) and not _value_ok(opt, value):
+            return Rejection("grammar.bad_value", a if eq else f"{a} {value}"), i
+        out.options.append((opt.name, value))
+        return None, i
+    if g.numeric and a[1:].isdigit():
+        out.options.append(("-#", a[1:]))
+        return None, i
+    j = 1
+    while j < len(a):
+        opt = g.short.get(a[j])
+        if opt is None:
+            return Rejection("grammar.unknown_option", a if len(a) == 2 else f"-{a[j]} ({a})"), i
+        if opt.deny:
+            return Rejection(opt.deny, a), i
+        if opt.takes:
+            value = a[j + 1 :]
+            if not value and opt.takes == 1 and i < len(args):
+                value = args[i].value
+                i += 1
+            if value.startswith("=") and len(a) > j + 1:
+                value = value[1:]  # cobra/pflag: -n=prod
+            if not _value_ok(opt, value):
+                return Rejection("grammar.bad_value", f"{a} {value}".strip()), i
+            out.options.append((opt.name, value))
+            return None, i
+        out.options.append((opt.name, ""))
+        j += 1
+    return None, i
+
+
+def _word_option(
+    g: Grammar, args: list[Word], i: int, a: str, out: Parsed
+) -> tuple[Rejection | None, int]:
+    key, eq, value = a.partition("=") if a.startswith("--") or g.style == "prefix" else (a, "", "")
+    opt = _ordered(g, key) if g.style == "prefix" else g.long.get(key)
+    if opt is None and g.numeric and a[1:].isdigit():
+        out.options.append(("-#", a[1:]))
+        return None, i
+    if opt is None:
+        return Rejection("grammar.unknown_option", a), i
+    if opt.deny and (opt.takes != 2 or eq):
+        return Rejection(opt.deny, a), i
+    if g.style == "find" and opt.name in ("-exec", "-execdir"):
+        # the command it runs is judged on its own (unwrap); skip to the terminator
+        while i < len(args) and args[i].value not in (";", "+"):
+            i += 1
+        out.options.append((opt.name, ""))
+        return None, i + 1
+    if opt.takes == 1 and not eq and i < len(args):
+        value = args[i].value
+        i += 1
+    if opt.takes and not _value_ok(opt, value):
+        return Rejection("grammar.bad_value", f"{a} {value}"), i
+    out.options.append((opt.name, value))
+    return None, i
+
+
+@lru_cache(maxsize=4)
+def load(path: Path = DEFAULT_GRAMMARS) -> Grammars:
+    try:
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}
+        gf = GrammarFile.model_validate(data)
+    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        raise PolicyError(f"{path}: {exc}") from exc
+    programs: dict[str, Grammar] = {}
+    for names, spec in gf.programs.items():
+        for name in names.split():
+            programs[name] = compile_spec(name, spec)
+    return Grammars(programs, frozenset(gf.version_only))

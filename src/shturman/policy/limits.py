@@ -1,0 +1,88 @@
+"""Limits that keep the checker bounded on hostile input.
+
+A command line is refused before or while it is judged when it is too long
+(`input.too_long`), holds NUL or terminal control bytes (`input.control`), nests deeper
+than the walker may recurse (`input.too_deep`) or would cost more work than one command
+may (`input.budget`). Every limit is a cheap counter (characters, syntax nodes, nesting
+levels, simple commands judged), never a clock: the same input always gets the same answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+import tree_sitter
+
+MAX_CHARS = 64 * 1024  # a config file written by a heredoc (write_file) fits; 1 MB does not
+MAX_WORD = 4 * 1024  # one argument outside a heredoc body: a blob to hide something in
+MAX_NODES = 40_000  # syntax-tree nodes of one parse
+MAX_TREE_DEPTH = 120  # nesting levels of one parse (`(`, `$(`, `&&` chains, `if`…)
+MAX_COMMANDS = 1_500  # simple commands judged for one line, nested scripts and guesses included
+# C0 controls except TAB, LF and CR, plus DEL: NUL truncates the line for the shell (what
+# was checked would not be what runs) and escapes rewrite what a person sees when approving
+# Unicode bidirectional overrides reorder what a person reads (`ls \u202e;fdr- mr`)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069\u200e\u200f]")
+
+
+def input_problem(source: str) -> str | None:
+    """The limit a raw command line breaks before parsing (a reason id), or None."""
+    if len(source) > MAX_CHARS:
+        return "input.too_long"
+    if _CONTROL.search(source):
+        return "input.control"
+    return None
+
+
+_WORDS = frozenset(["word", "raw_string", "string", "concatenation", "ansi_c_string"])
+
+
+def tree_problem(root: tree_sitter.Node) -> str | None:
+    """The limit a parsed tree breaks (a reason id), or None. Walks iteratively."""
+    count = root.descendant_count
+    if count > MAX_NODES:
+        return "input.budget"
+    if root.end_byte - root.start_byte > MAX_WORD and _long_word(root):
+        return "input.too_long"
+    if count <= MAX_TREE_DEPTH:
+        return None  # fewer nodes than levels allowed: it cannot be too deep
+    cursor = root.walk()
+    depth = deepest = 0
+    while True:
+        if cursor.goto_first_child():
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_TREE_DEPTH:
+                    return "input.too_deep"
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():
+                return None
+            depth -= 1
+
+
+class Budget:
+    """Simple commands judged so far for one command line."""
+
+    __slots__ = ("spent",)
+
+    def __init__(self) -> None:
+        self.spent = 0
+
+    def spend(self, n: int = 1) -> bool:
+        """Count `n` more units; False once the budget is exhausted."""
+        self.spent += n
+        return self.spent <= MAX_COMMANDS
+
+
+def _long_word(root: tree_sitter.Node) -> bool:
+    """An argument longer than MAX_WORD outside heredoc bodies (file content is data)."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.end_byte - node.start_byte <= MAX_WORD or node.type == "heredoc_body":
+            continue
+        if node.type in _WORDS:
+            return True
+        stack.extend(node.children)
+    return False

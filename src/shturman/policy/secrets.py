@@ -1,0 +1,704 @@
+"""Credential material, recognised by what it is (pure, no I/O).
+
+    classify_path("/home/bob/.ssh/id_ed25519")   # Secret(PRIVATE_KEY, …)
+    classify_path("/home/*/.ssh/id_*")            # a glob: tested against the patterns
+    classify_tree("~")                            # a home directory holds credentials
+    classify_command("kubectl", ["get", "Secrets", "-A"])
+
+A path (after normalisation; it may be a shell glob) is credential material when it could
+name a file of one of the kinds below. A glob is not compared with sample paths: its
+segments are intersected with the patterns' segments, so `/etc/sha*` and `/home/*/.ssh/id_*`
+are caught whatever the file is called. Commands that print credentials without naming a
+file (process environments, cluster secrets) are recognised from their arguments.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+
+
+class Kind(StrEnum):
+    PRIVATE_KEY = "private_key"
+    CREDENTIAL_STORE = "credential_store"
+    SHELL_HISTORY = "shell_history"
+    PASSWORD_HASHES = "password_hashes"
+    PROCESS_ENV = "process_env"
+    PROCESS_MEMORY = "process_memory"
+    CLUSTER_SECRET = "cluster_secret"
+    SHTURMAN_VAULT = "shturman_vault"
+    CREDENTIAL_TREE = "credential_tree"  # a directory tree that holds any of the above
+
+
+@dataclass(frozen=True, slots=True)
+class Secret:
+    kind: Kind
+    what: str  # the path, glob or command that names it
+
+
+# (kind, patterns, names excluded). Patterns: `/…` rooted, `~/…` any home directory,
+# `**/…` at any depth; `*`, `?`, `[…]` inside one segment; a pattern naming a directory
+# means reading that directory reads what it holds.
+_PUB = (".pub", ".pub.pem")
+_TABLE: tuple[tuple[Kind, tuple[str, ...], tuple[str, ...]], ...] = (
+    (
+        Kind.SHTURMAN_VAULT,
+        ("**/vault.key", "**/.local/share/shturman/*.db", "**/shturman/*.db"),
+        (),
+    ),
+    (
+        Kind.PASSWORD_HASHES,
+        (
+            "/etc/shadow*",
+            "/etc/shadow-",
+            "/etc/gshadow*",
+            "/etc/gshadow-",
+            "/etc/security/opasswd",
+            "/var/backups/*shadow*",
+        ),
+        (),
+    ),
+    (
+        Kind.PRIVATE_KEY,
+        (
+            "**/.ssh/id_*",
+            "**/id_rsa*",
+            "**/id_dsa*",
+            "**/id_ecdsa*",
+            "**/id_ed25519*",
+            "**/id_xmss*",
+            "**/*_key",
+            "**/deploy_key*",
+            "**/*.key",
+            "**/*.ppk",
+            "/etc/ssh/ssh_host_*_key",
+            "**/.ssh/*_rsa",
+            "**/.ssh/*_ed25519",
+            "**/.ssh/*_ecdsa",
+            "**/.ssh/*.pem",
+            "**/privkey*.pem",
+            "**/*private*.pem",
+            "**/*-key.pem",
+            "**/*_key.pem",
+            "**/*.key.pem",
+            "**/key.pem",
+            "**/*.p12",
+            "**/*.pfx",
+            "**/*.jks",
+            "**/*.keystore",
+            "**/*.keytab",
+            "/etc/ssl/private",
+            "/etc/ssl/private/**",
+            "/etc/pki/tls/private",
+            "/etc/pki/tls/private/**",
+            "**/.gnupg",
+            "**/.gnupg/private-keys-v1.d/**",
+            "**/.gnupg/secring.gpg",
+            "**/.ssh",
+            "/root/.ssh/*",
+            "**/master.key",
+            "/etc/wireguard/*.conf",
+            "/etc/kubernetes/pki",
+            "/etc/kubernetes/pki/**",
+        ),
+        _PUB,
+    ),
+    (
+        Kind.CREDENTIAL_STORE,
+        (
+            "**/.aws",
+            "**/.aws/credentials",
+            "**/.aws/config",
+            "**/.config/gcloud",
+            "**/.config/gcloud/**",
+            "**/.azure",
+            "**/.azure/**",
+            "**/.oci",
+            "**/.oci/**",
+            "**/.config/doctl/config.yaml",
+            "**/.config/linode-cli",
+            "**/.linode-cli",
+            "**/.docker",
+            "**/.docker/config.json",
+            "**/.kube",
+            "**/.kube/config",
+            "**/kubeconfig",
+            "**/*.kubeconfig",
+            "/etc/kubernetes/*.conf",
+            "/etc/rancher/k3s/k3s.yaml",
+            "/var/lib/rancher/k3s/server/token",
+            "/var/lib/rancher/k3s/server/cred/**",
+            "**/.git-credentials",
+            "**/.netrc",
+            "**/_netrc",
+            "**/.npmrc",
+            "**/.pypirc",
+            "**/.cargo/credentials",
+            "**/.cargo/credentials.toml",
+            "**/.composer/auth.json",
+            "**/.config/composer/auth.json",
+            "**/.gem/credentials",
+            "**/.pgpass",
+            "**/.my.cnf",
+            "/etc/mysql/debian.cnf",
+            "**/jenkins/secrets",
+            "**/jenkins/secrets/**",
+            "**/.jenkins/secrets/**",
+            "**/credentials.xml",
+            "**/gitlab-secrets.json",
+            "**/pgbouncer/userlist.txt",
+            "**/.env",
+            "**/*.env",
+            "**/.env.*",
+            "**/.vault-token",
+            "**/.terraform.d/credentials*",
+            "**/credentials.tfrc.json",
+            "**/.htpasswd",
+            "**/htpasswd",
+            "**/*.htpasswd",
+            "**/.boto",
+            "**/.s3cfg",
+            "**/credentials.json",
+            "**/.config/gh/hosts.yml",
+            "**/secrets.yml",
+            "**/secrets.yaml",
+            "**/credentials.yml.enc",
+            "**/.password-store",
+            "**/.password-store/**",
+            "/run/secrets",
+            "/run/secrets/**",
+            "/var/run/secrets",
+            "/var/run/secrets/**",
+            "/var/lib/sss/**",
+            "**/.config/rclone/rclone.conf",
+            "**/.cloudflared/*.json",
+            "**/.ansible/vault*",
+            "**/.vault_pass*",
+            "**/vault_pass*",
+            "/etc/ipsec.secrets",
+            "/etc/ppp/*-secrets",
+            "/etc/postfix/sasl_passwd",
+            "/etc/NetworkManager/system-connections",
+            "/etc/NetworkManager/system-connections/**",
+            "**/wp-config.php",
+            "/etc/openvpn/**/*.key",
+        ),
+        (".env.example", ".env.sample", ".env.template", ".env.dist", ".env.defaults"),
+    ),
+    (
+        Kind.SHELL_HISTORY,
+        ("**/.*_history", "**/.history", "**/fish_history", "**/.zhistory"),
+        (),
+    ),
+    (
+        Kind.PROCESS_ENV,
+        ("/proc/*/environ", "/proc/*/task/*/environ"),
+        (),
+    ),
+    (
+        Kind.PROCESS_MEMORY,
+        ("/proc/*/mem", "/proc/*/task/*/mem", "/proc/kcore", "/dev/mem", "/dev/kmem"),
+        (),
+    ),
+)
+_GLOB_CHARS = frozenset("*?[")
+_HOME_TREES = ("/", "/root", "/home", "/home/*", "/etc", "/proc", "/var", "/var/lib", "/run")
+
+
+# ---- patterns as segment lists ------------------------------------------------------------
+def _segments(pattern: str) -> tuple[tuple[str, ...], ...]:
+    """A pattern or path → the absolute segment lists it stands for (`~` = any home)."""
+    if pattern.startswith("~"):
+        head, _, rest = pattern.partition("/")
+        tail = tuple(s for s in rest.split("/") if s)
+        if head in ("~", "~root"):
+            homes: list[tuple[str, ...]] = [("root",), ("home", "*")]
+            if head == "~root":
+                homes = [("root",)]
+        else:
+            homes = [("home", head[1:])]
+        return tuple(h + tail for h in homes)
+    if pattern.startswith("/"):
+        return (tuple(s for s in pattern.split("/") if s),)
+    rel = pattern[2:] if pattern.startswith("./") else pattern
+    parts = tuple(s for s in rel.split("/") if s and s != ".")
+    if parts and parts[0] == "..":  # unknown working directory: it may climb to /
+        climbed = tuple(s for s in parts if s != "..")
+        return (("**", *parts), climbed)
+    return (parts if parts and parts[0] == "**" else ("**", *parts),)
+
+
+@lru_cache(maxsize=1)
+def _compiled() -> tuple[tuple[Kind, tuple[tuple[str, ...], ...], tuple[str, ...]], ...]:
+    out = []
+    for kind, patterns, excluded in _TABLE:
+        segs = tuple(s for p in patterns for s in _segments(p))
+        out.append((kind, segs, excluded))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def _home_roots() -> tuple[tuple[str, ...], ...]:
+    return tuple(sorted({s for t in ("/", "/root", "/home", "/home/*", "~") for s in _segments(t)}))
+
+
+@lru_cache(maxsize=1)
+def _tree_roots() -> tuple[tuple[str, ...], ...]:
+    """Directories whose tree holds credentials: homes, `/`, and every directory above a
+    rooted pattern (`/etc` for `/etc/shadow`, `~/.ssh` for `~/.ssh/id_*`)."""
+    roots: set[tuple[str, ...]] = {s for t in _HOME_TREES for s in _segments(t)}
+    roots |= set(_segments("~"))
+    for _, segs, _ in _compiled():
+        for seg in segs:
+            if seg[:1] == ("**",):
+                continue
+            for i in range(1, len(seg)):
+                if "**" in seg[:i]:
+                    break
+                roots.add(seg[:i])
+    return tuple(sorted(roots))
+
+
+# ---- glob ∩ pattern -------------------------------------------------------------------------
+def _tokens(segment: str) -> tuple[str, ...]:
+    """One path segment → tokens: `*`, `?`, `[set]` or one literal character."""
+    out: list[str] = []
+    i = 0
+    while i < len(segment):
+        c = segment[i]
+        if c == "[":
+            end = segment.find("]", i + 2)
+            if end != -1:
+                out.append(segment[i : end + 1])
+                i = end + 1
+                continue
+        out.append(c)
+        i += 1
+    return tuple(out)
+
+
+def _wild(token: str) -> bool:
+    return token in ("*", "?") or len(token) > 1
+
+
+def _token_rx(token: str) -> str:
+    if token == "*":
+        return "[^/]*"
+    if token == "?":
+        return "[^/]"
+    if len(token) > 1:
+        body = token[1:-1]
+        if body[:1] == "!":
+            body = "^" + body[1:]
+        return "[" + body.replace("\\", "\\\\") + "]"
+    return re.escape(token)
+
+
+@lru_cache(maxsize=4096)
+def _segment_rx(segment: str, dot_rule: bool) -> re.Pattern[str] | None:
+    tokens = _tokens(segment)
+    lead = "(?!\\.)" if dot_rule and tokens[:1] and _wild(tokens[0]) else ""
+    try:
+        return re.compile(lead + "".join(_token_rx(t) for t in tokens))
+    except re.error:
+        return None
+
+
+@lru_cache(maxsize=1024)
+def _concrete(pattern: str) -> tuple[str, ...]:
+    """Names a pattern segment stands for, its wildcards filled in (empty and one letter)."""
+    tokens = _tokens(pattern)
+
+    def fill(star: str) -> str:
+        return "".join(
+            star if t == "*" else "x" if t == "?" else t[1:2] if len(t) > 1 else t for t in tokens
+        )
+
+    return tuple(dict.fromkeys((fill(""), fill("x"))))
+
+
+@lru_cache(maxsize=65536)
+def segments_meet(glob: str, pattern: str) -> bool:
+    """Could a file name written as `glob` in a command be one `pattern` describes?
+
+    A literal name is matched exactly. A glob is matched against the names the pattern
+    stands for, so the command's wildcards may stand for what the pattern spells out
+    (`sha*` meets `shadow*`) but `*.log` does not meet `id_rsa*`: the `.log` is not a key's
+    suffix. Like the shell, a leading wildcard does not match a leading dot."""
+    if glob == pattern:
+        return True
+    if not any(c in glob for c in _GLOB_CHARS):
+        rx = _segment_rx(pattern, False)
+        return rx is not None and rx.fullmatch(glob) is not None
+    rx = _segment_rx(glob, True)
+    return rx is not None and any(rx.fullmatch(c) for c in _concrete(pattern))
+
+
+def _paths_meet(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Can one path match both segment lists (`**` = any number of directories)?"""
+    seen: set[tuple[int, int]] = set()
+    stack = [(0, 0)]
+    while stack:
+        i, j = stack.pop()
+        if (i, j) in seen:
+            continue
+        seen.add((i, j))
+        if i == len(a) and j == len(b):
+            return True
+        x = a[i] if i < len(a) else None
+        y = b[j] if j < len(b) else None
+        if x == "**":
+            stack.append((i + 1, j))
+            if y is not None:
+                stack.append((i, j + 1))
+        if y == "**":
+            stack.append((i, j + 1))
+            if x is not None:
+                stack.append((i + 1, j))
+        if x is not None and y is not None and x != "**" and y != "**" and segments_meet(x, y):
+            stack.append((i + 1, j + 1))
+    return False
+
+
+@lru_cache(maxsize=1)
+def _tails() -> tuple[tuple[str, ...], str, tuple[str, ...]]:
+    """Distinct last segments of all patterns, and their filled-in names as one text."""
+    tails = tuple(sorted({p[-1] for _, pats, _ in _compiled() for p in pats if p[-1] != "**"}))
+    names: list[str] = []
+    owners: list[str] = []
+    for t in tails:
+        for c in _concrete(t):
+            names.append(c)
+            owners.append(t)
+    return tails, "\n".join(names), tuple(owners)
+
+
+@lru_cache(maxsize=16384)
+def _tails_met(last: str) -> frozenset[str]:
+    """The pattern last segments a path's last segment meets: one regex scan for a glob."""
+    tails, text, owners = _tails()
+    if last == "**":
+        return frozenset(tails)
+    if not any(c in last for c in _GLOB_CHARS):
+        return frozenset(t for t in tails if segments_meet(last, t))
+    rx = _segment_rx(last, True)
+    if rx is None:
+        return frozenset()
+    lines = re.compile("^(?:" + rx.pattern.replace("[^/]", "[^/\\n]") + ")$", re.M)
+    hit: set[str] = set()
+    pos = {m.start() for m in lines.finditer(text)}
+    offset = 0
+    for name, owner in zip(text.split("\n"), owners, strict=True):
+        if offset in pos:
+            hit.add(owner)
+        offset += len(name) + 1
+    return frozenset(hit)
+
+
+def _could_meet(form: tuple[str, ...], pattern: tuple[str, ...]) -> bool:
+    """A cheap necessary condition (the first segments meet) before the full search."""
+    first, head = form[0], pattern[0]
+    return head == "**" or first == "**" or segments_meet(first, head)
+
+
+def _excluded(last: str, excluded: tuple[str, ...]) -> bool:
+    """Every name the last segment can match is excluded (`id_rsa.pub`, `id_*.pub`)."""
+    return last in excluded or any(e in _PUB and last.endswith(e) for e in excluded)
+
+
+# ---- public API -----------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _literal_rx() -> tuple[tuple[Kind, re.Pattern[str], tuple[str, ...]], ...]:
+    from shturman.policy.rules import glob_regex
+
+    return tuple(
+        (kind, re.compile("|".join(f"(?:{glob_regex(p)})" for p in patterns)), excluded)
+        for kind, patterns, excluded in _TABLE
+    )
+
+
+@lru_cache(maxsize=16384)
+def classify_path(path: str) -> Secret | None:
+    """The credential kind a (normalised, maybe globbed) path names, or None."""
+    if not path or path in ("-", "/dev/null", ".", ".."):
+        return None
+    if path.startswith("$HOME"):
+        path = "~" + path[5:]
+    path = path.rstrip("/") or "/"
+    if not any(c in path for c in _GLOB_CHARS):
+        return _classify_literal(path)
+    for kind, patterns, excluded in _compiled():
+        for form in _segments(path):
+            if not form or _excluded(form[-1], excluded):
+                continue
+            vague = all(_wild(t) for t in _tokens(form[-1]))
+            if form[0] == "**":  # relative (unknown working directory): judged by what it
+                form = form[1:]  # names, so only patterns that hold at any depth apply
+                candidates = [p for p in patterns if p[0] == "**"]
+            else:
+                candidates = list(patterns)
+            meets = _tails_met(form[-1]) if form else frozenset()
+            for p in candidates:
+                if p[-1] != "**" and form[-1] != "**" and p[-1] not in meets:
+                    continue
+                # `dir/*` names every file in dir: it meets a pattern that holds anywhere
+                # only when the directory is the pattern's own (`~/.ssh/*` meets
+                # `**/.ssh/id_*`; `/var/log/*` does not meet `**/*.key`)
+                if (
+                    vague
+                    and "**" in p
+                    and not (len(form) >= 2 and len(p) >= 3 and form[-2] == p[-2] and p[-2] != "**")
+                ):
+                    continue
+                if form and _could_meet(form, p) and _paths_meet(form, p):
+                    return Secret(kind, path)
+    return None
+
+
+def _classify_literal(path: str) -> Secret | None:
+    if path.startswith("~") and not path.startswith(("~/", "~root")) and path != "~":
+        path = "/home/" + path[1:]
+    last = path.rsplit("/", 1)[-1]
+    tries = [path]
+    if path.startswith("../"):  # unknown working directory: it may climb to /
+        tries.append("/" + path.lstrip("./"))
+    for kind, rx, excluded in _literal_rx():
+        if _excluded(last, excluded):
+            continue
+        if any(rx.fullmatch(t) for t in tries):
+            return Secret(kind, path)
+    return None
+
+
+@lru_cache(maxsize=4096)
+def classify_tree(path: str, system: bool = True) -> Secret | None:
+    """A directory read recursively: does its tree hold credentials? Home directories and
+    `/` always do; with `system`, so does every directory above a known credential file
+    (`/etc` for `/etc/shadow`, `/var/lib` for Jenkins secrets). A project directory does
+    not. Archivers pass system=False: a local backup of `/etc` is an admin's routine."""
+    found = classify_path(path)
+    if found is not None:
+        return found
+    if path.startswith("$HOME"):
+        path = "~" + path[5:]
+    if not path.startswith(("/", "~")):
+        return None
+    roots = _tree_roots() if system else _home_roots()
+    for form in _segments(path.rstrip("/") or "/"):
+        if any(len(form) == len(r) and _paths_meet(form, r) for r in roots):
+            return Secret(Kind.CREDENTIAL_TREE, path)
+    return None
+
+
+# ---- commands that print credentials without naming a file ------------------------------
+_PS_BSD = re.compile(r"[aAcCefghjlLmMnrsStTuvwxXZ]*e[aAcCefghjlLmMnrsStTuvwxXZ]*")
+_PS_VALUE = frozenset(
+    [
+        "-o",
+        "-O",
+        "-p",
+        "-q",
+        "-u",
+        "-U",
+        "-g",
+        "-G",
+        "-C",
+        "-t",
+        "-s",
+        "--format",
+        "--pid",
+        "--ppid",
+        "--user",
+        "--group",
+        "--sort",
+        "-k",
+        "--cols",
+        "--columns",
+        "--rows",
+        "-N",
+    ]
+)
+_KUBE_VALUE = frozenset(
+    [
+        "-n",
+        "--namespace",
+        "--context",
+        "--kubeconfig",
+        "-o",
+        "--output",
+        "-l",
+        "--selector",
+        "-c",
+        "--container",
+        "-f",
+        "--filename",
+        "--cluster",
+        "--user",
+        "-s",
+        "--server",
+        "--field-selector",
+        "--template",
+        "--sort-by",
+        "--chunk-size",
+    ]
+)
+_SYSTEMCTL_VALUE = frozenset(
+    [
+        "-H",
+        "--host",
+        "-M",
+        "--machine",
+        "-t",
+        "--type",
+        "--state",
+        "-p",
+        "--property",
+        "-P",
+        "-n",
+        "--lines",
+        "-o",
+        "--output",
+        "--root",
+    ]
+)
+_DOCKER_VALUE = frozenset(
+    ["-H", "--host", "--context", "-c", "--config", "-l", "--log-level", "--type"]
+)
+_JQ_ENV = re.compile(r"(?<![\w.$])env(?![\w])|\$ENV\b|\$__loc__-x")
+
+
+def _positionals(args: Sequence[str], value_opts: frozenset[str]) -> list[str]:
+    out: list[str] = []
+    skip = False
+    for a in args:
+        if skip:
+            skip = False
+            continue
+        if a.startswith("-") and len(a) > 1:
+            skip = a in value_opts
+            continue
+        out.append(a)
+    return out
+
+
+def _option_values(args: Sequence[str], names: tuple[str, ...]) -> list[str]:
+    values: list[str] = []
+    for i, a in enumerate(args):
+        for n in names:
+            if a == n and i + 1 < len(args):
+                values.append(args[i + 1])
+            elif n.startswith("--") and a.startswith(n + "="):
+                values.append(a[len(n) + 1 :])
+            elif len(n) == 2 and a.startswith(n) and len(a) > 2 and not a.startswith("--"):
+                values.append(a[2:])
+    return values
+
+
+def classify_command(name: str, args: Sequence[str]) -> Secret | None:
+    """A program whose output is credentials though it names no credential file."""
+    what = " ".join([name, *args])[:120]
+    env = Secret(Kind.PROCESS_ENV, what)
+    if name == "printenv":
+        return env if not _positionals(args, frozenset()) else None
+    if name == "env":  # bare `env` (a wrapped command would have been unwrapped)
+        rest = _positionals(args, frozenset(["-u", "--unset", "-C", "--chdir"]))
+        return env if all("=" in a for a in rest) else None
+    if name == "ps":
+        if any(a in ("-E", "--env") for a in args):
+            return env
+        if any(_PS_BSD.fullmatch(a) for a in _positionals(args, _PS_VALUE)):
+            return env
+        return None
+    if name == "jq" and any(_JQ_ENV.search(a) for a in args if not a.startswith("-")):
+        return env
+    if name == "systemctl":
+        pos = _positionals(args, _SYSTEMCTL_VALUE)
+        if pos[:1] == ["show-environment"]:
+            return env
+        if pos[:1] != ["show"]:
+            return None
+        props = ",".join(_option_values(args, ("-p", "--property", "-P")))
+        if not props or "environment" in props.lower():
+            return env
+        return None
+    if name in ("docker", "podman", "nerdctl"):
+        pos = _positionals(args, _DOCKER_VALUE | frozenset(["-f", "--format"]))
+        inspects = pos[:1] == ["inspect"] or (
+            len(pos) > 1 and pos[0] in ("container", "image") and pos[1] == "inspect"
+        )
+        if not inspects:
+            return None
+        fmt = " ".join(_option_values(args, ("-f", "--format")))
+        if not fmt or re.search(r"(?i)env|json\s+\.(config\s*)?}}|\.Config\s*}}|{{\s*\.\s*}}", fmt):
+            return env
+        return None
+    if name in ("kubectl", "oc", "k3s-kubectl"):
+        return _cluster_secret(args, what)
+    if name in ("export", "declare", "typeset", "set", "readonly"):
+        return _shell_variables(name, args, env)
+    if name == "pm2" and args[:1] in (["env"], ["show"]):
+        return env
+    if name == "gcore" or (name == "gdb" and any(a in ("-p", "--pid") for a in args)):
+        return Secret(Kind.PROCESS_MEMORY, what)
+    if name == "history" and not any(a.startswith("-") for a in args):
+        return Secret(Kind.SHELL_HISTORY, what)
+    if name == "fc" and any(a.startswith("-") and "l" in a for a in args):
+        return Secret(Kind.SHELL_HISTORY, what)
+    if name == "wg" and (
+        args[:1] == ["showconf"] or any(a in ("private-key", "preshared-keys") for a in args)
+    ):
+        return Secret(Kind.PRIVATE_KEY, what)
+    if name == "ip" and _positionals(args, frozenset(["-n", "-netns"]))[:2] in (
+        ["xfrm", "state"],
+        ["x", "s"],
+        ["xfrm", "s"],
+    ):
+        return Secret(Kind.PRIVATE_KEY, what)
+    if any(_METADATA_HOST.match(a) for a in args):  # cloud instance credentials
+        return Secret(Kind.CREDENTIAL_STORE, what)
+    store = Secret(Kind.CREDENTIAL_STORE, what)
+    pos = _positionals(
+        args, frozenset(["-C", "-c", "--git-dir", "--work-tree", "-h", "--hostname"])
+    )
+    if name == "git" and pos[:2] in (["credential", "fill"], ["credential-store", "get"]):
+        return store
+    if name == "gh" and pos[:2] == ["auth", "token"]:
+        return store
+    if name.startswith("docker-credential-") and pos[:1] in (["get"], ["list"]):
+        return store
+    return None
+
+
+_METADATA_HOST = re.compile(
+    r"^(?:[a-z]+://)?(?:169\.254\.169\.254|metadata\.google\.internal|100\.100\.100\.200|"
+    r"\[?fd00:ec2::254\]?|169\.254\.170\.2)(?:[:/]|$)",
+    re.I,
+)
+
+
+def _shell_variables(name: str, args: Sequence[str], env: Secret) -> Secret | None:
+    """`export`, `export -p`, `declare -x`, bare `set`: every variable, exported ones too."""
+    names = [a for a in args if not a.startswith(("-", "+"))]
+    flags = "".join(a[1:] for a in args if a.startswith("-"))
+    if name == "set":
+        return env if not args else None
+    if names:
+        return None
+    if name == "export" or name == "readonly":
+        return env if not flags or "p" in flags else None
+    return env if not flags or set(flags) & set("xp") else None
+
+
+def _cluster_secret(args: Sequence[str], what: str) -> Secret | None:
+    pos = _positionals(args, _KUBE_VALUE)
+    if not pos or pos[0].lower() not in ("get", "describe", "edit", "view-x"):
+        return None
+    for p in pos[1:]:
+        for item in p.lower().split(","):
+            kind = item.split("/", 1)[0].split(".", 1)[0]
+            if kind in ("secret", "secrets"):
+                return Secret(Kind.CLUSTER_SECRET, what)
+    return None

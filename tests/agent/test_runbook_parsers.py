@@ -1,0 +1,143 @@
+"""Parsers the repair runbook relies on, from recorded command output."""
+
+from __future__ import annotations
+
+import pytest
+
+from shturman.agent.remedies.configs import checker_commands
+from shturman.agent.remedies.evidence import (
+    Evidence,
+    exec_argv,
+    interesting_lines,
+    ports_in_config,
+    ports_in_logs,
+)
+from shturman.agent.remedies.ports import same_program
+from shturman.hosts.facts import (
+    ConfigFault,
+    backup_candidates,
+    parse_config_fault,
+    parse_fuser,
+    parse_lsof,
+)
+from shturman.tools.system import owner_pids, parse_listening
+
+SS = """\
+State  Recv-Q Send-Q Local Address:Port  Peer Address:PortProcess
+LISTEN 0      5          127.0.0.1:18231      0.0.0.0:*    users:(("python3",pid=4242,fd=3))
+LISTEN 0      511          0.0.0.0:80         0.0.0.0:*    users:(("nginx",pid=901,fd=6),("nginx",pid=900,fd=6))
+LISTEN 0      4096            [::]:5432          [::]:*
+"""
+
+
+def test_ss_owner_pids() -> None:
+    rows = {port: owner_pids(proc) for port, _a, proc in parse_listening(SS)}
+    assert rows == {18231: [4242], 80: [901, 900], 5432: []}
+
+
+@pytest.mark.parametrize(("output", "pids"), [
+    ("18231/tcp:            4242\n", [4242]),
+    ("   4242  4250\n", [4242, 4250]),
+    ("80/tcp:  900e  901e\n", [900, 901]),
+    ("", []),
+])
+def test_fuser(output: str, pids: list[int]) -> None:
+    assert parse_fuser(output) == pids
+
+
+def test_lsof_terse_and_table() -> None:
+    assert parse_lsof("4242\n4250\n") == [4242, 4250]
+    table = (
+        "COMMAND  PID USER   FD   TYPE DEVICE SIZE/OFF NODE NAME\n"
+        "python3 4242 app    3u  IPv4  51234      0t0  TCP 127.0.0.1:18231 (LISTEN)\n"
+        "curl    5555 app    3u  IPv4  51299      0t0  TCP 127.0.0.1:40000->127.0.0.1:18231 "
+        "(ESTABLISHED)\n")
+    assert parse_lsof(table) == [4242]
+
+
+@pytest.mark.parametrize(("output", "fault"), [
+    ('nginx: [emerg] unexpected "}" in /etc/nginx/nginx.conf:12\n'
+     "nginx: configuration file /etc/nginx/nginx.conf test failed\n",
+     ("/etc/nginx/nginx.conf", 12)),
+    ("AH00526: Syntax error on line 5 of /etc/apache2/sites-enabled/000-default.conf:\n"
+     "Invalid command 'Foo', perhaps misspelled\n",
+     ("/etc/apache2/sites-enabled/000-default.conf", 5)),
+    ("/etc/ssh/sshd_config: line 3: Bad configuration option: Foo\n"
+     "/etc/ssh/sshd_config: terminating, 1 bad configuration options\n",
+     ("/etc/ssh/sshd_config", 3)),
+    ("[NOTICE]   (77) : haproxy version is 2.6.12\n"
+     "[ALERT]    (77) : config : parsing [/etc/haproxy/haproxy.cfg:41] : unknown keyword "
+     "'frontedn' out of section.\n", ("/etc/haproxy/haproxy.cfg", 41)),
+    ("/etc/bind/named.conf.options:7: unknown option 'forwarderz'\n",
+     ("/etc/bind/named.conf.options", 7)),
+    ("/etc/sudoers.d/ops:2:14: syntax error\nALL ALL=(ALL NOPASSWD: ALL\n",
+     ("/etc/sudoers.d/ops", 2)),
+    (">>> /etc/sudoers: syntax error near line 28 <<<\n", ("/etc/sudoers", 28)),
+    ("/etc/systemd/system/billing.service:9: Unknown key name 'ExecStrat' in section "
+     "'Service', ignoring.\n", ("/etc/systemd/system/billing.service", 9)),
+    ("12:00:01 ledger ERROR: config error in /srv/opt/ledger/etc/ledger.ini line 4: expected "
+     "'key = value'\n", ("/srv/opt/ledger/etc/ledger.ini", 4)),
+])
+def test_checker_output_names_file_and_line(output: str, fault: tuple[str, int]) -> None:
+    found = parse_config_fault(output)
+    assert isinstance(found, ConfigFault)
+    assert (found.path, found.line) == fault
+
+
+def test_checker_success_names_nothing() -> None:
+    assert parse_config_fault("nginx: the configuration file /etc/nginx/nginx.conf syntax is ok\n"
+                              "nginx: configuration file /etc/nginx/nginx.conf test is "
+                              "successful\n") is None
+
+
+def test_backup_candidates() -> None:
+    found = backup_candidates("/opt/app/etc/app.ini")
+    for name in ("/opt/app/etc/app.ini.bak", "/opt/app/etc/app.ini~", "/opt/app/etc/app.ini.orig",
+                 "/opt/app/etc/app.ini.dpkg-old", "/opt/app/etc/app.ini.rpmsave",
+                 "/opt/app/etc/app.bak"):
+        assert name in found
+
+
+def test_ports_from_logs_and_config() -> None:
+    logs = ('2024/01/01 [emerg] 77#77: bind() to 0.0.0.0:8088 failed (98: Address already in '
+            'use)\nlisten tcp :9090: bind: address already in use\n'
+            "OSError: [Errno 98] Address already in use\n")
+    assert ports_in_logs(logs) == [8088, 9090]
+    assert ports_in_config("[http]\nport = 18231\n# port = 1\nlisten 127.0.0.1:8443\n") == [
+        18231, 8443]
+
+
+def test_orphan_is_the_same_program() -> None:
+    argv = exec_argv("[Service]\nExecStart=-/usr/bin/python3 /opt/ledger/app.py /opt/l.ini\n")
+    assert argv == ["/usr/bin/python3", "/opt/ledger/app.py", "/opt/l.ini"]
+    assert same_program(argv, "/usr/bin/python3 /opt/ledger/app.py /opt/l.ini")
+    assert same_program(argv, "python3 /opt/ledger/app.py /opt/l.ini")
+    assert not same_program(argv, "python3 -m http.server 18231")
+
+
+def test_interesting_lines_skip_tool_noise() -> None:
+    logs = ("Traceback (most recent call last):\n"
+            '  File "/usr/lib/systemctl3.py", line 10, in <module>\n'
+            "12:00 ledger INFO: starting\n"
+            "12:00 ledger FATAL: licence check failed: the licence expired on 2024-01-01\n")
+    assert interesting_lines(logs) == [
+        "12:00 ledger FATAL: licence check failed: the licence expired on 2024-01-01"]
+
+
+def _evidence(unit: str) -> Evidence:
+    return Evidence("s", "svc", unit, (), "", (), None, None)
+
+
+@pytest.mark.parametrize(("unit", "commands"), [
+    ("ExecStartPre=/usr/sbin/nginx -t -q -g 'daemon on;'\nExecStart=/usr/sbin/nginx -c "
+     "/opt/web/nginx.conf\n", ["/usr/sbin/nginx -t", "/usr/sbin/nginx -t -c /opt/web/nginx.conf"]),
+    ("ExecStart=/usr/sbin/sshd -D -f /etc/ssh/alt_config\n",
+     ["/usr/sbin/sshd -t -f /etc/ssh/alt_config"]),
+    ("ExecStart=/usr/sbin/haproxy -Ws -f /etc/haproxy/haproxy.cfg -p /run/haproxy.pid\n",
+     ["/usr/sbin/haproxy -c -f /etc/haproxy/haproxy.cfg"]),
+    ("ExecStart=/usr/sbin/apachectl start\n", ["apachectl configtest"]),
+    ("ExecStart=/usr/sbin/named -f -u bind\n", ["named-checkconf"]),
+    ("ExecStart=/usr/bin/python3 /opt/ledger/app.py /opt/ledger/etc/ledger.ini\n", []),
+])
+def test_checker_commands_come_from_the_unit(unit: str, commands: list[str]) -> None:
+    assert checker_commands(_evidence(unit)) == commands
