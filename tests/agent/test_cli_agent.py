@@ -81,6 +81,19 @@ def test_run_exit_code_when_not_verified(env: dict[str, str]) -> None:
     assert json.loads(r.stdout.splitlines()[-1])["status"] == "failed"
 
 
+def test_run_exit_code_when_a_server_is_unreachable(env: dict[str, str],
+                                                     tmp_path: Path) -> None:
+    """docs/cli.md: 4, as `exec` and `server test` exit for a dead host."""
+    cfg = tmp_path / "dead.yaml"
+    cfg.write_text("servers:\n  - name: dead\n    host: 127.0.0.1\n    port: 1\n"
+                   "    user: nobody\n", encoding="utf-8")
+    r = sh({**env, "SHTURMAN_CONFIG": str(cfg)}, "run", "--json", "-s", "dead", "покажи аптайм")
+    events = [json.loads(x) for x in r.stdout.splitlines()]
+    assert r.returncode == 4, r.stderr
+    assert events[-1]["status"] == "failed"
+    assert any(e["type"] == "command_finished" and e["outcome"] == "error" for e in events)
+
+
 def test_analyze(env: dict[str, str]) -> None:
     data = json.loads(sh(env, "analyze", "--json", "nginx на проде упал, почини").stdout)
     assert data["can_delegate_to_ai"] and data["servers"] == ["prod"]

@@ -7,6 +7,7 @@ import pytest
 from shturman.agent.remedies.configs import checker_commands
 from shturman.agent.remedies.evidence import (
     Evidence,
+    config_dirs,
     exec_argv,
     interesting_lines,
     ports_in_config,
@@ -20,6 +21,7 @@ from shturman.hosts.facts import (
     parse_fuser,
     parse_lsof,
 )
+from shturman.hosts.servicemgr import ports_in_unit
 from shturman.tools.system import owner_pids, parse_listening
 
 SS = """\
@@ -105,6 +107,47 @@ def test_ports_from_logs_and_config() -> None:
     assert ports_in_logs(logs) == [8088, 9090]
     assert ports_in_config("[http]\nport = 18231\n# port = 1\nlisten 127.0.0.1:8443\n") == [
         18231, 8443]
+
+
+# recorded from a host whose app logs with its own timestamp and pid in front of the line
+BIND_FAILURES = """\
+2026-12-02 18:39:08 billing-worker[22238] FATAL: cannot listen on 127.0.0.1:7043: [Errno 98] \
+Address already in use
+Dec 02 18:33:32 lab1 webshop[1234]: FATAL: cannot listen on 127.0.0.1:9181: [Errno 98] \
+Address already in use
+2026/12/02 18:40:01 [emerg] 77#77: bind() to [::]:8089 failed (98: Address already in use)
+2026-12-02T18:41:07.123+03:00 app[9]: port 5000 is already in use
+"""
+
+
+def test_ports_from_bind_failures_never_from_timestamps_or_pids() -> None:
+    assert ports_in_logs(BIND_FAILURES) == [7043, 9181, 8089, 5000]
+    assert ports_in_logs("2026-12-02 18:39:08 x[98]: OSError: [Errno 98] Address already "
+                         "in use\n") == []
+
+
+def test_unit_ports_ignore_times_and_names() -> None:
+    unit = ("[Service]\nEnvironment=TZ=UTC START=03:30:00\n"
+            "ExecStart=/opt/webshop/bin/webshop --name webshop --config-dir /etc/webshop/conf.d\n")
+    assert ports_in_unit(unit) == []
+    assert ports_in_unit("[Service]\nEnvironment=BIND=0.0.0.0:8081 HTTP_PORT=8082\n"
+                         "ExecStart=/usr/bin/app --listen [::]:8083 -p 8084\n") == [
+        8081, 8082, 8083, 8084]
+
+
+def test_config_dirs_from_the_command_line() -> None:
+    assert config_dirs(["/opt/w/bin/w", "--name", "w", "--config-dir", "/etc/w/conf.d"]) == [
+        "/etc/w/conf.d"]
+    assert config_dirs(["/usr/bin/app", "--confdir=/etc/app/", "/etc/app/extra.d",
+                        "--config", "/etc/app/app.ini"]) == ["/etc/app", "/etc/app/extra.d"]
+
+
+def test_orphan_started_through_its_shebang_is_the_same_program() -> None:
+    argv = ["/opt/bw/bin/billing-worker", "--name", "billing-worker", "--config-dir",
+            "/etc/bw/conf.d"]
+    assert same_program(argv, "/usr/bin/python3 /opt/bw/bin/billing-worker --name "
+                              "billing-worker --config-dir /etc/bw/conf.d")
+    assert not same_program(argv, "/usr/bin/python3 -m http.server 9181")
 
 
 def test_orphan_is_the_same_program() -> None:

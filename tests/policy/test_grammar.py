@@ -9,6 +9,7 @@ import yaml
 
 from shturman.policy import Policy, grammar
 from shturman.policy.checkers import sed_script_ok
+from shturman.policy.shell import Word
 
 CASES = yaml.safe_load((Path(__file__).parent / "grammar_cases.yaml").read_text(encoding="utf-8"))
 
@@ -57,3 +58,63 @@ def test_grammars_load_and_name_allowed_programs() -> None:
 )
 def test_sed_scripts(script: str, ok: bool) -> None:
     assert sed_script_ok(script) is ok
+
+
+@pytest.mark.parametrize(
+    ("argv", "rejected"),
+    [
+        # the grammar alone, where a rule in default.yaml would also ask
+        ("apt -o APT::Color=1 list", "grammar.runs_code"),
+        ("apt-get install nginx", "grammar.changes_state"),
+        ("apt-get -s install nginx", None),
+        ("apt-cache -c /tmp/apt.conf policy nginx", "grammar.runs_code"),
+        ("dpkg -i x.deb", "grammar.changes_state"),
+        ("dpkg -l", None),
+        ("rpm -i x.rpm", "grammar.changes_state"),
+        ("rpm -qpl /tmp/pkg.rpm", None),
+        ("dnf history undo 3", "grammar.changes_state"),
+        ("dnf -q list installed", None),
+        ("zypper lr -e /tmp/repos", "grammar.writes_file"),
+        ("zypper se -i nginx", None),
+        ("apk -U info", "grammar.changes_state"),
+        ("pip --log /tmp/pip.log list", "grammar.writes_file"),
+        ("pip install requests", "grammar.changes_state"),
+        ("npm run build", "grammar.runs_code"),
+        ("npm audit fix", "grammar.changes_state"),
+        ("cargo run", "grammar.runs_code"),
+        ("cargo tree -d --depth 1", None),
+        ("gem install rails", "grammar.changes_state"),
+        ("composer install", "grammar.changes_state"),
+        ("composer show --installed", None),
+        ("docker run -it alpine", "grammar.unknown_subcommand"),
+        ("docker network create x", "grammar.unknown_subcommand"),
+        ("kubectl delete pod x", "grammar.unknown_subcommand"),
+        ("kubectl --token=abc get pods", "grammar.secret_output"),
+        ("ssh -L 8080:localhost:80 web1", "grammar.changes_state"),
+        ("ssh -o ProxyCommand=nc web1", "grammar.runs_code"),
+        ("ssh -o StrictHostKeyChecking=no web1 uptime", None),
+        ("parted --fix /dev/sdb print", "grammar.changes_state"),
+        ("parted /dev/sdb mkpart p 1 2", "grammar.operand"),
+        ("fdisk /dev/sda", "grammar.changes_state"),
+        ("tune2fs -O ^has_journal /dev/sda1", "grammar.changes_state"),
+        ("smartctl --smart=off /dev/sda", "grammar.changes_state"),
+        ("smartctl -t long /dev/sda", "grammar.changes_state"),
+        ("smartctl -x /dev/sda", None),
+        ("ethtool -K eth0 tso off", "grammar.changes_state"),
+        ("ethtool --change eth0 speed 100", "grammar.changes_state"),
+        ("ethtool -S eth0", None),
+        ("arp -d 10.0.0.1", "grammar.changes_state"),
+        ("route add default gw 10.0.0.1", "grammar.operand"),
+        ("ifconfig eth0 10.0.0.5 up", "grammar.operand"),
+        ("timedatectl set-ntp false", "grammar.changes_state"),
+        ("hostnamectl hostname newname", "grammar.operand"),
+        ("resolvectl dns eth0 1.1.1.1", "grammar.operand"),
+        ("loginctl terminate-user bob", "grammar.changes_state"),
+        ("chronyc makestep", "grammar.changes_state"),
+        ("chronyc", "grammar.unknown_subcommand"),
+    ],
+)
+def test_grammar_alone(argv: str, rejected: str | None) -> None:
+    name, *args = argv.split()
+    got = grammar.load().check(name, [Word(a, a) for a in args])
+    assert (got.rule_id if got else None) == rejected, got

@@ -61,41 +61,59 @@ class Judge(Protocol):
                     ) -> ModelJudgement: ...
 
 
-def analyze(task: str, servers: Sequence[Server], *, model_configured: bool = False
-            ) -> Analysis:
-    """Rules-only analysis. Server descriptions carry names and services, never secrets."""
+def analyze(task: str, servers: Sequence[Server], *, model_configured: bool = False,
+            lang: str = "en") -> Analysis:
+    """Rules-only analysis, its reason in ``lang``. Server descriptions carry names and
+    services, never secrets."""
+
+    def say(ru: str, en: str) -> str:
+        return ru if lang == "ru" else en
+
     u = understand(task, list(servers))
     names = u.servers
     if u.unresolved:
-        return Analysis(False, f"unknown server(s): {', '.join(u.unresolved)}", names,
+        return Analysis(False, say(f"неизвестные серверы: {', '.join(u.unresolved)}",
+                                   f"unknown server(s): {', '.join(u.unresolved)}"), names,
                         RunMode.INTERACTIVE, "simple", 0.0)
     if u.route is Route.NONE:
-        return Analysis(False, "no actionable task in the text", (), RunMode.READONLY,
-                        "trivial", 0.0)
+        return Analysis(False, say("в тексте нет задачи", "no actionable task in the text"),
+                        (), RunMode.READONLY, "trivial", 0.0)
     if u.route is Route.INTENT and u.intent is not None:
         if u.intent in READ_ONLY_INTENTS:
-            return Analysis(True, f"routine read-only request ({u.intent.value}), no model "
-                            "needed", names, RunMode.AUTONOMOUS, "trivial", 0.5)
+            return Analysis(True, say(f"обычный запрос только на чтение ({u.intent.value}), "
+                                             "модель не нужна",
+                                             f"routine read-only request ({u.intent.value}), "
+                                             "no model needed"),
+                            names, RunMode.AUTONOMOUS, "trivial", 0.5)
         if u.intent is IntentName.REBOOT_HOST:
-            return Analysis(True, "routine but disruptive: confirm the reboot", names,
+            return Analysis(True, say("обычная, но прерывающая работу операция: "
+                                             "подтвердите перезагрузку",
+                                             "routine but disruptive: confirm the reboot"), names,
                             RunMode.INTERACTIVE, "simple", 3.0)
-        return Analysis(True, f"routine change ({u.intent.value}) with a deterministic "
-                        "runbook and verification", names, RunMode.AUTONOMOUS, "simple", 2.0)
+        return Analysis(True, say(f"обычное изменение ({u.intent.value}) по готовому "
+                                         "сценарию с проверкой",
+                                         f"routine change ({u.intent.value}) with a "
+                                         "deterministic runbook and verification"),
+                        names, RunMode.AUTONOMOUS, "simple", 2.0)
     risky = bool(RISKY.search(task))
     steps = len(MULTI_STEP.findall(task)) + 1
     complexity: Complexity = "complex" if steps > 3 or len(task) > 300 else "moderate"
     if not model_configured:
-        return Analysis(False, "open-ended task and no model is configured", names,
+        return Analysis(False, say("открытая задача, а модель не настроена",
+                                    "open-ended task and no model is configured"), names,
                         RunMode.INTERACTIVE, complexity, 0.0)
-    reason = "open-ended task: the model plans it" + (
-        "; it touches risky areas, so every change is confirmed" if risky else "")
+    reason = say("открытая задача: её планирует модель", "open-ended task: the model plans it")
+    if risky:
+        reason += say("; она затрагивает рискованные области, поэтому каждое изменение "
+                      "подтверждается", "; it touches risky areas, so every change is confirmed")
     return Analysis(True, reason, names, RunMode.INTERACTIVE if risky else RunMode.AUTONOMOUS,
                     complexity, 5.0 * steps if complexity == "moderate" else 15.0 * steps)
 
 
-async def analyze_with(judge: Judge | None, task: str, servers: Sequence[Server]) -> Analysis:
+async def analyze_with(judge: Judge | None, task: str, servers: Sequence[Server],
+                       lang: str = "en") -> Analysis:
     """Rules, then (when a model is configured and the task is open-ended) the model's view."""
-    rules = analyze(task, servers, model_configured=judge is not None)
+    rules = analyze(task, servers, model_configured=judge is not None, lang=lang)
     if judge is None or rules.complexity == "trivial" or not rules.can_delegate_to_ai:
         return rules
     if understand(task, list(servers)).route is not Route.LLM:

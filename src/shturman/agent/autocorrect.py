@@ -40,7 +40,12 @@ class Remedy:
     rewrite: Callable[[str], Action | None] | None = None
 
 
-def deterministic(action: Action, result: ToolResult) -> Remedy | None:
+def deterministic(action: Action, result: ToolResult, lang: str = "en") -> Remedy | None:
+    """The first remedy that applies; its description is in ``lang`` (``ru`` or English)."""
+
+    def say(ru: str, en: str) -> str:
+        return ru if lang == "ru" else en
+
     text = result.output()
     command = str(action.args.get("command", ""))
     if action.tool == "run_command" and re.search(
@@ -48,7 +53,8 @@ def deterministic(action: Action, result: ToolResult) -> Remedy | None:
     ):
         update = Action(tool="run_command", server=action.server,
                         args={"command": "apt-get update"})
-        return Remedy("apt_update", "package index is stale: apt-get update, then retry",
+        return Remedy("apt_update", say("индекс пакетов устарел: apt-get update и повтор",
+                                        "package index is stale: apt-get update, then retry"),
                       (update,), action)
     exit_codes = [c.exit_code for c in result.commands]
     if action.tool == "run_command" and (127 in exit_codes or "command not found" in text):
@@ -67,7 +73,8 @@ def deterministic(action: Action, result: ToolResult) -> Remedy | None:
                 return Action(tool="run_command", server=action.server,
                               args={"command": f"{paths[0]}{rest}"})
 
-            return Remedy("binary_path", f"{binary} is not on PATH: looking in sbin dirs",
+            return Remedy("binary_path", say(f"{binary} нет в PATH: ищу в каталогах sbin",
+                                             f"{binary} is not on PATH: looking in sbin dirs"),
                           (find,), None, rewrite)
     if action.tool == "run_command" and re.search(
         r"unrecognized option|invalid option|unknown option|illegal option", text, re.I
@@ -75,14 +82,18 @@ def deterministic(action: Action, result: ToolResult) -> Remedy | None:
         for failing, alternative in ALTERNATIVE_FLAGS.items():
             if command.strip().startswith(failing):
                 return Remedy("alternative_flags",
-                              f"`{failing}` not supported here: using `{alternative}`", (),
+                              say(f"`{failing}` здесь не поддерживается: использую "
+                                  f"`{alternative}`",
+                                  f"`{failing}` not supported here: using `{alternative}`"), (),
                               Action(tool="run_command", server=action.server,
                                      args={"command": command.replace(failing, alternative,
                                                                       1)}))
     if action.tool in ("start_service", "restart_service") and action.args.get("service"):
         return Remedy("service_repair",
-                      "the service failed to start: reading its logs and applying known "
-                      "remedies, then restarting", (),
+                      say("сервис не запустился: читаю его логи, применяю известные "
+                          "исправления и перезапускаю",
+                          "the service failed to start: reading its logs and applying known "
+                          "remedies, then restarting"), (),
                       Action(tool="repair_service", server=action.server,
                              args={"service": action.args["service"]}))
     return None

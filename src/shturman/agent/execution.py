@@ -123,7 +123,7 @@ class ActionRunner:
 
     async def _correction(self, action: Action, result: ToolResult, step: str,
                           attempt: int) -> Action | None:
-        remedy = deterministic(action, result)
+        remedy = deterministic(action, result, self._ctx.lang)
         tried = {(a.tool, str(sorted(a.args.items()))) for a in [action, *self._seen]}
         if remedy is not None:
             before_output = ""

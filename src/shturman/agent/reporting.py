@@ -221,10 +221,21 @@ def _repair_detail(outcome: ActionOutcome, lang: str) -> str:
         lines.append(f"{'было' if ru else 'before'}: {state}")
     logs = next((r for r in repair.results if r.tool == "read_logs"), None)
     if logs is not None:
-        reason = _error_line(logs.output())
+        if logs.data.get("journal"):  # the journal could not say: why, and what was read
+            lines.append(f"{'логи' if ru else 'logs'}: {logs.summary}")
+        reason = _error_line(service_lines(logs))
         if reason:
             lines.append(f"{'в логах' if ru else 'logs say'}: {reason}")
     return "\n".join("  " + line for line in lines)
+
+
+def service_lines(logs: ToolResult) -> str:
+    """The service's own log lines: what the log commands printed, never their errors or a
+    tool's traceback (systemctl3.py failing is not the service failing)."""
+    from shturman.hosts.journal import has_tool_traceback
+
+    texts = [c.stdout for c in logs.commands if c.outcome == "ok" and c.stdout.strip()]
+    return "\n".join(t for t in texts if not has_tool_traceback(t))
 
 
 def _error_line(text: str) -> str:
@@ -239,7 +250,9 @@ def _error_line(text: str) -> str:
 
 def _detail(result: ToolResult) -> str:
     text = "\n".join(c.stdout.rstrip("\n") for c in result.commands if c.stdout.strip())
-    errors = [c.error for c in result.commands if c.error and not c.stdout.strip()]
+    # a refusal is said in the report's own "not done" section, in the user's language
+    errors = [c.error for c in result.commands
+              if c.error and not c.stdout.strip() and not c.refused]
     text = "\n".join([text, *errors]).strip("\n")  # "connection refused" says what happened
     lines = text.splitlines()
     if len(lines) > 25:

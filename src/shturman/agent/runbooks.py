@@ -12,12 +12,20 @@ the entry point for conditional requests ("is X running? if not, start it").
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from shturman.agent.remedies import REMEDIES, Evidence, gather, interesting_lines
 from shturman.tools import ToolContext, ToolResult
-from shturman.tools.services import check_service, read_logs, restart_service, verify_fix
+from shturman.tools.services import (
+    check_service,
+    main_pid_of,
+    read_logs,
+    restart_service,
+    verify_fix,
+)
+from shturman.tools.system import owner_pids, parse_listening
 
 Note = Callable[[str, str], Awaitable[None]]  # (remedy id, description) → autocorrection event
 
@@ -49,8 +57,8 @@ async def repair_service(ctx: ToolContext, server: str, service: str, note: Note
 
     status = await call(check_service(ctx, server, service))
     ev = await gather(ctx, server, service, "")
-    port = ev.ports[0] if ev.ports else None
     if status.data.get("active"):
+        port = await listening_port(ctx, server, service, ev.ports, checks=1)
         probe = await call(verify_fix(ctx, server, service, port=port, settle_seconds=0))
         if probe.ok:
             report.healthy_before = report.verified = True
@@ -59,7 +67,6 @@ async def repair_service(ctx: ToolContext, server: str, service: str, note: Note
     for attempt in range(attempts):
         logs = await call(read_logs(ctx, server, service=service, lines=80))
         ev = await gather(ctx, server, service, _log_text(logs, status))
-        port = ev.ports[0] if ev.ports else None
         found = await _apply_remedies(ctx, ev, note)
         report.remedies += found
         if attempt > 0 and not found:
@@ -68,6 +75,7 @@ async def repair_service(ctx: ToolContext, server: str, service: str, note: Note
         if restarted.refused:
             report.verification = ctx.say("перезапуск не одобрен", "restart was not approved")
             return report
+        port = await listening_port(ctx, server, service, ev.ports)
         probe = await call(verify_fix(ctx, server, service, port=port))
         report.verification = probe.summary
         if probe.ok:
@@ -85,12 +93,34 @@ async def ensure_service(ctx: ToolContext, server: str, service: str, note: Note
     status = await check_service(ctx, server, service)
     if status.data.get("active"):
         ev = await gather(ctx, server, service, "")
-        probe = await verify_fix(ctx, server, service, port=ev.ports[0] if ev.ports else None,
-                                 settle_seconds=0)
+        port = await listening_port(ctx, server, service, ev.ports, checks=1)
+        probe = await verify_fix(ctx, server, service, port=port, settle_seconds=0)
         if probe.ok:
             return RepairReport(service, server, healthy_before=True, results=[status, probe],
                                 verified=True, verification=probe.summary)
     return await repair_service(ctx, server, service, note)
+
+
+async def listening_port(ctx: ToolContext, server: str, service: str,
+                         learned: tuple[int, ...], checks: int = 4) -> int | None:
+    """The port to verify after a restart: a learned port the unit's main process listens on;
+    else the one it does listen on when the learned one is free (the guess was wrong); else the
+    learned one (held by another process or nobody: the probe will say so)."""
+    first = learned[0] if learned else None
+    main = await main_pid_of(ctx, server, service)
+    for attempt in range(checks if main is not None else 0):
+        listing = await ctx.sh(server, "ss -ltnp")
+        if listing.outcome != "ok":
+            break
+        entries = parse_listening(listing.stdout)
+        own = [port for port, _a, proc in entries if main in owner_pids(proc)]
+        if own:
+            taken = {port for port, _a, _proc in entries}
+            match = next((p for p in learned if p in own), None)
+            return match or (own[0] if first is None or first not in taken else first)
+        if attempt < checks - 1:
+            await asyncio.sleep(0.5)
+    return first
 
 
 async def _apply_remedies(ctx: ToolContext, ev: Evidence, note: Note) -> list[str]:

@@ -75,10 +75,23 @@ def is_active_output(manager: ServiceManager, stdout: str) -> bool:
 
 URL_RE = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s\"']+", re.IGNORECASE)
 
+# HOST:PORT where HOST looks like an address (IPv4, [IPv6], *, localhost, a dotted name) or is
+# empty (":8080"): a timestamp ("18:39:08"), a pid ("app[22238]:"), an errno ("98:") or a
+# time zone ("+03:00") is not a port. The port group is named ``port``.
+ADDRESS_PORT = (r"(?<![\w.:\]\[*+-])"
+                r"(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]*\]|\*|localhost|"
+                r"[A-Za-z][\w-]*(?:\.[\w-]+)+)?"
+                r":(?P<port>\d{2,5})(?!\d|:\d)")
 PORT_HINT = re.compile(
-    r"(?:--port[= ]|-p |port[= :]|listen\s+(?:[\d.]+:)?|:|http\.server\s+)(\d{2,5})\b",
+    r"(?:--port[= ]|-p |port[= :]|listen\s+(?:[\d.]+:)?|http\.server\s+)(\d{2,5})\b"
+    r"|" + ADDRESS_PORT,
     re.IGNORECASE,
 )
+
+
+def plausible_port(port: int) -> bool:
+    """A TCP port a service could listen on (0 and out-of-range numbers are not)."""
+    return 1 <= port <= 65535
 
 
 def ports_in_unit(unit_text: str) -> list[int]:
@@ -91,7 +104,7 @@ def ports_in_unit(unit_text: str) -> list[int]:
         if not stripped.startswith(("ExecStart=", "Environment=")):
             continue
         for match in PORT_HINT.finditer(stripped):
-            port = int(match.group(1))
-            if 1 <= port <= 65535 and port not in ports:
+            port = int(match.group(1) or match.group("port"))
+            if plausible_port(port) and port not in ports:
                 ports.append(port)
     return ports

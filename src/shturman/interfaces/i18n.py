@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 Lang = Literal["ru", "en"]
@@ -102,6 +103,28 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "exec.summary": ("Успешно: {ok} из {total}", "Succeeded: {ok} of {total}"),
     "vault.rotated": ("Ключ хранилища заменён, перешифровано секретов: {count}",
                       "Vault key rotated, secrets re-encrypted: {count}"),
+    "run.plan": ("План", "Plan"),
+    "approval.label": ("одобрение", "approval"),
+    "approval.approved": ("одобрено", "approved"),
+    "approval.denied": ("отклонено", "denied"),
+    "approval.timed_out": ("нет ответа вовремя", "timed out"),
+    "approval.pre_approved": ("одобрено заранее", "pre-approved"),
+    "approval.unavailable": ("одобрить некому", "no approver"),
+    "approval.note.autonomous": ("автономный режим заранее одобряет известные ограниченные "
+                                 "изменения", "autonomous mode pre-approves known, bounded "
+                                 "changes"),
+    "approval.note.readonly": ("режим {mode} выполняет только команды чтения",
+                               "{mode} mode runs only read-only commands"),
+    "approval.note.nobody": ("одобрить некому: отказ (fail closed)",
+                             "no approver available: denied (fail closed)"),
+    "approval.note.needs_human": ("автономный режим одобряет только известные изменения, нужен "
+                                  "человек; одобрить некому: отказ (fail closed)",
+                                  "autonomous mode pre-approves only known changes; a person "
+                                  "is needed; no approver available: denied (fail closed)"),
+    "approval.note.no_terminal": ("нет терминала: отказ (fail closed)",
+                                  "no terminal: denied (fail closed)"),
+    "approval.note.no_answer": ("нет ответа вовремя: отказ", "no answer in time: denied"),
+    "approval.note.yes": ("одобрено заранее ключом --yes", "approved in advance with --yes"),
     "approval.noninteractive": ("нет терминала для подтверждения — отказ",
                                 "no terminal to ask for approval — denied"),
 }
@@ -110,3 +133,36 @@ CATALOGUE: dict[str, tuple[str, str]] = {
 def t(key: str, lang: str = "ru", **values: object) -> str:
     ru, en = CATALOGUE[key]
     return (ru if lang == "ru" else en).format(**values)
+
+
+def approval_line(data: Mapping[str, object], lang: str = "ru") -> str:
+    """``approval: OUTCOME (APPROVER) — NOTE`` of an ``approval_decided`` event, all in one
+    language: the note is recognised by who decided and how (a closed set of approvers), and an
+    unknown note is shown only in English mode."""
+    outcome, approver = str(data.get("outcome", "")), str(data.get("approver", ""))
+    note = str(data.get("note") or "")
+    key = f"approval.{outcome}"
+    word = t(key, lang) if key in CATALOGUE else outcome
+    known = _approval_note(outcome, approver, note, lang)
+    shown = known if known is not None else (note if lang != "ru" else "")
+    return f"{t('approval.label', lang)}: {word} ({approver})" + (f" — {shown}" if shown else "")
+
+
+def _approval_note(outcome: str, approver: str, note: str, lang: str) -> str | None:
+    mode = approver.removeprefix("mode:")
+    if not note:
+        return ""
+    if outcome == "pre_approved" and approver.startswith("mode:"):
+        return t("approval.note.autonomous", lang)
+    if outcome == "denied" and approver.startswith("mode:"):
+        return t("approval.note.readonly", lang, mode=mode)
+    if outcome == "unavailable" and approver == "none":
+        return t("approval.note.needs_human" if "person" in note else "approval.note.nobody",
+                 lang)
+    if outcome == "unavailable" and approver == "cli":
+        return t("approval.note.no_terminal", lang)
+    if outcome == "timed_out":
+        return t("approval.note.no_answer", lang)
+    if approver == "cli:--yes":
+        return t("approval.note.yes", lang)
+    return None

@@ -222,6 +222,56 @@ def _ps(p: Parsed) -> Rejection | None:
     return None
 
 
+# ssh -o: only options that change nothing but how the connection is made or checked
+_SSH_SAFE_KEYS = frozenset(
+    [
+        "connecttimeout",
+        "batchmode",
+        "stricthostkeychecking",
+        "userknownhostsfile",
+        "serveraliveinterval",
+        "serveralivecountmax",
+        "connectionattempts",
+        "loglevel",
+        "port",
+        "user",
+        "identityfile",
+        "identitiesonly",
+        "passwordauthentication",
+        "pubkeyauthentication",
+        "preferredauthentications",
+        "kbdinteractiveauthentication",
+        "gssapiauthentication",
+        "hostkeyalias",
+        "checkhostip",
+        "addressfamily",
+        "compression",
+        "requesttty",
+        "visualhostkey",
+        "updatehostkeys",
+        "numberofpasswordprompts",
+        "hashknownhosts",
+        "globalknownhostsfile",
+        "tcpkeepalive",
+        "ciphers",
+        "macs",
+        "kexalgorithms",
+        "hostkeyalgorithms",
+        "verifyhostkeydns",
+    ]
+)
+
+
+def _ssh(p: Parsed) -> Rejection | None:
+    """`-o ProxyCommand=…`, `LocalCommand`, `PermitLocalCommand` and the like run programs
+    here; only known connection settings are read-only."""
+    for v in p.values("-o"):
+        key = re.split(r"[=\s]", v.strip(), maxsplit=1)[0].lower()
+        if key not in _SSH_SAFE_KEYS:
+            return Rejection("grammar.runs_code", f"ssh -o {v}")
+    return None
+
+
 CHECKERS: dict[str, Callable[[Parsed], Rejection | None]] = {
     "sed": _sed,
     "awk": _awk,
@@ -232,4 +282,5 @@ CHECKERS: dict[str, Callable[[Parsed], Rejection | None]] = {
     "ping": _ping,
     "ps": _ps,
     "top": _top,
+    "ssh": _ssh,
 }

@@ -5,15 +5,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from shturman.domain.models import Server
+from shturman.domain.plurals import counted
 from shturman.policy.shell import parse
 
 if TYPE_CHECKING:
     from shturman.policy import Policy
 
 _LABELS = {
-    "en": ("Command", "Parsed", "simple commands", "syntax errors", "Decision", "Rules"),
-    "ru": ("Команда", "Разбор", "простые команды", "синтаксические ошибки", "Решение", "Правила"),
+    "en": ("Command", "Parsed", "", "syntax errors", "Decision", "Rules"),
+    "ru": ("Команда", "Разбор", "", "синтаксические ошибки", "Решение", "Правила"),
 }
+_SIMPLE_COMMANDS = (("простая команда", "простые команды", "простых команд"),
+                    ("simple command", "simple commands"))
 
 
 def render(policy: Policy, command: str, server: Server | None, lang: str) -> str:
@@ -27,7 +30,7 @@ def render(policy: Policy, command: str, server: Server | None, lang: str) -> st
     parsed = parse(command)
     lines = [
         f"{labels[0]}: {command}",
-        f"{labels[1]}: {len(parsed.commands)} {labels[2]}"
+        f"{labels[1]}: {counted(len(parsed.commands), lang, *_SIMPLE_COMMANDS)}"
         + (f", {labels[3]}: {'; '.join(parsed.errors)}" if parsed.errors else ""),
     ]
     for i, text in enumerate(verdict.commands, 1):

@@ -29,14 +29,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shturman.domain.errors import PolicyError
 from shturman.policy.checkers import CHECKERS, Parsed, Rejection
+from shturman.policy.compiled import lazy_compile
 from shturman.policy.shell import Word
+
+if TYPE_CHECKING:
+    from shturman.policy.schema import SpecModel
 
 DEFAULT_GRAMMARS = Path(__file__).parent / "rules" / "grammars.yaml"
 DENY_CLASSES = {
@@ -50,41 +53,6 @@ DENY_CLASSES = {
 }
 VERSION_ARGS = frozenset(["--version", "-V", "--help", "-h", "-version", "version", "help"])
 Style = Literal["gnu", "single", "prefix", "find"]
-
-
-class SpecModel(BaseModel):
-    """One program (or subcommand) grammar as written in YAML."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    opts: str = ""
-    style: Style = "gnu"
-    operands: int | Literal["any", "none"] = "any"
-    match: list[str] = Field(default_factory=list)  # every operand matches one glob
-    deny: list[str] = Field(default_factory=list)  # no operand matches any glob
-    sub: dict[str, SpecModel | str | None] = Field(default_factory=dict)
-    order: str = ""  # every verb in the program's own matching order (prefix style)
-    verbs: str = ""  # known verbs that are not read-only, with their class (`stop!c`)
-    bare: bool = True  # allowed without a subcommand
-    inherit: bool = True  # the parent's options are accepted after the subcommand too
-    rest: bool = False  # the first operand starts a command (or data) not parsed here
-    numeric: bool = False  # `-20` is a count (head, tail)
-    permute: bool = True  # options after operands are options (getopt_long)
-    abbrev: bool = True  # unambiguous long-option prefixes (getopt_long)
-    check: str | None = None  # a code checker for scripts and option combinations
-    dynamic: bool = False  # run-time words may stand where an option could
-    require: str = ""  # one of these options must be given (here or before a subcommand)
-    unmet: str = "c"  # the class of a missing `require`
-    free: bool = False  # the program prints or ignores its arguments whatever they are
-    bundled: bool = False  # tar: a first word without a dash is a cluster of short options
-
-
-class GrammarFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    version: int = 1
-    programs: dict[str, SpecModel | str] = Field(default_factory=dict)
-    version_only: list[str] = Field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,11 +146,13 @@ def _canonical(names: str, short: dict[str, Option], long: dict[str, Option]) ->
 def _glob_rx(globs: Sequence[str]) -> re.Pattern[str] | None:
     if not globs:
         return None
-    return re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in globs), re.S)
+    return lazy_compile("|".join(f"(?:{fnmatch.translate(g)})" for g in globs), re.S)
 
 
 def compile_spec(name: str, spec: SpecModel | str | None, parent: Grammar | None = None) -> Grammar:
     if spec is None or isinstance(spec, str):
+        from shturman.policy.schema import SpecModel
+
         spec = SpecModel(opts=spec or "")
     short, long, ordered = _options(spec.opts, spec.style)
     if parent is not None and spec.inherit:
@@ -440,6 +410,17 @@ def _word_option(
 
 @lru_cache(maxsize=4)
 def load(path: Path = DEFAULT_GRAMMARS) -> Grammars:
+    from shturman.policy.compiled import cached
+
+    return cached("grammars", (path,), lambda: _load(path), Grammars)
+
+
+def _load(path: Path) -> Grammars:
+    # pydantic is imported here, not at module load: `import shturman.policy` stays light
+    from pydantic import ValidationError
+
+    from shturman.policy.schema import GrammarFile
+
     try:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}

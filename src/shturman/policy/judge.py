@@ -23,7 +23,7 @@ from shturman.policy.inline import (
     sed_executes,
 )
 from shturman.policy.limits import Budget
-from shturman.policy.rules import Facts, Rule, RuleSet
+from shturman.policy.rules import Facts, Rule, RuleSet, present
 from shturman.policy.shell import SimpleCommand, Word, decode_ansi_c, parse
 from shturman.policy.texts import reason
 from shturman.policy.unwrap import SHELLS, Invocation, find_name_pattern, program_name, unwrap
@@ -405,10 +405,14 @@ class Judge:
             inv.remote,
             inv.find_roots,
         )
-        matched = [r for r in self.rules.candidates(inv.name) if r.matches(facts)]
+        candidates = self.rules.candidates(inv.name, present(facts))
+        matched = [r for r in candidates if r.matches(facts)]
         for r in matched:
             out.add_rule(r, text)
-        self._grammar(inv, matched, last, text, out)
+        # a wrapper running a remote or inline script (`ssh -F cfg host cmd`): its own
+        # options still go through its grammar
+        wrapper = runs_script and inv.name in self.grammars.programs
+        self._grammar(inv, matched, last and not wrapper, text, out)
         if (
             last
             and (inv.name in SHELLS or (fam and fam != "awk"))

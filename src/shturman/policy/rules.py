@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shturman.domain.errors import PolicyError
 from shturman.domain.models import Decision
 from shturman.domain.verdict import Autonomy
+from shturman.policy.compiled import lazy_compile
 
 DEFAULT_RULES = Path(__file__).parent / "rules" / "default.yaml"
 _LOCAL_HOSTS = re.compile(
@@ -34,47 +34,45 @@ _URLISH = re.compile(
 )
 
 
-class RuleSpec(BaseModel):
-    """One rule as written in YAML."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+@dataclass(kw_only=True, slots=True)
+class RuleSpec:
+    """One rule as written in YAML (validated by `schema.RuleSpecModel` when loaded)."""
 
     id: str
     decision: Decision
     en: str
     ru: str
-    commands: list[str] = Field(default_factory=lambda: ["*"])
-    except_commands: list[str] = Field(default_factory=list)
-    subcommand: list[str] = Field(default_factory=list)
-    flags_any: list[str] = Field(default_factory=list)
-    flags_none: list[str] = Field(default_factory=list)
-    args_any: list[str] = Field(default_factory=list)
-    args_none: list[str] = Field(default_factory=list)
+    commands: list[str] = field(default_factory=lambda: ["*"])
+    except_commands: list[str] = field(default_factory=list)
+    subcommand: list[str] = field(default_factory=list)
+    flags_any: list[str] = field(default_factory=list)
+    flags_none: list[str] = field(default_factory=list)
+    args_any: list[str] = field(default_factory=list)
+    args_none: list[str] = field(default_factory=list)
     args_regex: str | None = None
     text_regex: str | None = None
     text_none_regex: str | None = None
     max_positionals: int | None = None
-    paths: list[str] = Field(default_factory=list)
-    reads: list[str] = Field(default_factory=list)
-    writes: list[str] = Field(default_factory=list)
-    destroys: list[str] = Field(default_factory=list)
-    perms: list[str] = Field(default_factory=list)
-    assigns: list[str] = Field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
+    reads: list[str] = field(default_factory=list)
+    writes: list[str] = field(default_factory=list)
+    destroys: list[str] = field(default_factory=list)
+    perms: list[str] = field(default_factory=list)
+    assigns: list[str] = field(default_factory=list)
     urls: Literal["local", "any"] | None = None
-    stdin_from: list[str] = Field(default_factory=list)
+    stdin_from: list[str] = field(default_factory=list)
     remote: bool | None = None
     # for a confirm rule: may `--mode autonomous` pre-approve it? Only known, bounded changes
     # say `preapprove`; the default `human` fails closed (see domain.verdict.Autonomy)
     autonomy: Autonomy = Autonomy.HUMAN
 
 
-class RuleFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+@dataclass(kw_only=True, slots=True)
+class RuleFile:
     version: int = 1
-    programs: dict[str, list[str]] = Field(default_factory=dict)  # name -> value options
-    examples: list[str] = Field(default_factory=list)  # concrete sensitive paths for globs
-    rules: list[RuleSpec] = Field(default_factory=list)
+    programs: dict[str, list[str]] = field(default_factory=dict)  # name -> value options
+    examples: list[str] = field(default_factory=list)  # concrete sensitive paths for globs
+    rules: list[RuleSpec] = field(default_factory=list)
 
 
 def glob_regex(pattern: str) -> str:
@@ -123,7 +121,7 @@ def glob_regex(pattern: str) -> str:
 def _compile_globs(patterns: Sequence[str]) -> re.Pattern[str] | None:
     if not patterns:
         return None
-    return re.compile("|".join(f"(?:{glob_regex(p)})" for p in patterns))
+    return lazy_compile("|".join(f"(?:{glob_regex(p)})" for p in patterns))
 
 
 def _compile_args(patterns: Sequence[str]) -> re.Pattern[str] | None:
@@ -131,7 +129,7 @@ def _compile_args(patterns: Sequence[str]) -> re.Pattern[str] | None:
         return None
     import fnmatch
 
-    return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns), re.S)
+    return lazy_compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns), re.S)
 
 
 def path_match(rx: re.Pattern[str], paths: Sequence[str]) -> bool:
@@ -162,6 +160,22 @@ class Facts:
     remote: bool
 
 
+FACT_BITS = {"paths": 1, "reads": 2, "changes": 4, "destroys": 8, "perms": 16, "assigns": 32}
+ALL_FACTS = 63
+
+
+def present(f: Facts) -> int:
+    """Which of the `FACT_BITS` fields of the facts are non-empty."""
+    return (
+        (1 if f.paths else 0)
+        | (2 if f.reads else 0)
+        | (4 if f.changes else 0)
+        | (8 if f.destroys else 0)
+        | (16 if f.perms else 0)
+        | (32 if f.assigns else 0)
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     spec: RuleSpec
@@ -179,6 +193,10 @@ class Rule:
     perms: re.Pattern[str] | None
     assigns: re.Pattern[str] | None
     subcommands: tuple[tuple[str, ...], ...]
+    # (pattern, Facts field) for each path condition the rule has, precomputed
+    path_conds: tuple[tuple[re.Pattern[str], str], ...] = ()
+    # the Facts fields (`FACT_BITS`) that must be non-empty for the rule to match at all
+    needs: int = 0
 
     @property
     def id(self) -> str:
@@ -191,14 +209,9 @@ class Rule:
     def matches(self, f: Facts) -> bool:
         s = self.spec
         # path and assignment conditions first: most invocations have none, a cheap reject
-        for rx, paths in (
-            (self.paths, f.paths),
-            (self.reads, f.reads),
-            (self.writes, f.changes),
-            (self.destroys, f.destroys),
-            (self.perms, f.perms),
-        ):
-            if rx is not None and (not paths or not path_match(rx, paths)):
+        for rx, attr in self.path_conds:
+            paths = getattr(f, attr)
+            if not paths or not path_match(rx, paths):
                 return False
         if self.assigns and not any(self.assigns.fullmatch(a) for a in f.assigns):
             return False
@@ -261,9 +274,16 @@ def _flags(args: Sequence[str], flags: tuple[tuple[str, ...], tuple[str, ...]]) 
 
 def compile_rule(spec: RuleSpec) -> Rule:
     def rx(p: str | None) -> re.Pattern[str] | None:
-        return re.compile(p) if p else None
+        return lazy_compile(p) if p else None
 
     try:
+        globs = {
+            "paths": _compile_globs(spec.paths),
+            "reads": _compile_globs(spec.reads),
+            "changes": _compile_globs(spec.writes),
+            "destroys": _compile_globs(spec.destroys),
+            "perms": _compile_globs(spec.perms),
+        }
         return Rule(
             spec=spec,
             flags_any=_split_flags(spec.flags_any),
@@ -273,13 +293,16 @@ def compile_rule(spec: RuleSpec) -> Rule:
             args_regex=rx(spec.args_regex),
             text_regex=rx(spec.text_regex),
             text_none=rx(spec.text_none_regex),
-            paths=_compile_globs(spec.paths),
-            reads=_compile_globs(spec.reads),
-            writes=_compile_globs(spec.writes),
-            destroys=_compile_globs(spec.destroys),
-            perms=_compile_globs(spec.perms),
+            paths=globs["paths"],
+            reads=globs["reads"],
+            writes=globs["changes"],
+            destroys=globs["destroys"],
+            perms=globs["perms"],
             assigns=_compile_args(spec.assigns),
             subcommands=tuple(tuple(s.split()) for s in spec.subcommand),
+            path_conds=tuple((rx, attr) for attr, rx in globs.items() if rx is not None),
+            needs=sum(FACT_BITS[attr] for attr, rx in globs.items() if rx is not None)
+            | (FACT_BITS["assigns"] if spec.assigns else 0),
         )
     except re.error as exc:
         raise PolicyError(f"rule {spec.id}: bad pattern: {exc}") from exc
@@ -293,11 +316,28 @@ class RuleSet:
     value_options: dict[str, frozenset[str]]
     examples: tuple[str, ...]
     known_names: frozenset[str]
+    # name → its candidate rules; depends on the name only, so computed once per name
+    _candidates: dict[tuple[str, int], tuple[Rule, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
-    def candidates(self, name: str) -> list[Rule]:
-        found = list(self.by_name.get(name, ()))
-        found.extend(r for rx, r in self.globbed if rx.fullmatch(name))
-        found.extend(self.generic)
+    def candidates(self, name: str, facts: int = ALL_FACTS) -> tuple[Rule, ...]:
+        """The rules that may match program `name`, in order. Given `facts` (`present`),
+        rules needing a fact field that is empty are left out: they could not match."""
+        key = (name, facts)
+        found = self._candidates.get(key)
+        if found is None:
+            found = tuple(
+                r
+                for r in (
+                    *self.by_name.get(name, ()),
+                    *(r for rx, r in self.globbed if rx.fullmatch(name)),
+                    *self.generic,
+                )
+                if r.needs & facts == r.needs
+            )
+            if len(self._candidates) < 8192:  # bounded: names come from untrusted input
+                self._candidates[key] = found
         return found
 
 
@@ -326,17 +366,30 @@ def concrete_examples(pattern: str) -> list[str]:
 
 
 def load_file(path: Path) -> RuleFile:
+    # pydantic is imported here, not at module load: `import shturman.policy` stays light
+    from pydantic import ValidationError
+
+    from shturman.policy.schema import RuleFileModel
+
     try:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}
-        return RuleFile.model_validate(data)
+        model = RuleFileModel.model_validate(data)
     except (OSError, yaml.YAMLError, ValidationError) as exc:
         raise PolicyError(f"{path}: {exc}") from exc
+    return RuleFile(
+        version=model.version,
+        programs=model.programs,
+        examples=model.examples,
+        rules=[RuleSpec(**spec.model_dump()) for spec in model.rules],
+    )
 
 
 @lru_cache(maxsize=8)
 def _load_cached(paths: tuple[Path, ...]) -> RuleSet:
-    return build([load_file(p) for p in paths])
+    from shturman.policy.compiled import cached
+
+    return cached("rules", paths, lambda: build([load_file(p) for p in paths]), RuleSet)
 
 
 def load(extra: Sequence[Path] = ()) -> RuleSet:
@@ -372,7 +425,7 @@ def build(files: Sequence[RuleFile]) -> RuleSet:
             continue
         for name in spec.commands:
             if any(c in name for c in "*?["):
-                globbed.append((re.compile(fnmatch.translate(name)), rule))
+                globbed.append((lazy_compile(fnmatch.translate(name)), rule))
             else:
                 by_name.setdefault(name, []).append(rule)
     known = frozenset(by_name) | frozenset(value_options)

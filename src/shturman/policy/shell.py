@@ -165,6 +165,8 @@ def decode_ansi_c(body: str) -> str:
 
 
 def _unescape_unquoted(text: str) -> str:
+    if "\\" not in text:
+        return text  # the common case: nothing escaped
     out: list[str] = []
     i = 0
     while i < len(text):
@@ -367,17 +369,17 @@ class _Walker:
         stdin: tuple[str, bool] | None = None
         rest: list[tree_sitter.Node] = []
         for i, child in enumerate(node.children):
-            fname = node.field_name_for_child(i)
-            if child.type == "variable_assignment":
+            ctype = child.type
+            if ctype == "variable_assignment":
                 assignments.append(self._assignment(child))
-            elif child.type.endswith("redirect"):
+            elif ctype.endswith("redirect"):
                 r, s = self._redirect(child, rest)
                 own_redirects.extend(r)
                 stdin = s or stdin
-            elif fname == "name" or child.type == "command_name":
+            elif ctype == "command_name" or node.field_name_for_child(i) == "name":
                 inner = child.children[0] if child.children else child
                 words.append(self.word(inner))
-            elif child.is_named and child.type != "comment":
+            elif child.is_named and ctype != "comment":
                 words.append(self.word(child))
         cmd = SimpleCommand(
             words=_split_words(words),

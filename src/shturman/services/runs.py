@@ -230,7 +230,8 @@ class RunService:
         servers = await self._inventory.all()
         planner = self._planner_factory(servers)
         judge = planner.judge if planner is not None and hasattr(planner, "judge") else None
-        return (await analyze_with(judge, text, servers)).as_json()
+        return (await analyze_with(judge, text, servers,
+                                   self._settings.language)).as_json()
 
     async def history(self, limit: int = 20) -> list[RunRecord]:
         return await self._runs.recent(limit)

@@ -5,9 +5,20 @@ from __future__ import annotations
 import asyncio
 import re
 import shlex
+from dataclasses import replace
+from typing import assert_never
 
 from shturman.domain.models import Risk
+from shturman.domain.plurals import counted
 from shturman.hosts.facts import ServiceManager
+from shturman.hosts.journal import (
+    JournalRead,
+    JournalTrouble,
+    judge_journal,
+    listed_files,
+    unit_log_files,
+    unit_missing,
+)
 from shturman.hosts.servicemgr import is_active_output, ports_in_unit, service_command
 from shturman.tools.base import CommandRecord, ToolContext, ToolResult, tool
 from shturman.tools.system import http_status, port_listeners
@@ -32,7 +43,11 @@ async def _lifecycle(ctx: ToolContext, name: str, server: str, service: str,
     mgr = await ctx.manager(server)
     record = await ctx.sh(server, service_command(mgr, action, service))  # type: ignore[arg-type]
     ok = record.outcome == "ok"
-    what = record.stderr.strip().splitlines()[-1] if record.stderr.strip() else record.outcome
+    refusal = {"denied": ("не одобрено", "not approved"),
+               "blocked": ("заблокировано политикой", "blocked by the policy")}
+    what = (record.stderr.strip().splitlines()[-1] if record.stderr.strip()
+            else ctx.say(*refusal[record.outcome]) if record.outcome in refusal
+            else record.outcome)
     verb = {"start": ("запуск", "start"), "stop": ("остановка", "stop"),
             "restart": ("перезапуск", "restart")}[action]
     done = ctx.say("выполнено", "ok") if ok else what
@@ -72,22 +87,95 @@ async def restart_service(ctx: ToolContext, server: str, service: str) -> ToolRe
 async def read_logs(ctx: ToolContext, server: str, service: str | None = None,
                     path: str | None = None, container: str | None = None,
                     lines: int = 100) -> ToolResult:
-    """Read recent log lines of a service (journal), a log file or a docker container."""
+    """Read recent log lines of a service (journal, else the files its unit writes to or
+    /var/log/SERVICE*), a log file or a docker container."""
     lines = max(1, min(lines, 2000))
     if container:
         command = service_command(ServiceManager.DOCKER, "logs", container, lines)
     elif path:
         command = f"tail -n {lines} {shlex.quote(path)}"
     elif service:
-        command = service_command(await ctx.manager(server), "logs", service, lines)
+        mgr = await ctx.manager(server)
+        if mgr in (ServiceManager.SYSTEMD, ServiceManager.SYSTEMCTL3, ServiceManager.NONE):
+            return await _service_logs(ctx, server, mgr, service, lines)
+        command = service_command(mgr, "logs", service, lines)
     else:
         command = f"journalctl -n {lines} --no-pager"
     record = await ctx.sh(server, command)
-    ok = record.outcome == "ok"
-    count = len(record.stdout.splitlines())
-    return ToolResult("read_logs", server, ok, ctx.say(f"{count} строк лога",
-                                                       f"{count} log lines"), (record,),
-                      data={"lines": count})
+    return _lines_result(ctx, server, (record,))
+
+
+def _lines_result(ctx: ToolContext, server: str, records: tuple[CommandRecord, ...],
+                  note: str = "", ok: bool | None = None, **data: str | bool | None
+                  ) -> ToolResult:
+    count = sum(len(r.stdout.splitlines()) for r in records if r.outcome == "ok")
+    done = all(r.outcome == "ok" for r in records[-1:]) if ok is None else ok
+    summary = counted(count, ctx.lang, ("строка лога", "строки лога", "строк лога"),
+                      ("log line", "log lines"))
+    return ToolResult("read_logs", server, done, f"{note}; {summary}" if note else summary,
+                      records, data={"lines": count, **data})
+
+
+async def _service_logs(ctx: ToolContext, server: str, mgr: ServiceManager, service: str,
+                        lines: int) -> ToolResult:
+    """The journal; when it cannot say (not installed, no journal, no permission, the tool
+    crashed), say why and read the unit's StandardOutput= files or /var/log/SERVICE*."""
+    record = await ctx.sh(server, service_command(mgr, "logs", service, lines))
+    if record.refused or record.outcome == "error":
+        return _lines_result(ctx, server, (record,))
+    read = judge_journal(record.exit_code, record.stdout, record.stderr)
+    if read.trouble is None:
+        return _lines_result(ctx, server, (record,))
+    # the journal's own words stay in the audit log; the report and the model get one line
+    why = _journal_trouble(ctx, read)
+    quiet = replace(record, stdout="", stderr=why)
+    unit = await ctx.sh(server, service_command(mgr, "show", service))
+    missing = unit_missing(unit.exit_code, unit.stdout, unit.stderr)
+    files = unit_log_files(unit.stdout) if unit.outcome == "ok" else []
+    if not files:
+        found = await ctx.sh(server, f"find /var/log -maxdepth 2 -type f -path "
+                                     f"{shlex.quote('/var/log/' + service + '*')}")
+        files = sorted(listed_files(found.stdout) if found.outcome == "ok" else [],
+                       key=lambda p: ("err" not in p.rsplit("/", 1)[-1], p))[:2]
+    tails = tuple([await ctx.sh(server, f"tail -n {lines} {shlex.quote(f)}") for f in files])
+    read_from = [r.command.rsplit(" ", 1)[-1] for r in tails if r.outcome == "ok"]
+    if missing:
+        note = ctx.say(f"юнит {service} не найден на {server}",
+                       f"unit {service} not found on {server}")
+        if read_from:
+            note += ctx.say(f"; читаю файлы: {', '.join(read_from)}",
+                            f"; reading files: {', '.join(read_from)}")
+    elif read_from:
+        note = ctx.say(f"{why}; читаю файлы: {', '.join(read_from)}",
+                       f"{why}; reading files instead: {', '.join(read_from)}")
+    else:
+        note = ctx.say(f"{why}; файлов лога {service} не нашлось (юнит, /var/log/{service}*)",
+                       f"{why}; no log files of {service} found (unit, /var/log/{service}*)")
+    return _lines_result(ctx, server, (quiet, *tails), note, ok=bool(read_from),
+                         journal=read.trouble.value, unit_missing=missing,
+                         log_files=", ".join(read_from) or None)
+
+
+def _journal_trouble(ctx: ToolContext, read: JournalRead) -> str:
+    if read.trouble is None:
+        return ""
+    detail = f" ({read.detail})" if read.detail else ""
+    match read.trouble:
+        case JournalTrouble.NOT_INSTALLED:
+            return ctx.say("journalctl не установлен", "journalctl is not installed")
+        case JournalTrouble.NO_JOURNAL:
+            return ctx.say("журнала systemd на сервере нет", "the server has no systemd journal")
+        case JournalTrouble.PERMISSION:
+            return ctx.say("нет прав читать журнал", "no permission to read the journal")
+        case JournalTrouble.TOOL_CRASHED:
+            return ctx.say(f"journalctl завершился с ошибкой самого инструмента{detail}",
+                           f"journalctl itself crashed{detail}")
+        case JournalTrouble.EMPTY:
+            return ctx.say("в журнале нет записей", "the journal has no entries")
+        case JournalTrouble.FAILED:
+            return ctx.say(f"journalctl не сработал{detail}", f"journalctl failed{detail}")
+        case _:
+            assert_never(read.trouble)
 
 
 async def unit_ports(ctx: ToolContext, server: str, service: str) -> list[int]:

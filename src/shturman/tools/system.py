@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from shturman.domain.models import Risk
+from shturman.domain.plurals import counted
 from shturman.hosts.facts import ServiceManager, parse_fuser, parse_lsof
 from shturman.hosts.servicemgr import service_command
 from shturman.tools.base import CommandRecord, ToolContext, ToolResult, tool
@@ -222,8 +223,9 @@ async def docker_logs(ctx: ToolContext, server: str, container: str, lines: int 
     record = await ctx.sh(server, service_command(ServiceManager.DOCKER, "logs", container,
                                                   lines))
     return ToolResult("docker_logs", server, record.outcome == "ok",
-                      ctx.say(f"{len(record.stdout.splitlines())} строк",
-                              f"{len(record.stdout.splitlines())} lines"), (record,))
+                      counted(len(record.stdout.splitlines()), ctx.lang,
+                              ("строка лога", "строки лога", "строк лога"),
+                              ("log line", "log lines")), (record,))
 
 
 @tool(risk=Risk.CHANGE)

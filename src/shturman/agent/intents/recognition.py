@@ -7,17 +7,20 @@ from collections.abc import Sequence
 from shturman.agent.intents import services as service_names
 from shturman.agent.intents.reading import Reading
 from shturman.agent.intents.servers import mark_names
+from shturman.agent.intents.shapes import mark_revival
 from shturman.domain.models import Server
 
 
 def read(text: str, servers: Sequence[Server]) -> Reading:
-    """Recognise every token: phrases, server names, services, words, name parts."""
+    """Recognise every token: phrases, server names, services, words, name parts, then the
+    revival phrases around a named service ("bring X back up")."""
     reading = Reading.of(text)
     reading.mark_phrases()
     mark_names(reading, servers)
     service_names.mark_exact(reading, servers)
     reading.mark_words()
     service_names.mark_partial(reading, servers)
+    mark_revival(reading)
     return reading
 
 

@@ -161,3 +161,51 @@ _SERVICES_PLURAL = ("сервисы", "сервисов", "сервисах", "�
 def plural_service_noun(reading: Reading) -> bool:
     """ "сервисов", "службы", "services": more than one service, none named."""
     return any(word in _SERVICES_PLURAL for word in _norms(reading))
+
+
+# "bring X back (up)", "get X running again", «подними X обратно», «верни X»: X was up and
+# should be again, i.e. a repair (the runbook looks for why it went down before restarting).
+_BRING = frozenset(words("bring get put"))
+_RETURN = frozenset(words("верни верните вернуть вернём вернем"))
+_BACK = frozenset(words("back обратно назад"))
+_AGAIN = frozenset(words("again снова опять заново обратно назад back"))
+_UP = frozenset(words("up running working online started"))
+_TAIL = frozenset(words("up online again"))
+_REVIVAL_GAP = 4  # tokens between the verb and its particle ("bring the webshop on lab9 back")
+
+
+def mark_revival(reading: Reading) -> None:
+    """Read a revival phrase around a named service as a fix request (its words, such as the
+    "back up" of "bring it back up", are not the backup task then). Nothing without a service."""
+    if not (reading.services() or reading.candidates()):
+        return
+    for index in range(len(reading.tokens)):
+        span = _revival_at(reading, index)
+        for position in span:
+            slot = reading.slots[position]
+            slot.concept, slot.stop, slot.phrase = Concept.FIX, False, True
+
+
+def _revival_at(reading: Reading, index: int) -> list[int]:
+    forms = set(reading.forms(index))
+    bring, back_to = bool(forms & _BRING), bool(forms & _RETURN)
+    start = reading.slots[index].concept is Concept.START
+    if not (bring or back_to or start):
+        return []
+    named = False
+    for position in range(index + 1, min(len(reading.tokens), index + 2 + _REVIVAL_GAP)):
+        here = set(reading.forms(position))
+        nxt = set(reading.forms(position + 1)) if position + 1 < len(reading.tokens) else set()
+        if (bring or back_to) and here & _BACK:
+            return [index, position, *([position + 1] if nxt & _TAIL else [])]
+        if bring and here & _UP and nxt & _AGAIN:
+            return [index, position, position + 1]
+        if start and here & _AGAIN and (named or position == index + 1):
+            return [index, position]
+        slot = reading.slots[position]
+        if slot.concept is not None and slot.concept is not Concept.RUNNING:
+            return [index] if back_to and named else []  # another word of meaning follows
+        named = named or bool(slot.service or slot.candidates)
+    # «верни nginx»; «redis сдох, верни его»: the service named before, a pronoun after
+    before = any(slot.service or slot.candidates for slot in reading.slots[:index])
+    return [index] if back_to and (named or before) else []

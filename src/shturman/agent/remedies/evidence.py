@@ -12,7 +12,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from shturman.hosts.facts import ServiceManager
-from shturman.hosts.servicemgr import ports_in_unit, service_command
+from shturman.hosts.servicemgr import (
+    ADDRESS_PORT,
+    plausible_port,
+    ports_in_unit,
+    service_command,
+)
 from shturman.tools import ToolContext
 
 PATH_RE = re.compile(r"(?<![\w.])(/[\w@%+=:,./~-]+|~/[\w@%+=:,./-]+)")
@@ -22,8 +27,9 @@ PORT_IN_USE_RE = re.compile(
     r"address already in use|EADDRINUSE|errno 98\b|\(98: |port \d+ (?:is )?already in use",
     re.IGNORECASE)
 # a port named near "address already in use": "bind() to 0.0.0.0:8080 failed (98: …)",
-# "listen tcp :8080: bind: address already in use", "port 8080 is already in use"
-BIND_PORT_RE = re.compile(r"(?:[\w.\]\[*]*:|port\s+)(\d{2,5})\b", re.IGNORECASE)
+# "listen tcp :8080: bind: address already in use", "port 8080 is already in use",
+# "cannot listen on 127.0.0.1:8080: [Errno 98] …" — never the line's timestamp or pid
+BIND_PORT_RE = re.compile(ADDRESS_PORT + r"|\bport\s+(\d{2,5})\b", re.IGNORECASE)
 CONFIG_PORT_RE = re.compile(
     r"^\s*(?:listen|port|http_port|bind_port|server\.port|PORT|LISTEN_PORT)\s*[=:\s]\s*"
     r"(?:[\w.\[\]*]+:)?(\d{2,5})\b", re.IGNORECASE | re.MULTILINE)
@@ -88,15 +94,43 @@ def ports_in_logs(logs: str) -> list[int]:
     for line in logs.splitlines():
         if PORT_IN_USE_RE.search(line):
             for match in BIND_PORT_RE.finditer(line):
-                port = int(match.group(1))
-                if 1 <= port <= 65535 and port not in (98,) and port not in ports:
+                port = int(match.group("port") or match.group(2))
+                if plausible_port(port) and port not in ports:
                     ports.append(port)
     return ports
 
 
 def ports_in_config(text: str) -> list[int]:
     return list(dict.fromkeys(int(p) for p in CONFIG_PORT_RE.findall(text)
-                              if 1 <= int(p) <= 65535))
+                              if plausible_port(int(p))))
+
+
+def config_dirs(argv: list[str]) -> list[str]:
+    """Config directories the command line names: the value of a ``--config-dir``-like option
+    (``--conf-dir DIR``, ``--confdir=DIR``) or a ``….d`` directory (``/etc/app/conf.d``)."""
+    found = []
+    for i, arg in enumerate(argv[1:], start=1):
+        option, eq, value = arg.partition("=")
+        if eq and option.startswith("-") and "conf" in option.lower():
+            candidate = value
+        elif arg.startswith("-"):
+            continue
+        elif argv[i - 1].startswith("-") and "conf" in argv[i - 1].lower():
+            candidate = arg
+        else:
+            candidate = arg if arg.rstrip("/").endswith(".d") else ""
+        candidate = candidate.rstrip("/")
+        if candidate.startswith("/") and not candidate.endswith(CONFIG_SUFFIXES):
+            found.append(candidate)
+    return list(dict.fromkeys(found))
+
+
+async def _config_files_in(ctx: ToolContext, server: str, directory: str) -> list[str]:
+    listing = await ctx.sh(server, f"ls -1 -- {shlex.quote(directory)}")
+    if listing.outcome != "ok":
+        return []
+    return [f"{directory}/{name.strip()}" for name in sorted(listing.stdout.splitlines())
+            if name.strip().endswith(CONFIG_SUFFIXES) and "/" not in name.strip()]
 
 
 def interesting_lines(logs: str, limit: int = 8) -> list[str]:
@@ -117,12 +151,16 @@ async def gather(ctx: ToolContext, server: str, service: str, logs: str) -> Evid
     env_files = [v.lstrip("-") for v in unit_values(unit, "EnvironmentFile")]
     configs = [p for p in paths_in(" ".join(argv[1:]) + "\n" + "\n".join(env_files))
                if p.endswith(CONFIG_SUFFIXES) or p in env_files]
-    ports = ports_in_unit(unit)
-    for path in configs[:4]:
+    for directory in config_dirs(argv):
+        configs += [p for p in await _config_files_in(ctx, server, directory)
+                    if p not in configs]
+    # the port the service itself failed to bind is the surest; then its unit, its config
+    ports = ports_in_logs(logs)
+    ports += [p for p in ports_in_unit(unit) if p not in ports]
+    for path in configs[:6]:
         text = await ctx.sh(server, f"cat {shlex.quote(path)}")
         if text.outcome == "ok":
             ports += [p for p in ports_in_config(text.stdout) if p not in ports]
-    ports += [p for p in ports_in_logs(logs) if p not in ports]
     workdir = next(iter(unit_values(unit, "WorkingDirectory")), None)
     user = next(iter(unit_values(unit, "User")), None)
     return Evidence(server, service, unit, tuple(ports), logs, tuple(configs),

@@ -14,6 +14,7 @@ from shturman.tools.services import main_pid_of
 from shturman.tools.system import port_listeners
 
 GRACE_CHECKS = 15  # × 0.2 s after TERM before KILL
+INTERPRETER = re.compile(r"(?:python|perl|ruby|node|php|bash|sh|dash)[\d.]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,10 @@ def same_program(argv: list[str], command: str) -> bool:
     if not argv or not command:
         return False
     theirs = command.split()
+    if (len(theirs) > 1 and INTERPRETER.fullmatch(theirs[0].rsplit("/", 1)[-1])
+            and not INTERPRETER.fullmatch(argv[0].rsplit("/", 1)[-1])):
+        theirs = theirs[1:]  # a script started by its shebang shows its interpreter first
+        command = " ".join(theirs)
     ours = [a for a in argv if not a.startswith("-")][:2]
     mine = [a for a in theirs if not a.startswith("-")][:2]
     names = [a.rsplit("/", 1)[-1] for a in ours] == [a.rsplit("/", 1)[-1] for a in mine]

@@ -7,24 +7,61 @@ like `[/nginx]` is shown as typed instead of being read as markup.
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from shturman.interfaces.cli.runtime import err, escape, out
+from shturman.interfaces.i18n import approval_line, t
 
 
 def _e(value: Any) -> str:
     return escape(str(value))
 
 
+class Elapsed:
+    """A status line that shows how long it has been running, re-rendered on every refresh."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.started = time.monotonic()
+
+    def __rich__(self) -> Any:
+        from rich.text import Text
+
+        return Text(f"{self.label} · {time.monotonic() - self.started:.0f} s", style="dim")
+
+
 class EventPrinter:
-    def __init__(self, lang: str, as_json: bool) -> None:
+    """Prints a run's events. On a terminal (never with --json or when stderr is not a tty), a
+    running command shows a spinner with its elapsed time until its next event."""
+
+    def __init__(self, lang: str, as_json: bool, spinner: bool | None = None) -> None:
         self._lang = lang
         self._json = as_json
+        self._spinner = (not as_json and bool(err.is_terminal)) if spinner is None else spinner
+        self._status: Any = None
 
     def show(self, event: Any) -> None:
         if self._json:
             print(json.dumps(event.as_json(), ensure_ascii=False), flush=True)
             return
+        self._stop_spinner()
+        self._print(event)
+        if self._spinner and event.type == "command_started":
+            d = event.data
+            self._status = err.status(Elapsed(f"{d['server']}: {d['command'].splitlines()[0]}"),
+                                      spinner="dots")
+            self._status.start()
+
+    def close(self) -> None:
+        self._stop_spinner()
+
+    def _stop_spinner(self) -> None:
+        if self._status is not None:
+            self._status.stop()
+            self._status = None
+
+    def _print(self, event: Any) -> None:
         d = event.data
         kind = event.type
         if kind == "run_started":
@@ -32,7 +69,7 @@ class EventPrinter:
                       f"{_e(', '.join(d['servers']) or '-')}; {_e(d['route'])})[/]")
         elif kind == "plan":
             if d.get("summary"):
-                err.print(f"[bold]План/plan:[/] {_e(d['summary'])}")
+                err.print(f"[bold]{t('run.plan', self._lang)}:[/] {_e(d['summary'])}")
             for step in d.get("steps", []):
                 err.print(f"  • {_e(step['title'])}")
         elif kind == "policy_decision" and d["decision"] != "allow":
@@ -41,8 +78,7 @@ class EventPrinter:
             err.print(f"    [{color}]{_e(d['decision'])}[/] {_e(d['server'])}: "
                       f"{_e(d['command'].splitlines()[0])} [dim]({_e('; '.join(reasons))})[/]")
         elif kind == "approval_decided":
-            note = f" — {d['note']}" if d.get("note") else ""
-            err.print(f"    [dim]approval: {_e(d['outcome'])} ({_e(d['approver'])}){_e(note)}[/]")
+            err.print(f"    [dim]{_e(approval_line(d, self._lang))}[/]")
         elif kind == "command_started":
             err.print(f"    [dim]$ {_e(d['server'])}: {_e(d['command'].splitlines()[0])}[/]")
         elif kind == "command_finished" and d["outcome"] not in ("ok", "blocked", "denied") and (

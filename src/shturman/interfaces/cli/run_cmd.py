@@ -38,7 +38,8 @@ def run_task(
     """Do a task on your servers: plan, run (under the policy), verify, report.
 
     Выполнить задачу: план, команды (под контролем политики), проверка, отчёт.
-    Exit code 0 only when the run succeeded (and verified any change)."""
+    Exit code 0 only when the run succeeded (and verified any change); 1 when it failed;
+    4 when it failed and a server could not be reached or logged into (docs/cli.md)."""
     request_text = " ".join(text).strip()
     if not request_text:
         raise typer.BadParameter("empty task / пустая задача")
@@ -54,17 +55,26 @@ def run_task(
                 settings.language, settings.agent.approval_timeout)
             printer = EventPrinter(settings.language, as_json)
             request = RunRequest(request_text, Actor("cli", "operator"), run_mode, server)
-            status, verified, changed = "failed", False, False
-            async for event in c.runs.stream(request, approver):
-                printer.show(event)
-                while c.inventory.pinned_now and not as_json:
-                    name, fp = c.inventory.pinned_now.pop(0)
-                    err.print(t("server.pinned", settings.language, name=name, fingerprint=fp))
-                if event.type == "run_finished":
-                    status = event.data["status"]
-                    verified = event.data["verified"]
-                    changed = event.data["changed"]
-            return 0 if status == "succeeded" and (verified or not changed) else 1
+            status, verified, changed, unreachable = "failed", False, False, False
+            try:
+                async for event in c.runs.stream(request, approver):
+                    printer.show(event)
+                    # outcome "error": the command never got an answer (refused, timed out, login
+                    # failed, connection lost): docs/cli.md exit code 4, as in `exec`
+                    unreachable |= (event.type == "command_finished"
+                                    and event.data.get("outcome") == "error")
+                    while c.inventory.pinned_now and not as_json:
+                        name, fp = c.inventory.pinned_now.pop(0)
+                        err.print(t("server.pinned", settings.language, name=name, fingerprint=fp))
+                    if event.type == "run_finished":
+                        status = event.data["status"]
+                        verified = event.data["verified"]
+                        changed = event.data["changed"]
+            finally:
+                printer.close()
+            if status == "succeeded" and (verified or not changed):
+                return 0
+            return 4 if unreachable else 1
 
         return await with_container(settings, body)
 

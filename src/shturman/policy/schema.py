@@ -1,0 +1,90 @@
+"""The YAML schemas of the rule and grammar files (pydantic), imported only when those files
+are loaded: validation needs pydantic, deciding a command does not."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shturman.domain.models import Decision
+from shturman.domain.verdict import Autonomy
+from shturman.policy.grammar import Style
+
+
+class RuleSpecModel(BaseModel):
+    """One rule as written in YAML."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    id: str
+    decision: Decision
+    en: str
+    ru: str
+    commands: list[str] = Field(default_factory=lambda: ["*"])
+    except_commands: list[str] = Field(default_factory=list)
+    subcommand: list[str] = Field(default_factory=list)
+    flags_any: list[str] = Field(default_factory=list)
+    flags_none: list[str] = Field(default_factory=list)
+    args_any: list[str] = Field(default_factory=list)
+    args_none: list[str] = Field(default_factory=list)
+    args_regex: str | None = None
+    text_regex: str | None = None
+    text_none_regex: str | None = None
+    max_positionals: int | None = None
+    paths: list[str] = Field(default_factory=list)
+    reads: list[str] = Field(default_factory=list)
+    writes: list[str] = Field(default_factory=list)
+    destroys: list[str] = Field(default_factory=list)
+    perms: list[str] = Field(default_factory=list)
+    assigns: list[str] = Field(default_factory=list)
+    urls: Literal["local", "any"] | None = None
+    stdin_from: list[str] = Field(default_factory=list)
+    remote: bool | None = None
+    # for a confirm rule: may `--mode autonomous` pre-approve it? Only known, bounded changes
+    # say `preapprove`; the default `human` fails closed (see domain.verdict.Autonomy)
+    autonomy: Autonomy = Autonomy.HUMAN
+
+
+class RuleFileModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = 1
+    programs: dict[str, list[str]] = Field(default_factory=dict)  # name -> value options
+    examples: list[str] = Field(default_factory=list)  # concrete sensitive paths for globs
+    rules: list[RuleSpecModel] = Field(default_factory=list)
+
+
+class SpecModel(BaseModel):
+    """One program (or subcommand) grammar as written in YAML."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    opts: str = ""
+    style: Style = "gnu"
+    operands: int | Literal["any", "none"] = "any"
+    match: list[str] = Field(default_factory=list)  # every operand matches one glob
+    deny: list[str] = Field(default_factory=list)  # no operand matches any glob
+    sub: dict[str, SpecModel | str | None] = Field(default_factory=dict)
+    order: str = ""  # every verb in the program's own matching order (prefix style)
+    verbs: str = ""  # known verbs that are not read-only, with their class (`stop!c`)
+    bare: bool = True  # allowed without a subcommand
+    inherit: bool = True  # the parent's options are accepted after the subcommand too
+    rest: bool = False  # the first operand starts a command (or data) not parsed here
+    numeric: bool = False  # `-20` is a count (head, tail)
+    permute: bool = True  # options after operands are options (getopt_long)
+    abbrev: bool = True  # unambiguous long-option prefixes (getopt_long)
+    check: str | None = None  # a code checker for scripts and option combinations
+    dynamic: bool = False  # run-time words may stand where an option could
+    require: str = ""  # one of these options must be given (here or before a subcommand)
+    unmet: str = "c"  # the class of a missing `require`
+    free: bool = False  # the program prints or ignores its arguments whatever they are
+    bundled: bool = False  # tar: a first word without a dash is a cluster of short options
+
+
+class GrammarFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = 1
+    programs: dict[str, SpecModel | str] = Field(default_factory=dict)
+    version_only: list[str] = Field(default_factory=list)
