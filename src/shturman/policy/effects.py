@@ -477,6 +477,11 @@ def _xxd(args: Sequence[Word], pos: list[str], eff: Effects) -> None:
     eff.truncates.extend(pos[1:2])
 
 
+def _names_from_file(args: Sequence[Word], pos: list[str], eff: Effects) -> None:
+    """`file -f LIST` reads LIST and echoes its lines in its errors; operands are only probed."""
+    eff.reads.extend(_option_values(args, ["-f", "--files-from"]))
+
+
 def _openssl(args: Sequence[Word], pos: list[str], eff: Effects) -> None:
     eff.reads.extend(
         _option_values(
@@ -563,6 +568,7 @@ _HANDLERS.update(
         "tree": _output_opts(["-o"]),
         "iconv": _output_opts(["-o", "--output"]),
         "xxd": _xxd,
+        "file": _names_from_file,
         "openssl": _openssl,
         "ssh-keygen": _ssh_keygen,
         "wget": _output_opts(["-O", "--output-document", "-o", "--output-file"]),
