@@ -140,3 +140,7 @@ incidents = Table(
     Column("summary", Text, nullable=False, default=""),
     Column("duration", Float, nullable=False, default=0.0),
 )
+
+# --- jobs: queue, attempts, schedule leases (migration 0002) ---
+
+# --- users, approvals, notifications (migration 0003) ---
