@@ -112,3 +112,20 @@ async def test_dry_run_changes_nothing(make_container: Any, hostlab: HostLab) ->
     assert faults.unit_state(host, "webapp") != "active"
     assert record.status == "succeeded"
     assert not record.verified
+
+
+async def test_health_overview_names_each_listed_service(make_container: Any,
+                                                          hostlab: HostLab) -> None:
+    host = hostlab.hosts[0]
+    host.systemctl("start", "webapp")
+    c = await make_container(hostlab)
+    record, _ = await c.runs.run(RunRequest(f"как дела у {host.name}?", ACTOR))
+    assert record.route == "intent" and "webapp: active" in record.summary, record.summary
+    host.systemctl("stop", "webapp")
+    try:
+        record, _ = await c.runs.run(RunRequest(f"статус всех сервисов на {host.name}", ACTOR))
+        assert "webapp: inactive" in record.summary or "webapp: failed" in record.summary, (
+            record.summary)
+        assert record.status != "succeeded" or "✗" in record.summary
+    finally:
+        host.systemctl("start", "webapp")

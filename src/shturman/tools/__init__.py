@@ -14,6 +14,7 @@ from shturman.tools.services import (
     check_service,
     read_logs,
     restart_service,
+    service_states,
     start_service,
     stop_service,
     verify_fix,
@@ -35,7 +36,7 @@ TOOLS: dict[str, ToolSpec] = {
         for fn in (
             run_command, check_service, start_service, stop_service, restart_service,
             read_logs, docker_ps, docker_logs, docker_restart, system_health, check_port,
-            http_check, read_file, write_file, verify_fix,
+            http_check, read_file, write_file, verify_fix, service_states,
         )
     )
 }

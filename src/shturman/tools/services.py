@@ -38,6 +38,46 @@ async def check_service(ctx: ToolContext, server: str, service: str) -> ToolResu
                                              "service": service, "manager": mgr.value})
 
 
+@tool(risk=Risk.READ)
+async def service_states(ctx: ToolContext, server: str) -> ToolResult:
+    """The state of every service listed for the server, and units the manager reports failed."""
+    mgr = await ctx.manager(server)
+    listed = tuple(ctx.server(server).services)
+    records: list[CommandRecord] = []
+    states: dict[str, str] = {}
+    if listed and mgr in (ServiceManager.SYSTEMD, ServiceManager.SYSTEMCTL3):
+        names = " ".join(shlex.quote(s) for s in listed)
+        record = await ctx.sh(server, f"systemctl is-active {names}")
+        records.append(record)
+        lines = record.stdout.split()
+        if len(lines) == len(listed):
+            states = dict(zip(listed, lines, strict=True))
+    for service in listed:
+        if service not in states:
+            record = await ctx.sh(server, service_command(mgr, "is_active", service))
+            records.append(record)
+            word = record.stdout.strip().splitlines()[0] if record.stdout.strip() else "unknown"
+            states[service] = "active" if is_active_output(mgr, record.stdout) else word
+    failed: list[str] = []
+    if mgr is ServiceManager.SYSTEMD:
+        record = await ctx.sh(server, "systemctl list-units --state=failed --no-legend --plain "
+                                      "--no-pager")
+        records.append(record)
+        failed = [line.split()[0] for line in record.stdout.splitlines() if line.split()]
+    down = [s for s, state in states.items() if state != "active"]
+    parts = [f"{s}: {state}" for s, state in states.items()]
+    if failed:
+        parts.append(ctx.say(f"упавшие юниты: {', '.join(failed)}",
+                             f"failed units: {', '.join(failed)}"))
+    if not parts:
+        parts.append(ctx.say("сервисы не указаны в инвентаре", "no services listed"))
+    ok = not down and not failed and not any(r.refused for r in records)
+    return ToolResult("service_states", server, ok, "; ".join(parts), tuple(records),
+                      data={"states": ", ".join(f"{s}={v}" for s, v in states.items()),
+                            "failed": ", ".join(failed), "down": ", ".join(down),
+                            "manager": mgr.value})
+
+
 async def _lifecycle(ctx: ToolContext, name: str, server: str, service: str,
                      action: str) -> ToolResult:
     mgr = await ctx.manager(server)

@@ -50,7 +50,7 @@ PLANS: Mapping[IntentName, tuple[Step, ...]] = MappingProxyType(
         ),
         I.UPTIME: (_step("system_health", part="uptime"),),
         I.PROCESS_LIST: (_step("system_health", part="processes"),),
-        I.HEALTH_OVERVIEW: (_step("system_health", part="all"),),
+        I.HEALTH_OVERVIEW: (_step("system_health", part="all"), _step("service_states")),
         I.SERVICE_STATUS: (_step("check_service", service=S.SERVICE),),
         I.SERVICE_LOGS: (_step("read_logs", service=S.SERVICE, lines=S.LINES),),
         I.SERVICE_START: (
