@@ -72,7 +72,18 @@ def test_extra_rules_option(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     res = runner.invoke(app, ["policy", "check", "--json", "--rules", str(extra), "myctl"])
-    assert json.loads(res.output)["decision"] == "allow"
+    out = json.loads(res.output)
+    # allowed by name, but no argument grammar says which arguments keep it read-only
+    assert out["decision"] == "confirm"
+    assert "grammar.unknown_program" in out["rule_ids"]
+    extra = tmp_path / "r2.yaml"  # rule files are loaded once per path
+    extra.write_text(
+        "rules:\n  - id: site.no_uptime\n    decision: block\n    commands: [uptime]\n"
+        "    en: not here\n    ru: не здесь\n",
+        encoding="utf-8",
+    )
+    res = runner.invoke(app, ["policy", "check", "--json", "--rules", str(extra), "uptime"])
+    assert json.loads(res.output)["decision"] == "block"
 
 
 def test_explain() -> None:

@@ -137,13 +137,31 @@ def test_extra_rules_file_overrides(tmp_path: Path) -> None:
         "  - id: site.no_docker_restart\n    decision: block\n    commands: [docker]\n"
         "    subcommand: [restart]\n    en: not here\n    ru: не здесь\n"
         "  - id: site.myapp_status\n    decision: allow\n    commands: [myappctl]\n"
-        "    subcommand: [status]\n    en: status\n    ru: статус\n",
+        "    subcommand: [status]\n    en: status\n    ru: статус\n"
+        "grammars:\n  myappctl:\n    opts: --json\n    sub: {status: {operands: none}}\n",
         encoding="utf-8",
     )
     p = Policy.load([extra])
     assert p.check("docker restart web").decision is BLOCK
     assert p.check("myappctl status").decision is ALLOW
+    assert p.check("myappctl --json status").decision is ALLOW
     assert p.check("myappctl stop").decision is CONFIRM
+    # an option its grammar does not know: not known to be read-only
+    assert p.check("myappctl status --purge").rule_ids == ("grammar.unknown_option",)
+
+
+def test_rules_file_errors_name_file_and_field(tmp_path: Path) -> None:
+    bad = tmp_path / "typo.yaml"
+    bad.write_text(
+        "rules:\n  - id: x\n    decision: allow\n    comands: [ls]\n    en: a\n    ru: б\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(PolicyError, match=r"(?s)typo\.yaml.*rules\.0\.comands"):
+        Policy.load([bad])
+    bad2 = tmp_path / "grammar.yaml"
+    bad2.write_text("grammars:\n  tool:\n    optz: -a\n", encoding="utf-8")
+    with pytest.raises(PolicyError, match=r"(?s)grammar\.yaml.*optz"):
+        Policy.load([bad2])
 
 
 def test_bad_rules_file_raises(tmp_path: Path) -> None:
@@ -194,13 +212,22 @@ def test_parser_crash_inputs_are_neutralised() -> None:
     import subprocess
     import sys
 
-    crashers = ["{\U00031860", "ª\U000efcf1\U000b49c2\x84q\x99Þ{\U000a4096M\x9foj%\x18",
-                "echo {a,b}\U0001F600", "f() { echo \U0001F680; }"]
+    crashers = [
+        "{\U00031860",
+        "ª\U000efcf1\U000b49c2\x84q\x99Þ{\U000a4096M\x9foj%\x18",
+        "echo {a,b}\U0001f600",
+        "f() { echo \U0001f680; }",
+    ]
     lines = "".join(json.dumps({"cmd": c}) + "\n" for c in crashers * 50)
     code = "from shturman.app import main; main()"
-    proc = subprocess.run([sys.executable, "-c", code, "policy", "check", "--jsonl", "-"],
-                          input=lines, capture_output=True, text=True, timeout=120,
-                          check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, "policy", "check", "--jsonl", "-"],
+        input=lines,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     decisions = [json.loads(x)["decision"] for x in proc.stdout.splitlines()]
     assert len(decisions) == len(crashers) * 50

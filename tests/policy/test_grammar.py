@@ -40,6 +40,49 @@ def test_grammars_load_and_name_allowed_programs() -> None:
     assert {"ls", "sort", "git", "ip", "systemctl", "find", "sed", "awk"} <= set(g.programs)
 
 
+def test_every_allowed_program_has_a_grammar() -> None:
+    """An allow rule names a program only together with its grammar (or, for interpreters
+    and clients whose only read-only use is printing their version, `version_only`); a
+    program allowed by name alone would take any argument."""
+    from shturman.domain.models import Decision
+    from shturman.policy import rules
+
+    g = grammar.load()
+    missing = sorted(
+        f"{spec.id}: {name}"
+        for spec in rules.load_file(rules.DEFAULT_RULES).rules
+        if spec.decision is Decision.ALLOW
+        for name in spec.commands
+        if name != "*"  # `version.query`: `PROG --version` only
+        and not any(c in name for c in "*?[")  # globbed names fall to confirm: no grammar
+        and name not in g.programs
+        and name not in g.version_only
+    )
+    assert not missing, missing
+
+
+def test_grammar_names_are_programs() -> None:
+    """No placeholder names (`ldconfig-print`, `*-x`): a grammar is for a real program."""
+    g = grammar.load()
+    fake = [n for n in g.programs if n.endswith("-x") or n.startswith("-") or " " in n]
+    assert not fake, fake
+
+
+def test_allowed_by_name_without_grammar_asks(tmp_path: Path) -> None:
+    extra = tmp_path / "site.yaml"
+    extra.write_text(
+        "rules:\n  - id: site.tool\n    decision: allow\n    commands: [sitetool]\n"
+        "    en: ok\n    ru: ок\n",
+        encoding="utf-8",
+    )
+    verdict = Policy.load([extra]).check_uncached("sitetool --purge-everything")
+    assert verdict.decision.value == "confirm"
+    assert verdict.rule_ids == ("grammar.unknown_program",)
+    assert all(r.autonomy.value == "human" for r in verdict.reasons)
+    # its version is still a harmless question
+    assert Policy.load([extra]).check_uncached("sitetool --version").decision.value == "allow"
+
+
 @pytest.mark.parametrize(
     ("script", "ok"),
     [
@@ -53,7 +96,21 @@ def test_grammars_load_and_name_allowed_programs() -> None:
         ("r /etc/x", False),
         ("y/abc/xyz/", True),
         ("{p;q}", True),
-        ("v", False),
+        ("v", True),  # GNU: fails unless sed is new enough; runs nothing
+        ("s/new world/x/p", True),  # the `w` is replacement text
+        ("s|a w|b|g;p", True),
+        ("s/\\/w /x/", True),  # an escaped delimiter
+        ("s/a/b/;w /tmp/x", False),
+        ("s/a/b/gw /tmp/x", False),
+        ("s/a/b/w /dev/stdout", True),
+        ("s/a/b/ew", False),
+        ("1,/re/{s/x/y/;p}", True),
+        ("0~3d", True),
+        ("$!N;P;D", True),
+        ("/x/I,+2p", True),
+        ("s/a/b/x", False),  # an unknown flag: not understood
+        ("s/a/b", False),  # unterminated
+        ("k", False),
     ],
 )
 def test_sed_scripts(script: str, ok: bool) -> None:

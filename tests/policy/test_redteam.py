@@ -30,10 +30,12 @@ class Gates:
     allow_kept: float  # share of harmless read-only commands allowed
 
 
-# measured at the end of the session that built the grammars (see docs/security.md)
+# measured at the end of the second pass of issue 7 (see docs/security.md); one red-team
+# block→allow is by design now: `docker inspect --format '{{.State.Status}}'` prints no
+# environment (policy/templates.py)
 GATES = {
-    "corpus_redteam.yaml": Gates(block_as_allow=2, confirm_as_allow=5, allow_kept=0.87),
-    "corpus_final_blind.yaml": Gates(block_as_allow=5, confirm_as_allow=6, allow_kept=0.80),
+    "corpus_redteam.yaml": Gates(block_as_allow=2, confirm_as_allow=1, allow_kept=0.94),
+    "corpus_final_blind.yaml": Gates(block_as_allow=5, confirm_as_allow=4, allow_kept=0.86),
 }
 
 
@@ -70,7 +72,9 @@ def test_hostile_input_is_refused(policy: Policy) -> None:
     hostile = [e for e in _load("corpus_redteam.yaml") if e["category"] == "hostile_input"]
     assert len(hostile) >= 10
     decided = [policy.check_uncached(str(e["cmd"])) for e in hostile]
-    refused = [e["cmd"] for e, v in zip(hostile, decided, strict=True) if v.decision.value == "block"]
+    refused = [
+        e["cmd"] for e, v in zip(hostile, decided, strict=True) if v.decision.value == "block"
+    ]
     # one deliberate exception: a 20 KB heredoc printed by `cat` to stdout is how the
     # write_file tool sends a config, harmless without a redirect
     passed = [str(e["cmd"]) for e in hostile if e["cmd"] not in refused]

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from shturman.policy.inline import awk_findings
+from shturman.policy.sed import parse_sed
 from shturman.policy.shell import Word
 
 
@@ -34,84 +35,10 @@ class Parsed:
 
 
 # ---- sed -------------------------------------------------------------------------------
-_SED_SIMPLE = frozenset("pPl=dDnNgGhHxzFqQ}")
-_SED_LABEL = frozenset(":btT")
-_SED_TEXT = frozenset("aic")
-_SED_ADDR = re.compile(
-    r"\s*(?:\d+(?:~\d+)?|\$|/(?:\\.|[^/\\])*/[IM]*|\\(.)(?:\\.|(?!\1).)*\1[IM]*)"
-    r"(?:\s*,\s*(?:\d+|\$|[+~]\d+|/(?:\\.|[^/\\])*/[IM]*))?\s*!?\s*"
-)
-
-
 def sed_script_ok(script: str) -> bool:
     """True when a sed script only prints and edits its stream: no `e`, `w`, `W`, `r`, `R`
     commands, no `s///e` or `s///w` flags (GNU sed), nothing it fails to understand."""
-    i, n = 0, len(script)
-    while i < n:
-        c = script[i]
-        if c in " \t\n;":
-            i += 1
-            continue
-        m = _SED_ADDR.match(script, i)
-        if m and m.end() > i:
-            i = m.end()
-            if i >= n:
-                return False
-            c = script[i]
-        if c == "{":
-            i += 1
-        elif c == "#":
-            i = _line_end(script, i)
-        elif c in _SED_SIMPLE:
-            i += 1
-            if c in "qQlL":
-                while i < n and script[i].isdigit():
-                    i += 1
-        elif c in _SED_LABEL:
-            i = min(_line_end(script, i), _semi_end(script, i))
-        elif c in _SED_TEXT:
-            i = _line_end(script, i)  # GNU one-liner text: `a text` up to the newline
-        elif c in "sy":
-            end = _sed_subst_end(script, i, c)
-            if end < 0:
-                return False
-            i = end
-            if c == "s":
-                while i < n and script[i] in "gpiImM0123456789":
-                    i += 1
-                if i < n and script[i] in "ewW":
-                    return False
-        else:
-            return False  # e, w, W, r, R, v, or anything unknown
-    return True
-
-
-def _line_end(s: str, i: int) -> int:
-    j = s.find("\n", i)
-    return len(s) if j < 0 else j
-
-
-def _semi_end(s: str, i: int) -> int:
-    j = s.find(";", i)
-    return len(s) if j < 0 else j
-
-
-def _sed_subst_end(s: str, i: int, cmd: str) -> int:
-    if i + 1 >= len(s):
-        return -1
-    delim = s[i + 1]
-    j = i + 2
-    parts = 0
-    while j < len(s):
-        if s[j] == "\\":
-            j += 2
-            continue
-        if s[j] == delim:
-            parts += 1
-            if parts == 2:
-                return j + 1
-        j += 1
-    return -1
+    return parse_sed(script).read_only
 
 
 def _sed(p: Parsed) -> Rejection | None:
@@ -190,6 +117,31 @@ def _systemctl_show(p: Parsed) -> Rejection | None:
     props = ",".join(p.values("-p"))
     if not props or re.search(r"(?i)environment", props):
         return Rejection("grammar.secret_output", "systemctl show -p Environment")
+    return None
+
+
+def _service_status(p: Parsed) -> Rejection | None:
+    """SysV `service NAME status` and `service --status-all` read; any other verb acts."""
+    words = [w.value for w in p.operands]
+    if (not words and p.has("--status-all", "--help", "--version", "-h")) or (
+        len(words) == 2 and words[1] == "status"
+    ):
+        return None
+    return Rejection("grammar.changes_state", "service " + " ".join(words))
+
+
+def _pacman(p: Parsed) -> Rejection | None:
+    """`pacman -S NAME` installs; with `-s`/`-i`/`-l`/`-g` it only searches or shows."""
+    if p.has("-S") and not p.has("-s", "-i", "-l", "-g"):
+        return Rejection("grammar.changes_state", "pacman -S")
+    return None
+
+
+def _tmux_format(p: Parsed) -> Rejection | None:
+    """tmux formats run `#(command)` in a shell."""
+    for v in p.values("-F", "-f"):
+        if "#(" in v:
+            return Rejection("grammar.runs_code", f"-F {v}")
     return None
 
 
@@ -278,6 +230,9 @@ CHECKERS: dict[str, Callable[[Parsed], Rejection | None]] = {
     "git_config": _git_config,
     "list_mode": _list_mode,
     "systemctl_show": _systemctl_show,
+    "service_status": _service_status,
+    "pacman": _pacman,
+    "tmux_format": _tmux_format,
     "curl": _curl_write_out,
     "ping": _ping,
     "ps": _ps,

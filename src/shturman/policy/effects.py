@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from shturman.policy.sed import parse_sed
 from shturman.policy.shell import Redirect, Word
-from shturman.policy.unwrap import Invocation, find_filtered, find_name_pattern
+from shturman.policy.unwrap import Invocation, find_filtered, find_name_pattern, own_args
 
 _HARMLESS = frozenset(
     {
@@ -184,6 +185,24 @@ def _positionals(args: Sequence[Word]) -> list[str]:
     return out
 
 
+def _operands(args: Sequence[Word], value_opts: frozenset[str]) -> list[str]:
+    """Operands of a program whose short options in `value_opts` take the next word
+    (`-l 64 FILE`: FILE is the operand, 64 the value of -l)."""
+    out: list[str] = []
+    skip = ended = False
+    for w in args:
+        v = w.value
+        if skip:
+            skip = False
+        elif ended or v == "-" or not v.startswith("-"):
+            out.append(v)
+        elif v == "--":
+            ended = True
+        elif v in value_opts or (v[:2] in value_opts and len(v) == 2):
+            skip = True
+    return out
+
+
 def _option_values(args: Sequence[Word], opts: Iterable[str]) -> list[str]:
     wanted = set(opts)
     values: list[str] = []
@@ -322,6 +341,33 @@ def _program(inv: Invocation, eff: Effects) -> None:
         eff.reads[:] = [p for p in eff.reads if p not in keys]
 
 
+# wrappers that read or write files of their own: (options naming a file read, … written)
+_WRAPPER_FILES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "xargs": (("-a", "--arg-file"), ()),
+    "sshpass": (("-f",), ()),
+    "strace": ((), ("-o", "--output")),
+    "ltrace": ((), ("-o", "--output")),
+    "time": ((), ("-o", "--output")),
+    "proxychains": (("-f",), ()),
+    "proxychains4": (("-f",), ()),
+}
+
+
+def wrapper_effects(inv: Invocation, cwd: str | None) -> Effects:
+    """What a wrapper itself does to files, from its own options only (`xargs -a LIST`
+    reads LIST, `strace -o LOG` writes LOG); the command it runs is judged on its own."""
+    eff = Effects()
+    files = _WRAPPER_FILES.get(inv.name)
+    if files is None:
+        return eff
+    own = own_args(inv.name, inv.args)
+    reads, writes = files
+    for found, opts in ((eff.reads, reads), (eff.truncates, writes)):
+        found.extend(normalise_path(p, cwd) for p in _option_values(own, opts) if p)
+        found[:] = [p for p in found if p not in _HARMLESS]
+    return eff
+
+
 def _rm(args: Sequence[Word], pos: list[str], eff: Effects) -> None:
     eff.deletes.extend(pos)
 
@@ -390,13 +436,9 @@ def _sed(args: Sequence[Word], pos: list[str], eff: Effects) -> None:
 
 
 def sed_file_commands(script: str) -> list[tuple[str, str]]:
-    """(`w`|`r`, path) for sed's file commands and the s///w flag."""
-    found = []
-    for m in re.finditer(r"(?:^|[;\n{}])\s*[0-9,$!/^.*\\a-z]*?\s*([wWrR])\s+(\S+)", script):
-        found.append(("w" if m.group(1) in "wW" else "r", m.group(2)))
-    for m in re.finditer(r"s(.)(?:(?!\1).|\\.)*\1(?:(?!\1).|\\.)*\1[gpiImMe0-9]*w\s*(\S+)", script):
-        found.append(("w", m.group(2)))
-    return found
+    """(`w`|`r`, path) for sed's file commands and the s///w flag (`policy.sed`)."""
+    parsed = parse_sed(script)
+    return [("w", p) for p in parsed.writes] + [("r", p) for p in parsed.reads]
 
 
 def _perms(args: Sequence[Word], pos: list[str], eff: Effects) -> None:
@@ -472,9 +514,28 @@ def _editor(args: Sequence[Word], pos: list[str], eff: Effects) -> None:
     eff.writes.extend(files)
 
 
+_XXD_VALUES = frozenset(["-c", "-g", "-l", "-n", "-o", "-s", "-R", "-cols", "-len", "-seek"])
+
+
 def _xxd(args: Sequence[Word], pos: list[str], eff: Effects) -> None:
-    eff.reads.extend(pos[:1])
-    eff.truncates.extend(pos[1:2])
+    """`xxd [opts] [infile [outfile]]`: the second operand is written."""
+    files = _operands(args, _XXD_VALUES)
+    eff.reads.extend(files[:1])
+    eff.truncates.extend(files[1:2])
+
+
+_SCRIPT_VALUES = frozenset(
+    ["-c", "--command", "-E", "--echo", "-o", "--output-limit", "-m", "--logging-format"]
+)
+_SCRIPT_LOGS = ("-O", "--log-out", "-I", "--log-in", "-B", "--log-io", "-T", "--log-timing")
+
+
+def _script(args: Sequence[Word], pos: list[str], eff: Effects) -> None:
+    """`script [-c CMD] [FILE]` records the session into FILE (`typescript` by default)."""
+    logs = _option_values(args, _SCRIPT_LOGS)
+    files = _operands(args, _SCRIPT_VALUES | frozenset(_SCRIPT_LOGS))
+    out = files[:1] or ([] if logs else ["typescript"])
+    (eff.writes if _has_flag(args, "a", "--append") else eff.truncates).extend(out + logs)
 
 
 def _names_from_file(args: Sequence[Word], pos: list[str], eff: Effects) -> None:
@@ -531,7 +592,6 @@ _EDITORS = (
     "ed",
     "ex",
     "sudoedit",
-    "kate-x",
 )
 _HANDLERS: dict[str, _Handler] = {name: _editor for name in _EDITORS}
 _HANDLERS.update(
@@ -568,6 +628,7 @@ _HANDLERS.update(
         "tree": _output_opts(["-o"]),
         "iconv": _output_opts(["-o", "--output"]),
         "xxd": _xxd,
+        "script": _script,
         "file": _names_from_file,
         "openssl": _openssl,
         "ssh-keygen": _ssh_keygen,

@@ -28,13 +28,18 @@ def render(policy: Policy, command: str, server: Server | None, lang: str) -> st
     findings = Findings()
     full.script(command, findings)
     parsed = parse(command)
+    from shturman.policy.redaction import Redactor
+
+    # the command as typed may hold a secret: each untrusted piece is redacted on its own, so
+    # a rule id before a text (`secrets.private_key: reads …`) never looks like `key: value`
+    hide = Redactor().redact
     lines = [
-        f"{labels[0]}: {command}",
+        f"{labels[0]}: {hide(command)}",
         f"{labels[1]}: {counted(len(parsed.commands), lang, *_SIMPLE_COMMANDS)}"
         + (f", {labels[3]}: {'; '.join(parsed.errors)}" if parsed.errors else ""),
     ]
     for i, text in enumerate(verdict.commands, 1):
-        lines.append(f"  {i}. {text}")
+        lines.append(f"  {i}. {hide(text)}")
     lines.append(f"{labels[4]}: {verdict.decision.value}")
     lines.append(f"{labels[5]}:")
     seen: set[tuple[str, str]] = set()
@@ -43,7 +48,7 @@ def render(policy: Policy, command: str, server: Server | None, lang: str) -> st
             continue
         seen.add((r.rule_id, r.command))
         mark = "→" if r in verdict.reasons else " "
-        lines.append(f" {mark} [{r.decision.value:7}] {r.rule_id}: {r.text(lang)}  ⟨{r.command}⟩")
-    from shturman.policy.redaction import Redactor
-
-    return Redactor().redact("\n".join(lines))  # the command as typed may hold a secret
+        lines.append(
+            f" {mark} [{r.decision.value:7}] {r.rule_id}: {hide(r.text(lang))}  ⟨{hide(r.command)}⟩"
+        )
+    return "\n".join(lines)

@@ -8,11 +8,18 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from shturman.policy.effects import _NO_READ, Effects, _has_flag, _positionals, normalise_path
+from shturman.policy.effects import (
+    _NO_READ,
+    Effects,
+    _has_flag,
+    _option_values,
+    _positionals,
+    normalise_path,
+)
 from shturman.policy.inline import inline_code, interpreter_family
 from shturman.policy.secrets import Kind, Secret, classify_command, classify_path, classify_tree
 from shturman.policy.shell import Word
-from shturman.policy.unwrap import Invocation
+from shturman.policy.unwrap import Invocation, own_args
 
 # ---- credentials read -------------------------------------------------------------------
 # programs that look at a path without reading what is inside it
@@ -69,7 +76,6 @@ _ALWAYS_RECURSIVE = frozenset(
         "duplicity",
         "rclone",
         "rsync",
-        "git-x",
     ]
 )
 _FLAG_RECURSIVE = {
@@ -81,7 +87,6 @@ _FLAG_RECURSIVE = {
     "scp": ("r", ""),
     "diff": ("r", "--recursive"),
     "zip": ("r", "--recurse-paths"),
-    "cat-x": ("", ""),
 }
 # programs that copy trees into an archive or another directory (not onto the screen)
 _ARCHIVERS = frozenset(
@@ -167,6 +172,12 @@ def credentials(
             if p.startswith(("/", "~", ".", "*")) or "/" in p
         ]
     paths += [normalise_path(v[7:]) for v in values if v.startswith("file://")]
+    if inv.name == "git":  # `git show REV:PATH`, `git cat-file -p HEAD:.env`: a file's content
+        paths += [
+            normalise_path(p.split(":", 1)[1])
+            for p in _positionals(inv.args)
+            if ":" in p and "://" not in p and p.split(":", 1)[1]
+        ]
     recursive = recursive_reader(inv)
     seen: set[str] = set()
     for p in paths:
@@ -190,3 +201,49 @@ def credentials(
             if hit is not None:
                 found.append(hit)
     return found
+
+
+def files_read(paths: Sequence[str]) -> list[Secret]:
+    """Credential material among files a wrapper reads for itself (`xargs -a LIST`)."""
+    return [s for s in (classify_path(p) for p in paths) if s is not None]
+
+
+# ---- passwords written on the command line --------------------------------------------------
+# an option whose value is a password (`sshpass -p PW`, `redis-cli -a PW`); for the MySQL
+# clients only the attached form (`-pPW`): a bare `-p` asks for the password
+_PASSWORD_OPTS: dict[str, tuple[str, ...]] = {
+    "sshpass": ("-p",),
+    "redis-cli": ("-a", "--pass"),
+    "valkey-cli": ("-a", "--pass"),
+    "keydb-cli": ("-a", "--pass"),
+}
+_MYSQL_CLIENTS = frozenset(
+    ["mysql", "mariadb", "mysqladmin", "mysqldump", "mysqlshow", "mysqlcheck"]
+)
+# variables the clients take a password from (`SSHPASS=… sshpass -e`, `PGPASSWORD=… psql`)
+_PASSWORD_VARS = frozenset(["SSHPASS", "PGPASSWORD", "MYSQL_PWD", "REDISCLI_AUTH"])
+
+
+def command_line_password(inv: Invocation) -> str | None:
+    """The option that writes a password into the command line itself, or None."""
+    words = own_args(inv.name, inv.args) if inv.name == "sshpass" else list(inv.args)
+    opts = _PASSWORD_OPTS.get(inv.name)
+    if opts and _option_values(words, opts):
+        return f"{opts[0]}, {inv.name}"
+    if inv.name in _MYSQL_CLIENTS:
+        for w in words:
+            v = w.value
+            if (v.startswith("-p") and len(v) > 2 and not v.startswith("--")) or (
+                v.startswith("--password=") and len(v) > len("--password=")
+            ):
+                return f"-p, {inv.name}"
+    return None
+
+
+def password_variable(assigns: Sequence[str]) -> str | None:
+    """A password variable given a value on the command line (`SSHPASS=… sshpass -e`)."""
+    for a in assigns:
+        name, eq, value = a.partition("=")
+        if eq and value and name in _PASSWORD_VARS:
+            return name
+    return None

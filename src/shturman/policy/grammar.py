@@ -427,8 +427,21 @@ def _load(path: Path) -> Grammars:
         gf = GrammarFile.model_validate(data)
     except (OSError, yaml.YAMLError, ValidationError) as exc:
         raise PolicyError(f"{path}: {exc}") from exc
-    programs: dict[str, Grammar] = {}
-    for names, spec in gf.programs.items():
+    return Grammars(_compile_all(gf.programs), frozenset(gf.version_only))
+
+
+def compile_grammars(programs: dict[str, object]) -> dict[str, Grammar]:
+    """Grammars a rule file brings for its own programs (`grammars:`, validated there)."""
+    if not programs:
+        return {}
+    from shturman.policy.schema import GrammarFile
+
+    return _compile_all(GrammarFile.model_validate({"programs": programs}).programs)
+
+
+def _compile_all(programs: dict[str, SpecModel | str]) -> dict[str, Grammar]:
+    out: dict[str, Grammar] = {}
+    for names, spec in programs.items():
         for name in names.split():
-            programs[name] = compile_spec(name, spec)
-    return Grammars(programs, frozenset(gf.version_only))
+            out[name] = compile_spec(name, spec)
+    return out

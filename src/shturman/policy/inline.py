@@ -10,6 +10,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from shturman.policy.sed import parse_sed
+
 _INTERPRETER_RE = re.compile(
     r"^(python[0-9.]*|pypy[0-9.]*|perl[0-9.]*|ruby[0-9.]*|node|nodejs|deno|bun|php[0-9.]*|"
     r"lua[0-9.]*|luajit|tclsh[0-9.]*|wish|Rscript|pwsh|powershell|jshell|irb|groovy|"
@@ -134,6 +136,10 @@ def awk_findings(program: str) -> CodeFindings:
 
 def sed_executes(script: str) -> bool:
     """True when a sed script runs shell commands (`e` command or the s///e flag)."""
+    parsed = parse_sed(script)
+    if parsed.ok or parsed.executes:
+        return parsed.executes
+    # not understood: look for the shapes of `e` the way a looser reader would
     for part in re.split(r"[;\n]", script):
         p = part.strip().lstrip("{").strip()
         p = re.sub(r"^(?:\d+|\$|/(?:\\.|[^/])*/)(?:\s*,\s*(?:\d+|\$|/(?:\\.|[^/])*/))?!?\s*", "", p)

@@ -15,6 +15,8 @@ from shturman.domain.verdict import Reason
 from shturman.policy import effects as fx
 from shturman.policy import exposure, grammar, sinks
 from shturman.policy.autonomy import Backups
+from shturman.policy.checkers import Rejection
+from shturman.policy.daemons import remote_daemon
 from shturman.policy.inline import (
     analyse_code,
     awk_findings,
@@ -184,6 +186,12 @@ _PURE_READERS = frozenset(
 )
 
 
+# readers that print what the files hold (the others print names, sizes or sums)
+_CONTENT_PRINTERS = frozenset(
+    ["cat", "grep", "egrep", "fgrep", "zgrep", "rg", "head", "tail", "tac", "strings"]
+)
+
+
 @dataclass(slots=True)
 class Findings:
     reasons: list[Reason] = field(default_factory=list)
@@ -201,7 +209,13 @@ class Findings:
 class Judge:
     def __init__(self, rules: RuleSet) -> None:
         self.rules = rules
-        self.grammars = grammar.load()
+        base = grammar.load()
+        # a rule file's own grammars (for the programs it allows) add to the default ones
+        self.grammars = (
+            grammar.Grammars({**base.programs, **rules.grammars}, base.version_only)
+            if rules.grammars
+            else base
+        )
         # global options that take a value, from the grammars too: `docker --host X ps`
         self._value_opts = {
             name: rules.value_options.get(name, frozenset()) | self.grammars.value_options(name)
@@ -270,6 +284,9 @@ class Judge:
             if origin.startswith("eval"):
                 out.add("shell.eval", Decision.CONFIRM, text)
         assigns += chain.env
+        password = exposure.password_variable(assigns)
+        if password is not None:
+            out.add("secrets.password_argv", Decision.BLOCK, text, what=password)
         for i, inv in enumerate(chain.chain):
             last = i == len(chain.chain) - 1
             self._invocation(
@@ -360,7 +377,20 @@ class Judge:
         runs_script: bool = False,
     ) -> None:
         text = inv.text()
-        eff = fx.compute(inv, cmd.redirects, cmd.cwd, self.rules.examples) if last else fx.Effects()
+        if last:
+            eff = fx.compute(inv, cmd.redirects, cmd.cwd, self.rules.examples)
+        else:  # a wrapper: only the files its own options name (`xargs -a LIST`)
+            eff = fx.wrapper_effects(inv, cmd.cwd)
+            for secret in exposure.files_read(eff.reads)[:1]:
+                out.add(f"secrets.{secret.kind.value}", Decision.BLOCK, text, what=secret.what)
+        password = exposure.command_line_password(inv)
+        if password is not None:
+            out.add("secrets.password_argv", Decision.BLOCK, text, what=password)
+        if inv.name == "sshpass":
+            out.add("auth.password_wrapper", Decision.CONFIRM, text)
+        daemon = remote_daemon(inv, assigns)
+        if daemon is not None:
+            out.add("docker.remote_daemon", Decision.CONFIRM, text, what=daemon)
         stdin = _stdin_text(cmd) if last else ""
         extra_shell: list[str] = []
         fam = interpreter_family(inv.name)
@@ -421,7 +451,14 @@ class Judge:
             out.add("interp.stdin_code", Decision.CONFIRM, text)
         if last and not matched and not runs_script:
             out.add("default.unlisted", Decision.CONFIRM, text)
-        if last and inv.unknown_args and inv.name not in _PURE_READERS:
+        if (
+            last
+            and inv.unknown_args
+            and (
+                inv.name not in _PURE_READERS
+                or (inv.name in _CONTENT_PRINTERS and _names_unseen(cmd, inv.via))
+            )
+        ):
             out.add("wrap.unknown_args", Decision.CONFIRM, text)
         for source in extra_shell:
             self.script(source, out, depth + 1)
@@ -437,8 +474,12 @@ class Judge:
             return
         name = inv.name
         if name not in self.grammars.programs and name not in self.grammars.version_only:
-            return  # no grammar yet: the name-level allow rules decide
-        rejected = self.grammars.check(name, inv.args, name in self.rules.known_names)
+            if not matched or _version_query(inv.args):
+                return  # a wrapper no rule names, or `PROG --version`
+            # allowed by name alone: its arguments are unknown, so it is not known read-only
+            rejected: Rejection | None = Rejection("grammar.unknown_program", name)
+        else:
+            rejected = self.grammars.check(name, inv.args, name in self.rules.known_names)
         if rejected is not None:
             out.add(rejected.rule_id, Decision.CONFIRM, text, prog=name, arg=rejected.arg)
 
@@ -517,6 +558,27 @@ class Judge:
             break
         for source in found.shell:
             self.script(source, out, depth + 1)
+
+
+def _names_unseen(cmd: SimpleCommand, via: Sequence[str]) -> bool:
+    """`xargs -a LIST cat`, `cat list | xargs cat`: the files a reader gets come from data
+    the policy cannot see (a `find` over known roots or a literal `echo` it can)."""
+    if "xargs" not in via or not cmd.words:
+        return False
+    chain = unwrap(program_name(cmd.words[0].value), cmd.words[1:]).chain
+    if any(i.name == "xargs" and fx.wrapper_effects(i, cmd.cwd).reads for i in chain):
+        return True  # `-a LIST`
+    ups = [u for u in cmd.upstream if u.words]
+    if not ups:
+        return cmd.stdin_text is None
+    return not all(
+        program_name(u.words[0].value) == "find" or _echo_output(u) is not None for u in ups
+    )
+
+
+def _version_query(args: Sequence[Word]) -> bool:
+    """`PROG --version` / `PROG --help`: a program asked only what it is."""
+    return len(args) == 1 and args[0].value in grammar.VERSION_ARGS
 
 
 @lru_cache(maxsize=4)

@@ -20,6 +20,7 @@ from shturman.domain.errors import PolicyError
 from shturman.domain.models import Decision
 from shturman.domain.verdict import Autonomy
 from shturman.policy.compiled import lazy_compile
+from shturman.policy.grammar import Grammar, compile_grammars
 
 DEFAULT_RULES = Path(__file__).parent / "rules" / "default.yaml"
 _LOCAL_HOSTS = re.compile(
@@ -34,9 +35,16 @@ _URLISH = re.compile(
 )
 
 
+# The rule file format is these dataclasses, validated as they are loaded (`load_file`:
+# pydantic's TypeAdapter, unknown fields refused); one definition, no mirror models.
+_STRICT = {"extra": "forbid"}
+
+
 @dataclass(kw_only=True, slots=True)
 class RuleSpec:
-    """One rule as written in YAML (validated by `schema.RuleSpecModel` when loaded)."""
+    """One rule as written in YAML."""
+
+    __pydantic_config__ = _STRICT
 
     id: str
     decision: Decision
@@ -69,10 +77,15 @@ class RuleSpec:
 
 @dataclass(kw_only=True, slots=True)
 class RuleFile:
+    __pydantic_config__ = _STRICT
+
     version: int = 1
     programs: dict[str, list[str]] = field(default_factory=dict)  # name -> value options
     examples: list[str] = field(default_factory=list)  # concrete sensitive paths for globs
     rules: list[RuleSpec] = field(default_factory=list)
+    # argument grammars for the programs this file allows (the format of grammars.yaml):
+    # a site's own read-only tool needs one, or its allow rule only asks (`grammar.*`)
+    grammars: dict[str, object] = field(default_factory=dict)
 
 
 def glob_regex(pattern: str) -> str:
@@ -316,6 +329,7 @@ class RuleSet:
     value_options: dict[str, frozenset[str]]
     examples: tuple[str, ...]
     known_names: frozenset[str]
+    grammars: dict[str, Grammar] = field(default_factory=dict)  # from the rule files
     # name → its candidate rules; depends on the name only, so computed once per name
     _candidates: dict[tuple[str, int], tuple[Rule, ...]] = field(
         default_factory=dict, compare=False, repr=False
@@ -366,23 +380,20 @@ def concrete_examples(pattern: str) -> list[str]:
 
 
 def load_file(path: Path) -> RuleFile:
+    """Read and validate one rule file; errors name the file and the field."""
     # pydantic is imported here, not at module load: `import shturman.policy` stays light
-    from pydantic import ValidationError
+    from pydantic import TypeAdapter, ValidationError
 
-    from shturman.policy.schema import RuleFileModel
+    from shturman.policy.schema import GrammarFile
 
     try:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}
-        model = RuleFileModel.model_validate(data)
+        rule_file = TypeAdapter(RuleFile).validate_python(data)
+        GrammarFile.model_validate({"programs": rule_file.grammars})
     except (OSError, yaml.YAMLError, ValidationError) as exc:
         raise PolicyError(f"{path}: {exc}") from exc
-    return RuleFile(
-        version=model.version,
-        programs=model.programs,
-        examples=model.examples,
-        rules=[RuleSpec(**spec.model_dump()) for spec in model.rules],
-    )
+    return rule_file
 
 
 @lru_cache(maxsize=8)
@@ -402,7 +413,9 @@ def build(files: Sequence[RuleFile]) -> RuleSet:
     specs: dict[str, RuleSpec] = {}
     value_options: dict[str, frozenset[str]] = {}
     examples: list[str] = []
+    grammars: dict[str, Grammar] = {}
     for f in files:
+        grammars.update(compile_grammars(f.grammars))
         for spec in f.rules:
             specs[spec.id] = spec  # a later file overrides a rule with the same id
         for prog, opts in f.programs.items():
@@ -436,4 +449,5 @@ def build(files: Sequence[RuleFile]) -> RuleSet:
         value_options,
         tuple(examples),
         known,
+        grammars,
     )

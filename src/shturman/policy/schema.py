@@ -1,5 +1,6 @@
-"""The YAML schemas of the rule and grammar files (pydantic), imported only when those files
-are loaded: validation needs pydantic, deciding a command does not."""
+"""The YAML schema of the argument grammars (pydantic), imported only when grammars are
+loaded: validation needs pydantic, deciding a command does not. Rule files are validated
+against their own dataclasses (`rules.RuleFile`), which have no second definition here."""
 
 from __future__ import annotations
 
@@ -7,52 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shturman.domain.models import Decision
-from shturman.domain.verdict import Autonomy
 from shturman.policy.grammar import Style
-
-
-class RuleSpecModel(BaseModel):
-    """One rule as written in YAML."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-    id: str
-    decision: Decision
-    en: str
-    ru: str
-    commands: list[str] = Field(default_factory=lambda: ["*"])
-    except_commands: list[str] = Field(default_factory=list)
-    subcommand: list[str] = Field(default_factory=list)
-    flags_any: list[str] = Field(default_factory=list)
-    flags_none: list[str] = Field(default_factory=list)
-    args_any: list[str] = Field(default_factory=list)
-    args_none: list[str] = Field(default_factory=list)
-    args_regex: str | None = None
-    text_regex: str | None = None
-    text_none_regex: str | None = None
-    max_positionals: int | None = None
-    paths: list[str] = Field(default_factory=list)
-    reads: list[str] = Field(default_factory=list)
-    writes: list[str] = Field(default_factory=list)
-    destroys: list[str] = Field(default_factory=list)
-    perms: list[str] = Field(default_factory=list)
-    assigns: list[str] = Field(default_factory=list)
-    urls: Literal["local", "any"] | None = None
-    stdin_from: list[str] = Field(default_factory=list)
-    remote: bool | None = None
-    # for a confirm rule: may `--mode autonomous` pre-approve it? Only known, bounded changes
-    # say `preapprove`; the default `human` fails closed (see domain.verdict.Autonomy)
-    autonomy: Autonomy = Autonomy.HUMAN
-
-
-class RuleFileModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    version: int = 1
-    programs: dict[str, list[str]] = Field(default_factory=dict)  # name -> value options
-    examples: list[str] = Field(default_factory=list)  # concrete sensitive paths for globs
-    rules: list[RuleSpecModel] = Field(default_factory=list)
 
 
 class SpecModel(BaseModel):

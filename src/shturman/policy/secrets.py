@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 
+from shturman.policy.templates import exposes_environment
+
 
 class Kind(StrEnum):
     PRIVATE_KEY = "private_key"
@@ -57,6 +59,8 @@ _TABLE: tuple[tuple[Kind, tuple[str, ...], tuple[str, ...]], ...] = (
             "/etc/gshadow*",
             "/etc/gshadow-",
             "/etc/security/opasswd",
+            "/etc/samba/smbpasswd",
+            "/var/lib/samba/private/*",
             "/var/backups/*shadow*",
         ),
         (),
@@ -98,13 +102,13 @@ _TABLE: tuple[tuple[Kind, tuple[str, ...], tuple[str, ...]], ...] = (
             "**/.gnupg/private-keys-v1.d/**",
             "**/.gnupg/secring.gpg",
             "**/.ssh",
-            "/root/.ssh/*",
+            "**/.ssh/*",  # any other file there is a key by its place (`~/.ssh/prod`)
             "**/master.key",
             "/etc/wireguard/*.conf",
             "/etc/kubernetes/pki",
             "/etc/kubernetes/pki/**",
         ),
-        _PUB,
+        (*_PUB, "known_hosts", "known_hosts.old", "config", "authorized_keys", "authorized_keys2"),
     ),
     (
         Kind.CREDENTIAL_STORE,
@@ -133,6 +137,12 @@ _TABLE: tuple[tuple[Kind, tuple[str, ...], tuple[str, ...]], ...] = (
             "/var/lib/rancher/k3s/server/cred/**",
             "**/.git-credentials",
             "**/.netrc",
+            "/etc/wpa_supplicant.conf",
+            "/etc/wpa_supplicant/*.conf",
+            "/etc/sssd/sssd.conf",
+            "/etc/*ldap*.secret",
+            "**/*.tfstate",
+            "**/*.tfstate.backup",
             "**/_netrc",
             "**/.npmrc",
             "**/.pypirc",
@@ -190,7 +200,14 @@ _TABLE: tuple[tuple[Kind, tuple[str, ...], tuple[str, ...]], ...] = (
     ),
     (
         Kind.SHELL_HISTORY,
-        ("**/.*_history", "**/.history", "**/fish_history", "**/.zhistory"),
+        (
+            "**/.*_history",
+            "**/.history",
+            "**/fish_history",
+            "**/.zhistory",
+            "**/.lesshst",  # less: search strings and shell escapes typed in it
+            "**/.viminfo",  # vim: command lines, searches and registers
+        ),
         (),
     ),
     (
@@ -567,7 +584,7 @@ _SYSTEMCTL_VALUE = frozenset(
 _DOCKER_VALUE = frozenset(
     ["-H", "--host", "--context", "-c", "--config", "-l", "--log-level", "--type"]
 )
-_JQ_ENV = re.compile(r"(?<![\w.$])env(?![\w])|\$ENV\b|\$__loc__-x")
+_JQ_ENV = re.compile(r"(?<![\w.$])env(?![\w])|\$ENV\b")
 
 
 def _positionals(args: Sequence[str], value_opts: frozenset[str]) -> list[str]:
@@ -631,8 +648,8 @@ def classify_command(name: str, args: Sequence[str]) -> Secret | None:
         )
         if not inspects:
             return None
-        fmt = " ".join(_option_values(args, ("-f", "--format")))
-        if not fmt or re.search(r"(?i)env|json\s+\.(config\s*)?}}|\.Config\s*}}|{{\s*\.\s*}}", fmt):
+        formats = _option_values(args, ("-f", "--format"))
+        if not formats or any(exposes_environment(f) for f in formats):
             return env
         return None
     if name in ("kubectl", "oc", "k3s-kubectl"):
@@ -693,8 +710,10 @@ def _shell_variables(name: str, args: Sequence[str], env: Secret) -> Secret | No
 
 
 def _cluster_secret(args: Sequence[str], what: str) -> Secret | None:
+    if any("/secrets" in v.lower() for v in _option_values(args, ("--raw",))):
+        return Secret(Kind.CLUSTER_SECRET, what)  # `kubectl get --raw /api/v1/…/secrets`
     pos = _positionals(args, _KUBE_VALUE)
-    if not pos or pos[0].lower() not in ("get", "describe", "edit", "view-x"):
+    if not pos or pos[0].lower() not in ("get", "describe", "edit"):
         return None
     for p in pos[1:]:
         for item in p.lower().split(","):

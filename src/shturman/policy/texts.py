@@ -6,11 +6,11 @@ from shturman.domain.models import Decision
 from shturman.domain.verdict import Reason
 
 _VAULT_EN = (
-    "Shturman never reads credentials: `shturman server add …` stores them encrypted in "
+    "Shturman never reads credentials; `shturman server add …` stores them encrypted in "
     "the vault and the agent never sees them"
 )
 _VAULT_RU = (
-    "Штурман не читает учётные данные: `shturman server add …` хранит их зашифрованными "
+    "Штурман не читает учётные данные; `shturman server add …` хранит их зашифрованными "
     "в хранилище, агент их не видит"
 )
 
@@ -178,58 +178,55 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "конвейеры уходят с машины только на loopback",
     ),
     "secrets.private_key": (
-        "reads a private key ({what}). "
-        + _VAULT_EN,
-        "читает закрытый ключ ({what}). "
-        + _VAULT_RU,
+        "reads a private key ({what}). " + _VAULT_EN,
+        "читает закрытый ключ ({what}). " + _VAULT_RU,
     ),
     "secrets.credential_store": (
-        "reads a tool's stored credentials ({what}). "
-        + _VAULT_EN,
-        "читает сохранённые учётные данные программы ({what}). "
-        + _VAULT_RU,
+        "reads a tool's stored credentials ({what}). " + _VAULT_EN,
+        "читает сохранённые учётные данные программы ({what}). " + _VAULT_RU,
     ),
     "secrets.shell_history": (
-        "reads a shell or client history, which holds typed passwords ({what}). "
-        + _VAULT_EN,
-        "читает историю команд, в ней бывают набранные пароли ({what}). "
-        + _VAULT_RU,
+        "reads a shell or client history, which holds typed passwords ({what}). " + _VAULT_EN,
+        "читает историю команд, в ней бывают набранные пароли ({what}). " + _VAULT_RU,
     ),
     "secrets.password_hashes": (
-        "reads password hashes ({what}). "
-        + _VAULT_EN,
-        "читает хэши паролей ({what}). "
-        + _VAULT_RU,
+        "reads password hashes ({what}). " + _VAULT_EN,
+        "читает хэши паролей ({what}). " + _VAULT_RU,
     ),
     "secrets.process_env": (
         "prints process environment variables, which hold tokens and passwords ({what}). "
         + _VAULT_EN,
-        "выводит переменные окружения процессов, в них токены и пароли ({what}). "
-        + _VAULT_RU,
+        "выводит переменные окружения процессов, в них токены и пароли ({what}). " + _VAULT_RU,
     ),
     "secrets.process_memory": (
-        "reads process memory, where keys and tokens live ({what}). "
-        + _VAULT_EN,
-        "читает память процесса, где лежат ключи и токены ({what}). "
-        + _VAULT_RU,
+        "reads process memory, where keys and tokens live ({what}). " + _VAULT_EN,
+        "читает память процесса, где лежат ключи и токены ({what}). " + _VAULT_RU,
     ),
     "secrets.cluster_secret": (
-        "reads cluster secrets ({what}). "
-        + _VAULT_EN,
-        "читает секреты кластера ({what}). "
-        + _VAULT_RU,
+        "reads cluster secrets ({what}). " + _VAULT_EN,
+        "читает секреты кластера ({what}). " + _VAULT_RU,
     ),
     "secrets.shturman_vault": (
-        "reads Shturman's own vault ({what}). "
-        + _VAULT_EN,
-        "читает собственное хранилище секретов Штурмана ({what}). "
-        + _VAULT_RU,
+        "reads Shturman's own vault ({what}). " + _VAULT_EN,
+        "читает собственное хранилище секретов Штурмана ({what}). " + _VAULT_RU,
+    ),
+    "secrets.password_argv": (
+        "writes a password into the command line ({what}), where process lists, logs and "
+        "the model see it. " + _VAULT_EN,
+        "записывает пароль прямо в командную строку ({what}), где его видят список "
+        "процессов, журналы и модель. " + _VAULT_RU,
+    ),
+    "auth.password_wrapper": (
+        "sshpass feeds a password to the program it runs; a person decides",
+        "sshpass подставляет пароль программе, которую запускает; решает человек",
+    ),
+    "docker.remote_daemon": (
+        "controls the container engine of another machine ({what}); a person decides",
+        "управляет контейнерами другой машины ({what}); решает человек",
     ),
     "secrets.credential_tree": (
-        "reads a whole directory tree that holds credentials ({what}). "
-        + _VAULT_EN,
-        "читает целое дерево каталогов с учётными данными ({what}). "
-        + _VAULT_RU,
+        "reads a whole directory tree that holds credentials ({what}). " + _VAULT_EN,
+        "читает целое дерево каталогов с учётными данными ({what}). " + _VAULT_RU,
     ),
     "input.too_long": (
         "the command line or one of its arguments is too long to check (64 KiB per line, "

@@ -73,6 +73,24 @@ _SIMPLE: dict[str, tuple[frozenset[str], int]] = {
     "exec": (frozenset({"-a"}), 0),
     "setsid": (frozenset(), 0),
     "chrt": (frozenset(), 1),
+    "numactl": (
+        frozenset(
+            [
+                "-N",
+                "-m",
+                "-C",
+                "-i",
+                "-p",
+                "-P",
+                "--cpunodebind",
+                "--membind",
+                "--physcpubind",
+                "--interleave",
+                "--preferred",
+            ]
+        ),
+        0,
+    ),
     "taskset": (frozenset(), 1),
     "unbuffer": (frozenset(), 0),
     "chroot": (frozenset({"--userspec", "--groups"}), 1),
@@ -80,7 +98,7 @@ _SIMPLE: dict[str, tuple[frozenset[str], int]] = {
     "strace": (frozenset({"-o", "-p", "-e", "-s", "-u", "-E", "-P"}), 0),
     "ltrace": (frozenset({"-o", "-p", "-e", "-s", "-u"}), 0),
     "busybox": (frozenset(), 0),
-    "sshpass": (frozenset({"-p", "-f", "-d"}), 0),
+    "sshpass": (frozenset({"-p", "-f", "-d", "-P"}), 0),
     "fakeroot": (frozenset(), 0),
     "firejail": (frozenset(), 0),
     "proxychains": (frozenset({"-f"}), 0),
@@ -453,6 +471,16 @@ def _next(out: Unwrapped, name: str, args: list[Word]) -> tuple[list[Word], set[
     if name == "find":
         return _find(out, args)
     return None
+
+
+def own_args(name: str, args: Sequence[Word]) -> list[Word]:
+    """The words a wrapper keeps for itself: its options before the command it runs."""
+    if name == "xargs":
+        return _split(list(args), _XARGS_VALUE_OPTS, 0)[1]
+    if name in _SIMPLE and name != "env":
+        value_opts, skip = _SIMPLE[name]
+        return _split(list(args), value_opts, skip)[1]
+    return []
 
 
 def _only_opts(args: list[Word]) -> bool:
