@@ -39,6 +39,7 @@ bench: install  ## benchmarks (print tables, write bench/results/*.json)
 	$(PY) bench/executor_bench.py
 	$(PY) bench/policy_bench.py
 	$(PY) bench/agent_bench.py
+	$(PY) bench/jobs_bench.py
 	$(PY) -m bench.scenarios
 
 clean:

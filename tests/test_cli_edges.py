@@ -22,8 +22,11 @@ CLI = Path(__file__).resolve().parent.parent / "src" / "shturman" / "interfaces"
 CROSS_SITES = {
     "runtime.py": 1,   # describe(): every ShturmanError (walked in test_every_cross_says_the_fix)
     "run_cmd.py": 2,   # runs show: ambiguous prefix, no such run
-    "exec_cmd.py": 2,  # a server's failed row (its own error text), the ✗ mark of a result
+    "rows.py": 2,      # exec: a server's failed row (its own error text), the ✗ mark of a result
+    "fastpath.py": 1,  # an error a running daemon relayed (already a sentence from describe())
     "render.py": 1,    # the ✗ mark of a failed verification in a run's events
+    "follow_cmd.py": 2,  # runs follow: ambiguous prefix, no such run (run_cmd.py's sentences)
+    "user_cmd.py": 1,  # user add/set --password-stdin with nothing on stdin
 }
 
 

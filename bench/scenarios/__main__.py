@@ -1,10 +1,10 @@
-"""``python -m bench.scenarios [--set default|blind|all] [--only NAME...] [--json]``.
+"""``python -m bench.scenarios [--set default|blind|blind3|all] [--only NAME...] [--json]``.
 
-Runs the fault scenarios: the default set (``catalog``) or the blind set (``blind``: other
-units, ports and file layout), or both. Prints a table (or JSON) and writes
-``bench/results/scenarios-<model>.json`` (default set) and
-``bench/results/scenarios-blind-<model>.json`` (blind set). Needs root (the lab creates users,
-runs sshd, mounts a tmpfs). Exit code 0 only when every scenario had its correct outcome:
+Runs the fault scenarios: the default set (``catalog``), the blind set (``blind``: other
+units, ports and file layout), the third blind set (``blind3``: a Debian-style host), or all.
+Prints a table (or JSON) and writes ``bench/results/scenarios-<model>.json`` (default set) and
+``bench/results/scenarios-<set>-<model>.json`` (the other sets). Needs root (the lab creates
+users, runs sshd, mounts a tmpfs). Exit code 0 only when every scenario had its correct outcome:
 fixed with ``shturman run`` exiting 0 or, for a fault no remedy can fix, left untouched with a
 non-zero exit.
 """
@@ -18,6 +18,7 @@ import time
 from dataclasses import asdict
 
 from .blind import BLIND_NAME_PREFIX, BLIND_SCENARIOS, BLIND_USER_PREFIX
+from .blind3 import BLIND3_NAME_PREFIX, BLIND3_SCENARIOS, BLIND3_USER_PREFIX
 from .catalog import SCENARIOS
 from .run import USER_PREFIX, Outcome, model_name, run_scenarios, table, write_results
 
@@ -25,21 +26,22 @@ from .run import USER_PREFIX, Outcome, model_name, run_scenarios, table, write_r
 SETS = {
     "default": (SCENARIOS, USER_PREFIX, "vm", ""),
     "blind": (BLIND_SCENARIOS, BLIND_USER_PREFIX, BLIND_NAME_PREFIX, "blind"),
+    "blind3": (BLIND3_SCENARIOS, BLIND3_USER_PREFIX, BLIND3_NAME_PREFIX, "blind3"),
 }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.scenarios", description=__doc__)
-    parser.add_argument("--set", dest="set_name", choices=("default", "blind", "all"),
+    parser.add_argument("--set", dest="set_name", choices=(*SETS, "all"),
                         default="default", help="which scenario set (default: the catalog)")
     parser.add_argument("--only", nargs="+", metavar="NAME",
                         help="run only these: "
-                        f"{', '.join(s.name for s in (*SCENARIOS, *BLIND_SCENARIOS))}")
+                        f"{', '.join(s.name for v in SETS.values() for s in v[0])}")
     parser.add_argument("--json", action="store_true", help="print results as JSON")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="print each scenario's checker findings and shturman output tail")
     args = parser.parse_args(argv)
-    names = ("default", "blind") if args.set_name == "all" else (args.set_name,)
+    names = tuple(SETS) if args.set_name == "all" else (args.set_name,)
     only = set(args.only or ())
     available = {s.name for n in names for s in SETS[n][0]}
     if only - available:

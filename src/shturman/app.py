@@ -9,19 +9,30 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from shturman.config import Settings
+    from shturman.domain.errors import ShturmanError
     from shturman.domain.models import Server
     from shturman.hosts import GuardedExecutor
     from shturman.hosts.executor import Executor
+    from shturman.jobs import JobsRuntime
+    from shturman.services.approvals import ApprovalService
     from shturman.services.audit import AuditTrail
     from shturman.services.commands import CommandService
+    from shturman.services.events import EventService
+    from shturman.services.execution import ExecService
     from shturman.services.inventory import Inventory
+    from shturman.services.jobs import JobService
+    from shturman.services.notifications import NotificationService
     from shturman.services.runs import RunService
+    from shturman.services.users import UserService
     from shturman.store import Database
     from shturman.store.repositories import IncidentRepo, RunRepo
+    from shturman.store.repositories.signals import Signals
     from shturman.vault import Keyring, Vault
 
 
@@ -43,6 +54,16 @@ class Container:
     planner_factory: Callable[[list[Server]], Any]
     extras: dict[str, Any] = field(default_factory=dict)
     _runs: RunService | None = None
+    _execution: ExecService | None = None
+
+    @property
+    def execution(self) -> ExecService:
+        """`exec` as a use-case (target resolution, who must answer, result rows)."""
+        if self._execution is None:
+            from shturman.services.execution import ExecService
+
+            self._execution = ExecService(self.inventory, self.commands)
+        return self._execution
 
     @property
     def runs(self) -> RunService:
@@ -55,7 +76,111 @@ class Container:
                                     self.audit)
         return self._runs
 
+    def jobs_runtime(self, *, workers: bool = False, scheduler: bool | None = None
+                     ) -> JobsRuntime:
+        """The job queue for the configured backend; with ``workers`` also the worker pool,
+        the taskiq feeder and the scheduler (components with start/stop). Built once."""
+        runtime: JobsRuntime | None = self.extras.get("jobs")
+        if runtime is None or (workers and runtime.pool is None):
+            if runtime is not None:  # a submit-only runtime: its waker is closed at the end
+                self.extras.setdefault("jobs_replaced", []).append(runtime)
+            from shturman.jobs import HandlerRegistry, build_runtime
+            from shturman.services.jobs import register_builtin
+
+            registry = HandlerRegistry()
+            register_builtin(registry, lambda: self.runs, lambda: self.approvals.approver(
+                self.settings.agent.approval_timeout))
+            runtime = build_runtime(self.db.engine, self.settings.jobs, registry,
+                                    workers=workers, scheduler=scheduler,
+                                    redactor=self.extras.get("redactor"))
+            self.extras["jobs"] = runtime
+        return runtime
+
+    @property
+    def jobs(self) -> JobService:
+        """Submit, list, show and cancel background jobs."""
+        from shturman.services.jobs import JobService
+
+        return JobService(self.jobs_runtime().queue)
+
+    async def run_workers(self, ready: Callable[[], None] | None = None) -> None:
+        """`shturman worker`: the job workers (and scheduler) of the configured backend until
+        SIGINT/SIGTERM; running jobs finish within the grace time or are interrupted."""
+        from shturman.daemon import Daemon
+
+        runtime = self.jobs_runtime(workers=True)
+        await Daemon(runtime.components).run(None if ready is None else lambda _: ready())
+
+    # --- users, approvals, notifications, live events (shared by every channel) ---
+
+    @property
+    def signals(self) -> Signals:
+        """Cross-process wake-ups: LISTEN/NOTIFY on PostgreSQL, polling otherwise."""
+        if "signals" not in self.extras:
+            from shturman.store.repositories.signals import Signals
+
+            self.extras["signals"] = Signals(self.db.engine)
+        return cast("Signals", self.extras["signals"])
+
+    @property
+    def users(self) -> UserService:
+        if "users" not in self.extras:
+            from shturman.services.users import UserService
+            from shturman.store.repositories.users import UserRepo
+
+            self.extras["users"] = UserService(UserRepo(self.db.engine))
+        return cast("UserService", self.extras["users"])
+
+    @property
+    def notifications(self) -> NotificationService:
+        if "notifications" not in self.extras:
+            from shturman.interfaces.i18n import t
+            from shturman.services.notifications import NotificationService
+            from shturman.store.repositories.notifications import NotificationRepo
+            from shturman.store.repositories.users import UserRepo
+
+            self.extras["notifications"] = NotificationService(
+                NotificationRepo(self.db.engine, self.extras.get("redactor")),
+                UserRepo(self.db.engine), self.runs_repo, t, self.settings.language)
+        return cast("NotificationService", self.extras["notifications"])
+
+    @property
+    def approvals(self) -> ApprovalService:
+        """Stored approvals: `approver(timeout)` for a run, `decide` for any channel."""
+        if "approvals" not in self.extras:
+            from shturman.services.approvals import ApprovalService
+            from shturman.store.repositories.approvals import ApprovalRepo
+
+            self.extras["approvals"] = ApprovalService(
+                ApprovalRepo(self.db.engine, self.extras.get("redactor")), self.signals,
+                self.audit, self.notifications)
+        return cast("ApprovalService", self.extras["approvals"])
+
+    @property
+    def events(self) -> EventService:
+        """Follow a run's events from any process (`subscribe(run_id, after_seq)`)."""
+        if "events" not in self.extras:
+            from shturman.services.events import EventService
+            from shturman.store.repositories.events import EventFeed
+
+            self.extras["events"] = EventService(
+                EventFeed(self.db.engine, self.extras.get("redactor")), self.signals)
+        return cast("EventService", self.extras["events"])
+
+    def interruptions(self) -> list[Any]:
+        """Commands interrupted on remote servers in this process (Ctrl-C, SIGTERM), each
+        with whether its process group was stopped there (``hosts.executor.Interruption``)."""
+        ssh = self.extras.get("ssh")
+        built = getattr(ssh, "_ssh", None)
+        return list(getattr(built, "interruptions", []))
+
     async def close(self) -> None:
+        signals: Signals | None = self.extras.get("signals")
+        if signals is not None:
+            await signals.close()
+        for jobs in [*self.extras.get("jobs_replaced", []), self.extras.get("jobs")]:
+            if jobs is not None:
+                await jobs.queue.waker.close()
         await self.executor.close()
         await self.audit.close()
         await self.db.close()
@@ -108,7 +233,7 @@ async def build(settings: Settings, *, executor_overrides: dict[str, Executor] |
     commands = CommandService(guarded, settings.ssh.max_concurrency)
     runs_repo = RunRepo(db.engine, redactor)
     incidents_repo = IncidentRepo(db.engine, redactor)
-    return Container(
+    built = Container(
         settings=settings,
         db=db,
         vault=vault,
@@ -123,6 +248,9 @@ async def build(settings: Settings, *, executor_overrides: dict[str, Executor] |
         planner_factory=planner_factory(settings, model),
         extras={"ssh": ssh, "redactor": redactor},
     )
+    # a stored `run_finished` becomes a notification, whichever channel started the run
+    runs_repo.listeners.append(lambda events: built.notifications.on_run_events(events))
+    return built
 
 
 class LazySsh:
@@ -201,8 +329,40 @@ async def container(settings: Settings, **kwargs: Any) -> AsyncIterator[Containe
         await c.close()
 
 
+async def serve(settings: Settings, ready: Callable[[Path], None]) -> None:
+    """`shturman serve`: the daemon (DESIGN.md §3), composed here from the services and its
+    components; runs until SIGINT/SIGTERM. ``ready`` is told the hand-off socket's path.
+
+    Components start in this order and stop in reverse; each has ``async start()`` and
+    ``async stop()`` (``daemon.Component``). Job workers, the scheduler, the bot and the web
+    app are added to the list here as they land."""
+    from shturman.daemon import Component, Daemon, HandoffSocket
+
+    async with container(settings) as c:
+        handoff = HandoffSocket(settings.home, c, _describe, language=settings.language,
+                                approval_timeout=settings.agent.approval_timeout)
+        components: list[Component] = [handoff]
+        components.extend(c.jobs_runtime(workers=True).components)
+        await Daemon(components).run(lambda daemon: ready(handoff.path))
+
+
+def _describe(exc: ShturmanError, lang: str) -> tuple[str, int]:
+    from shturman.interfaces.cli.runtime import describe, exit_code
+
+    return describe(exc, lang), exit_code(exc)
+
+
 def main() -> None:
-    """The `shturman` console script: the CLI with this composition root's container."""
+    """The `shturman` console script. `policy check --json|--jsonl` and an `exec` a running
+    `shturman serve` takes are answered without loading typer, pydantic or SQLAlchemy
+    (interfaces/cli/fastpath.py); everything else is the typer CLI."""
+    import sys
+
+    from shturman.interfaces.cli.fastpath import HANDED_BACK, dispatch
+
+    answer = dispatch(sys.argv[1:])
+    if isinstance(answer, int):
+        raise SystemExit(answer)
     from shturman.interfaces.cli.main import main as cli
 
-    cli(container)
+    cli(container, serve, handed_back=answer is HANDED_BACK)

@@ -98,6 +98,40 @@ class PolicySettings(_Strict):
     rules_files: list[Path] = []
 
 
+class ScheduleConfig(_Strict):
+    """A periodic job: exactly one of ``every`` (seconds) or ``cron`` (a cron expression)."""
+
+    name: str = Field(min_length=1, max_length=128)
+    kind: str = Field(min_length=1, max_length=64)
+    payload: dict[str, Any] = {}
+    every: float | None = Field(default=None, gt=0)
+    cron: str | None = None
+    priority: int = Field(default=5, ge=1, le=10)
+    server: str | None = None
+    timeout: float | None = Field(default=None, gt=0)
+
+
+class JobsSettings(_Strict):
+    """Background jobs (docs/configuration.md, «jobs»)."""
+
+    backend: Literal["embedded", "taskiq"] = "embedded"
+    redis_url: str | None = None
+    workers: int = Field(default=2, ge=1, le=256)
+    per_server_concurrency: int = Field(default=2, ge=1)
+    default_timeout: float = Field(default=1800.0, gt=0)
+    max_attempts: int = Field(default=3, ge=1)
+    retry_backoff: float = Field(default=2.0, gt=0)
+    retry_backoff_max: float = Field(default=300.0, gt=0)
+    heartbeat_interval: float = Field(default=5.0, gt=0)
+    stale_after: float = Field(default=30.0, gt=0)
+    poll_interval: float = Field(default=1.0, gt=0)
+    stop_grace: float = Field(default=10.0, ge=0)
+    scheduler_tick: float = Field(default=1.0, gt=0)
+    schedule_lease: float = Field(default=15.0, gt=0)
+    handler_modules: list[str] = []
+    schedules: list[ScheduleConfig] = []
+
+
 class Settings(BaseSettings):
     """Everything configurable. Build it with :func:`load_settings`."""
 
@@ -118,6 +152,7 @@ class Settings(BaseSettings):
     ssh: SshSettings = SshSettings()
     agent: AgentSettings = AgentSettings()
     policy: PolicySettings = PolicySettings()
+    jobs: JobsSettings = JobsSettings()
     config_file: Path | None = Field(default=None, exclude=True)
 
     @field_validator("home", mode="after")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 from shturman.domain.verdict import Verdict
@@ -24,6 +26,8 @@ class ApprovalRequest:
     actor: str
     run_id: str | None = None
     diff: str = ""  # for file writes: what will change
+    # names this one request everywhere (events, the inbox, `approvals approve ID`)
+    approval_id: str = field(default_factory=lambda: secrets.token_hex(6))
 
     @property
     def binding(self) -> tuple[str, str]:
@@ -45,3 +49,37 @@ class ApprovalDecision:
 
     def matches(self, request: ApprovalRequest) -> bool:
         return (self.server, self.command) == request.binding
+
+
+class ApprovalStatus(StrEnum):
+    """Where a stored (inbox) approval request stands. Only ``pending`` can change, once."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    DENIED = "denied"
+    EXPIRED = "expired"  # nobody answered in time: the waiting side denied it
+    CANCELLED = "cancelled"  # the waiting run stopped (Ctrl-C, SIGTERM) before an answer
+    ABANDONED = "abandoned"  # the waiting process died: an answer would reach nobody
+
+
+@dataclass(frozen=True, slots=True)
+class PendingApproval:
+    """A stored approval request, as any channel sees it."""
+
+    id: str
+    server: str
+    command: str  # as shown (redacted); the binding is ``digest``, of the exact command
+    digest: str
+    reasons: tuple[str, ...]
+    reasons_ru: tuple[str, ...]
+    diff: str
+    run_id: str | None
+    requested_by: str
+    roles: tuple[str, ...]  # who may answer
+    created_at: datetime
+    expires_at: datetime
+    status: ApprovalStatus = ApprovalStatus.PENDING
+    waiter: str = ""  # "host:pid" of the process that waits for the answer
+    decided_by: str = ""
+    decided_at: datetime | None = None
+    note: str = ""

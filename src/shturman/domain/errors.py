@@ -12,7 +12,15 @@ ShturmanError
 │   ├── AuthError          wrong password or key, refused by the server
 │   ├── HostKeyError       the server's host key changed since it was pinned
 │   └── CommandTimeout     a command ran past its timeout and was killed
-└── PolicyError            a command could not be judged (bad rules file)
+├── PolicyError            a command could not be judged (bad rules file)
+├── ApprovalError          an answer that took no effect: unknown, expired, already answered,
+│                          abandoned (its process died) or not allowed for this role
+├── UserError              a user that is unknown, taken, or a bad role/language/name
+└── JobError               a background job could not be submitted, found or changed
+    ├── UnknownJobError    no job has that id
+    ├── JobStateError      the job is already finished: nothing to cancel
+    └── InfrastructureError   raised by a job handler BEFORE any command could have run
+                              (database, broker or connection down): the one retried failure
 
 Interfaces map these to user-facing text in exactly one place each.
 """
@@ -91,3 +99,51 @@ class CommandTimeout(HostError):
 
 class PolicyError(ShturmanError):
     pass
+
+
+class JobError(ShturmanError):
+    pass
+
+
+class UnknownJobError(JobError):
+    def __init__(self, job_id: int) -> None:
+        super().__init__(f"job {job_id}")
+        self.job_id = job_id
+
+
+class JobStateError(JobError):
+    """The job is in a final state (``status``): it cannot be cancelled any more."""
+
+    def __init__(self, job_id: int, status: str) -> None:
+        super().__init__(f"job {job_id} is {status}")
+        self.job_id = job_id
+        self.status = status
+
+
+class InfrastructureError(JobError):
+    """A job handler raises this only when nothing could have run yet (no command started):
+    the worker may then retry the job with backoff. Any other exception fails the job."""
+
+
+class ApprovalError(ShturmanError):
+    """An answer to an approval request that did nothing. ``reason``: ``unknown``, ``expired``,
+    ``answered`` (``status`` says how), ``abandoned``, ``forbidden`` (``role`` may not answer)."""
+
+    def __init__(self, approval_id: str, reason: str, *, status: str = "",
+                 role: str = "") -> None:
+        super().__init__(f"approval {approval_id}: {reason}")
+        self.approval_id = approval_id
+        self.reason = reason
+        self.status = status
+        self.role = role
+
+
+class UserError(ShturmanError):
+    """``reason``: ``unknown``, ``exists``, ``telegram_taken``, ``bad_role``, ``bad_lang``,
+    ``bad_name``; ``value`` is what was wrong."""
+
+    def __init__(self, name: str, reason: str, value: str = "") -> None:
+        super().__init__(f"user {name}: {reason}")
+        self.name = name
+        self.reason = reason
+        self.value = value

@@ -8,12 +8,24 @@ import os
 import signal
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from shturman.domain.models import CommandOutcome, CommandResult, Output, Server
 from shturman.hosts.output import OutputBuffer
 
 DEFAULT_CAP = 1_048_576
+
+
+@dataclass(frozen=True, slots=True)
+class Interruption:
+    """A command interrupted while it ran (Ctrl-C, SIGTERM) and whether it was stopped on its
+    server; ``detail`` (English) is what the audit row records."""
+
+    server: str
+    command: str
+    stopped: bool
+    detail: str
 
 
 class Executor(Protocol):

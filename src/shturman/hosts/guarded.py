@@ -6,6 +6,11 @@ mode; ``confirm`` runs only with an approval bound to this exact server and comm
 pre-approves the tier: autonomous mode pre-approves only a verdict that is
 ``preapprovable`` — every confirm reason a known, bounded change; the rest go to the approver);
 with no approver it is denied (fail closed).
+
+:class:`InboxApprover` is the approver for every channel that is not this terminal: it stores
+the request in an :class:`ApprovalInbox` (the store, behind a protocol: hosts never imports it)
+and waits until any process answers through ``ApprovalService.decide``; no answer in time is a
+denial. The mode rules above stay here, in one place, whichever approver is used.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from shturman.domain.approval import (
@@ -44,6 +49,44 @@ class CommandPolicy(Protocol):
 
 class Approver(Protocol):
     async def decide(self, request: ApprovalRequest) -> ApprovalDecision: ...
+
+
+class ApprovalInbox(Protocol):
+    """Where a request waits for an answer from any process or channel."""
+
+    async def submit(self, request: ApprovalRequest, expires_at: datetime) -> None: ...
+
+    async def wait(self, request: ApprovalRequest, expires_at: datetime
+                   ) -> ApprovalDecision | None:
+        """The answer once given; None when none came before ``expires_at`` (the request is
+        then closed as expired, atomically, so a late answer does nothing)."""
+        ...
+
+    async def withdraw(self, request: ApprovalRequest) -> None:
+        """The waiting side stopped before an answer: close the request (nobody will run it)."""
+        ...
+
+
+class InboxApprover:
+    """Stores the request, waits for an answer from any process; silence until the timeout
+    denies (``timed_out``). A stopped wait (Ctrl-C, SIGTERM) withdraws the request."""
+
+    def __init__(self, inbox: ApprovalInbox, timeout: float) -> None:
+        self._inbox = inbox
+        self._timeout = timeout
+
+    async def decide(self, request: ApprovalRequest) -> ApprovalDecision:
+        expires_at = datetime.now(UTC) + timedelta(seconds=self._timeout)
+        try:  # a stop while storing withdraws too (whatever got stored is closed)
+            await self._inbox.submit(request, expires_at)
+            decision = await self._inbox.wait(request, expires_at)
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            await asyncio.shield(self._inbox.withdraw(request))
+            raise
+        if decision is None:
+            return ApprovalDecision(ApprovalOutcome.TIMED_OUT, "inbox", request.server,
+                                    request.command, "no answer in time: denied")
+        return decision
 
 
 class AuditSink(Protocol):
@@ -149,10 +192,14 @@ class GuardedExecutor:
             self._complete(audit_id, server, command, actor, run_id, verdict, approval,
                            _refused(server, command, CommandOutcome.ERROR, exc.detail))
             raise
-        except (asyncio.CancelledError, KeyboardInterrupt):
-            # Ctrl-C / SIGTERM mid-command: the row ends `interrupted`, never stays `running`
+        except (asyncio.CancelledError, KeyboardInterrupt) as exc:
+            # Ctrl-C / SIGTERM mid-command: the row ends `interrupted`, never stays `running`;
+            # an executor that tried to stop the command says how that went (SshExecutor)
+            said = exc.args[0] if isinstance(exc, asyncio.CancelledError) and exc.args else None
+            detail = said if isinstance(said, str) and said.startswith("interrupted") else (
+                "interrupted while running; remote outcome unknown")
             self._audit.complete(audit_id, exit_code=None, duration=0.0, outcome="interrupted",
-                                 detail="interrupted while running; remote outcome unknown",
+                                 detail=detail,
                                  stdout="", stderr="", stdout_bytes=0, stderr_bytes=0)
             raise
         result = self._redacted(raw)
@@ -182,7 +229,8 @@ class GuardedExecutor:
                                f"{why}no approver available: denied (fail closed)")
         else:
             await _emit(events, "approval_requested", {
-                "server": request.server, "command": request.command,
+                "approval_id": request.approval_id, "server": request.server,
+                "command": request.command,
                 "reasons": [f"{r.rule_id}: {r.en}" for r in verdict.reasons],
                 "diff": request.diff,
                 "preapprovable": verdict.preapprovable,
@@ -191,7 +239,8 @@ class GuardedExecutor:
             })
             decision = await approver.decide(request)
         await _emit(events, "approval_decided", {
-            "server": request.server, "command": request.command,
+            "approval_id": request.approval_id, "server": request.server,
+            "command": request.command,
             "outcome": decision.outcome.value, "approver": decision.approver,
             "note": decision.note,
         })

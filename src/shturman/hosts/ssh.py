@@ -16,7 +16,7 @@ import asyncssh
 
 from shturman.domain.errors import AuthError, HostKeyError, UnreachableError
 from shturman.domain.models import AuthMethod, CommandOutcome, CommandResult, Server
-from shturman.hosts.executor import DEFAULT_CAP, finished_result, timeout_result
+from shturman.hosts.executor import DEFAULT_CAP, Interruption, finished_result, timeout_result
 from shturman.hosts.output import OutputBuffer
 
 
@@ -76,6 +76,8 @@ class SshExecutor:
         self._conns: dict[str, asyncssh.SSHClientConnection] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._limits: dict[str, asyncio.Semaphore] = {}
+        # commands interrupted in this process and whether their remote process group stopped
+        self.interruptions: list[Interruption] = []
 
     async def run(self, server: Server, command: str, *, timeout: float) -> CommandResult:
         limit = self._limits.setdefault(server.name, asyncio.Semaphore(self._channels))
@@ -89,6 +91,10 @@ class SshExecutor:
                 _kill(chan)
                 return timeout_result(server, command, started, session.out.result(),
                                       session.err.result(), timeout)
+            except asyncio.CancelledError:  # Ctrl-C / SIGTERM: stop it there too, say how it went
+                stop = await _stop_remote(server, command, chan, session)
+                self.interruptions.append(stop)
+                raise asyncio.CancelledError(stop.detail) from None
             except (asyncssh.Error, OSError) as exc:
                 # The connection dropped while the command ran: report, never re-run.
                 self._conns.pop(server.name, None)
@@ -229,6 +235,37 @@ class SshExecutor:
             conn.close()
         for conn in conns:
             await conn.wait_closed()
+
+
+async def _stop_remote(server: Server, command: str, chan: asyncssh.SSHClientChannel[bytes],
+                       session: _Session) -> Interruption:
+    """Signal the remote command's process group: TERM, then KILL after a grace period.
+
+    sshd delivers a channel's `signal` request with ``killpg`` to the session's process group
+    (the command and everything it started, OpenSSH ≥ 7.9, no forced command), and closes the
+    channel when the command is gone: that close is the proof. No close means unknown: it may
+    still be running (the channel is closed; sshd does not stop a command without a terminal
+    when its channel closes)."""
+    for sig, grace in (("TERM", 2.0), ("KILL", 2.0)):
+        try:
+            chan.send_signal(sig)
+        except (OSError, asyncssh.Error) as exc:
+            chan.close()
+            return Interruption(server.name, command, False,
+                                f"interrupted; could not signal the remote command ({exc}): "
+                                "it may still be running")
+        try:
+            await asyncio.wait_for(asyncio.shield(session.done), grace)
+        except TimeoutError:
+            continue
+        except (asyncssh.Error, OSError):
+            break  # the connection dropped: whether the command stopped is unknown
+        return Interruption(server.name, command, True,
+                            f"interrupted; the remote process group was stopped (SIG{sig})")
+    chan.close()
+    return Interruption(server.name, command, False,
+                        "interrupted; the server did not confirm that the remote command "
+                        "stopped: it may still be running")
 
 
 def _kill(chan: asyncssh.SSHClientChannel[bytes]) -> None:

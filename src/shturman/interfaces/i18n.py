@@ -88,6 +88,26 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                           "символов.",
                           "The prefix '{id}' matches several runs ({ids}). Give more characters."),
     "err.interrupted": ("прервано", "interrupted"),
+    "interrupt.stopped": ("{server}: «{command}» остановлена и на сервере.",
+                          "{server}: «{command}» was stopped on the server too."),
+    "interrupt.not_stopped": ("{server}: не удалось убедиться, что «{command}» остановлена на "
+                              "сервере — она может ещё выполняться. Проверьте: "
+                              "shturman exec {server} -- ps -ef",
+                              "{server}: could not confirm that «{command}» stopped on the "
+                              "server — it may still be running. Check: "
+                              "shturman exec {server} -- ps -ef"),
+    "err.unknown_job": ("Задание {id} не найдено. Список: shturman jobs list.",
+                        "No job {id}. See `shturman jobs list`."),
+    "err.job_final": ("Задание {id} уже завершено ({status}): отменять нечего.",
+                      "Job {id} has already finished ({status}): nothing to cancel."),
+    "jobs.cancelled": ("Задание {id} отменено.", "Job {id} cancelled."),
+    "jobs.cancel_requested": ("Задание {id} выполняется: отправлен запрос на остановку.",
+                              "Job {id} is running: asked it to stop."),
+    "jobs.none": ("Заданий нет.", "No jobs."),
+    "worker.ready": ("shturman worker: {workers} обработчик(а) заданий, бэкенд {backend}; "
+                     "остановка — SIGTERM или Ctrl-C.",
+                     "shturman worker: {workers} job worker(s), backend {backend}; "
+                     "stop with SIGTERM or Ctrl-C."),
     "server.removed": ("Сервер {name} удалён.", "Server {name} removed."),
     "server.pinned": ("Ключ хоста {name} закреплён: {fingerprint}",
                       "Host key of {name} pinned: {fingerprint}"),
@@ -127,6 +147,65 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "approval.note.yes": ("одобрено заранее ключом --yes", "approved in advance with --yes"),
     "approval.noninteractive": ("нет терминала для подтверждения — отказ",
                                 "no terminal to ask for approval — denied"),
+    # approvals answered from any process (issue 9)
+    "approvals.approved": ("Одобрено: {id} — {server}: {command}",
+                           "Approved: {id} — {server}: {command}"),
+    "approvals.denied": ("Отклонено: {id} — {server}: {command}",
+                         "Denied: {id} — {server}: {command}"),
+    "approvals.none": ("Нет запросов, ждущих одобрения.", "No approval requests are waiting."),
+    "approvals.expires": ("истекает в {at}", "expires at {at}"),
+    "err.approval_unknown": ("Запрос одобрения «{id}» не найден. Список: shturman approvals "
+                             "list.", "No approval request '{id}'. See `shturman approvals "
+                             "list`."),
+    "err.approval_expired": ("Время запроса «{id}» истекло: он уже отклонён, ничего не "
+                             "выполнено.", "Approval request '{id}' has expired: it was "
+                             "denied, nothing ran."),
+    "err.approval_answered": ("На запрос «{id}» уже ответили ({status}): второй ответ ничего "
+                              "не меняет.", "Approval request '{id}' was already answered "
+                              "({status}): a second answer changes nothing."),
+    "err.approval_abandoned": ("Процесс, ждавший ответа на «{id}», остановлен: ответ никуда не "
+                               "придёт, ничего не выполнено. Запустите задачу снова.",
+                               "The process waiting for '{id}' has stopped: the answer would "
+                               "reach nobody, nothing ran. Start the task again."),
+    "err.approval_forbidden": ("Роль {role} не может отвечать на запросы одобрения (нужна "
+                               "operator или admin).", "Role {role} cannot answer approval "
+                               "requests (operator or admin needed)."),
+    # users (issue 9)
+    "user.added": ("Пользователь {name} добавлен ({role}).", "User {name} added ({role})."),
+    "user.changed": ("Пользователь {name} изменён.", "User {name} changed."),
+    "user.none": ("Пользователей нет. Добавить: shturman user add ИМЯ --role operator",
+                  "No users. Add one: shturman user add NAME --role operator"),
+    "err.user_unknown": ("Пользователь «{name}» не найден. Список: shturman user list.",
+                         "No user '{name}'. See `shturman user list`."),
+    "err.user_exists": ("Пользователь «{name}» уже есть. Изменить: shturman user set {name} …",
+                        "User '{name}' already exists. To change it: shturman user set "
+                        "{name} …"),
+    "err.user_telegram_taken": ("Telegram id {value} уже привязан к другому пользователю.",
+                                "Telegram id {value} is already linked to another user."),
+    "err.user_bad_role": ("Недопустимая роль «{value}»: admin, operator или viewer.",
+                          "Invalid role '{value}': admin, operator or viewer."),
+    "err.user_bad_lang": ("Недопустимый язык «{value}»: ru или en.",
+                          "Invalid language '{value}': ru or en."),
+    "err.user_bad_name": ("Недопустимое имя пользователя «{value}»: латинские буквы, цифры, "
+                          "«.», «_», «-», «@», до 64 символов.",
+                          "Invalid user name '{value}': letters, digits, '.', '_', '-', '@', "
+                          "up to 64 characters."),
+    "err.empty_password": ("Пустой пароль во входном потоке.", "Empty password on stdin."),
+    # notifications (issue 9)
+    "notify.approval.title": ("Нужно одобрение: {server}", "Approval needed: {server}"),
+    "notify.approval.body": ("{command}\nПричины: {reasons}\nОтветить до {expires}: "
+                             "shturman approvals approve {id} (или deny {id})",
+                             "{command}\nReasons: {reasons}\nAnswer by {expires}: "
+                             "shturman approvals approve {id} (or deny {id})"),
+    "notify.run.title": ("Запуск завершён ({status}): {request}",
+                         "Run finished ({status}): {request}"),
+    "notify.run.body": ("{report}\nПодробно: shturman runs show {id}",
+                        "{report}\nDetails: shturman runs show {id}"),
+    # runs follow (issue 9)
+    "follow.answer": ("ждёт одобрения: shturman approvals approve {id} (или deny {id})",
+                      "waiting for approval: shturman approvals approve {id} (or deny {id})"),
+    "follow.stopped": ("Слежение остановлено; запуск продолжается.",
+                       "Stopped following; the run goes on."),
 }
 
 

@@ -24,3 +24,10 @@ LLM_REQUESTS = Counter(
 LLM_TOKENS = Counter(
     "shturman_llm_tokens_total", "Model tokens, by direction.", ["direction"], registry=REGISTRY
 )
+JOB_ATTEMPTS = Counter(
+    "shturman_job_attempts_total", "Ended job attempts, by outcome.", ["outcome"],
+    registry=REGISTRY,
+)
+JOB_WAIT_SECONDS = Histogram(
+    "shturman_job_wait_seconds", "Time from submit to a job's first start.", registry=REGISTRY
+)

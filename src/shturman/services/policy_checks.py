@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 if TYPE_CHECKING:
     from shturman.domain.verdict import Verdict
@@ -33,28 +33,38 @@ class PolicyChecks:
 
     def judge_lines(self, src: Iterable[str], out: TextIO) -> None:
         """`--jsonl`: lines ``{"cmd": ...}`` in, one decision object per line out, in order."""
-        write = out.write
-        dumps = json.dumps
-        check = self._policy.check
-        for line in src:
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-                cmd = item["cmd"]
-                if not isinstance(cmd, str):
-                    raise TypeError("cmd is not a string")
-            except (ValueError, KeyError, TypeError) as exc:
-                write(dumps(_malformed(str(exc)[:80]), ensure_ascii=False) + "\n")
-                continue
-            try:
-                answer = payload(check(cmd))
-            except Exception as exc:
-                # the policy is built never to raise; should a bug slip through, this one line
-                # is refused (block, named) and the rest of the batch is still judged
-                answer = _checker_failed(type(exc).__name__)
-            write(dumps(answer, ensure_ascii=False) + "\n")
-        out.flush()
+        judge_lines(self._policy, src, out)
+
+
+class Judge(Protocol):
+    def check(self, command: str) -> Verdict: ...
+
+
+def judge_lines(policy: Judge, src: Iterable[str], out: TextIO) -> None:
+    """One decision object per input line ``{"cmd": ...}``, in order; a malformed line or a
+    checker failure is a named `block` for that line only."""
+    write = out.write
+    dumps = json.dumps
+    check = policy.check
+    for line in src:
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            cmd = item["cmd"]
+            if not isinstance(cmd, str):
+                raise TypeError("cmd is not a string")
+        except (ValueError, KeyError, TypeError) as exc:
+            write(dumps(_malformed(str(exc)[:80]), ensure_ascii=False) + "\n")
+            continue
+        try:
+            answer = payload(check(cmd))
+        except Exception as exc:
+            # the policy is built never to raise; should a bug slip through, this one line is
+            # refused (block, named) and the rest of the batch is still judged
+            answer = _checker_failed(type(exc).__name__)
+        write(dumps(answer, ensure_ascii=False) + "\n")
+    out.flush()
 
 
 def payload(verdict: Verdict) -> dict[str, Any]:

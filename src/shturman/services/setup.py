@@ -26,3 +26,10 @@ async def prepare_database(url: str) -> str:
     finally:
         await db.close()
     return db.safe_url
+
+
+def create_vault_key(path: Path) -> bool:
+    """Create the vault key file (0600) unless it exists; True when it was created."""
+    from shturman.vault import create_key_file
+
+    return create_key_file(path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -143,4 +144,110 @@ incidents = Table(
 
 # --- jobs: queue, attempts, schedule leases (migration 0002) ---
 
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("priority", Integer, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("server", String(128)),
+    Column("actor", String(255), nullable=False),
+    Column("schedule", String(128)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("deadline", DateTime(timezone=True)),
+    Column("timeout", Float, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("max_attempts", Integer, nullable=False),
+    Column("not_before", DateTime(timezone=True)),
+    Column("started_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("owner", String(255)),
+    Column("heartbeat_at", DateTime(timezone=True)),
+    Column("cancel_requested", Boolean, nullable=False, default=False),
+    Column("run_id", String(36)),
+    Column("progress", JSON, nullable=False),
+    Column("result", JSON),
+    Column("error", Text, nullable=False, default=""),
+    Index("ix_jobs_status_priority_id", "status", "priority", "id"),
+    Index("ix_jobs_server_status", "server", "status"),
+)
+
+job_attempts = Table(
+    "job_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("job_id", Integer, ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("worker", String(255), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("outcome", String(16)),
+    Column("error", Text, nullable=False, default=""),
+    UniqueConstraint("job_id", "number", name="uq_job_attempts_job_id_number"),
+)
+
+job_schedules = Table(
+    "job_schedules",
+    metadata,
+    Column("name", String(128), primary_key=True),
+    Column("holder", String(255)),
+    Column("expires_at", DateTime(timezone=True)),
+    Column("next_run_at", DateTime(timezone=True), nullable=False),
+    Column("last_job_id", Integer),
+    Column("runs", Integer, nullable=False, default=0),
+    Column("skipped", Integer, nullable=False, default=0),
+)
+
+
 # --- users, approvals, notifications (migration 0003) ---
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("language", String(8), nullable=False, default="ru"),
+    Column("telegram_id", BigInteger, unique=True),
+    Column("password_hash", Text),
+    Column("settings", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+approvals = Table(
+    "approvals",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("server", String(128), nullable=False),
+    Column("command", Text, nullable=False),  # redacted: for people to read
+    Column("digest", String(64), nullable=False),  # sha256 of the exact command: the binding
+    Column("reasons", JSON, nullable=False),
+    Column("reasons_ru", JSON, nullable=False),
+    Column("diff", Text, nullable=False, default=""),
+    Column("run_id", String(36), index=True),
+    Column("requested_by", String(255), nullable=False),
+    Column("roles", JSON, nullable=False),
+    Column("waiter", String(255), nullable=False, default=""),
+    Column("status", String(16), nullable=False, index=True),
+    Column("decided_by", String(255), nullable=False, default=""),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("note", Text, nullable=False, default=""),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("user", String(64), index=True),
+    Column("title", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("read_at", DateTime(timezone=True)),
+)

@@ -6,7 +6,7 @@ Heavy imports (SQLAlchemy, asyncssh, tree-sitter, pydantic-ai) happen inside the
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,14 +14,18 @@ from typing import Annotated, Any
 import typer
 
 from shturman.interfaces.cli import (
-    daemon,
+    approvals_cmd,
     exec_cmd,
+    follow_cmd,
+    jobs_cmd,
     policy_cmd,
     run_cmd,
+    serve_cmd,
     server_cmd,
     setup_cmd,
+    user_cmd,
 )
-from shturman.interfaces.cli.runtime import CliState, state
+from shturman.interfaces.cli.runtime import CliState, Ready, state
 
 app = typer.Typer(
     name="shturman",
@@ -76,19 +80,31 @@ app.command("plan")(run_cmd.plan)
 app.command("analyze")(run_cmd.analyze)
 app.command("history")(run_cmd.history)
 app.add_typer(run_cmd.runs_app, name="runs")
+run_cmd.runs_app.command("follow")(follow_cmd.runs_follow)
 app.command("init")(setup_cmd.init)
 app.add_typer(server_cmd.app, name="server")
 app.command("exec", cls=exec_cmd.SplitAtDashes)(exec_cmd.exec_)
 app.add_typer(policy_cmd.app, name="policy")
 app.add_typer(setup_cmd.vault_app, name="vault")
-app.command("serve")(daemon.serve_command)
+app.command("serve")(serve_cmd.serve_command)
 app.command("audit")(setup_cmd.audit)
+app.add_typer(approvals_cmd.app, name="approvals")
+app.add_typer(user_cmd.app, name="user")
+app.add_typer(jobs_cmd.app, name="jobs")
+app.command("worker")(jobs_cmd.worker)
 
 
 def _no_container(settings: Any) -> AbstractAsyncContextManager[Any]:
     raise RuntimeError("no composition root: start the CLI through shturman.app:main")
 
 
-def main(build: Callable[[Any], AbstractAsyncContextManager[Any]]) -> None:
-    """Run the CLI; ``build(settings)`` is the composition root's container factory."""
-    app(obj=CliState(build))
+def main(build: Callable[[Any], AbstractAsyncContextManager[Any]],
+         serve: Callable[[Any, Ready], Awaitable[None]] | None = None, *,
+         handed_back: bool = False) -> None:
+    """Run the CLI; ``build(settings)`` is the composition root's container factory and
+    ``serve(settings, ready)`` its daemon. ``handed_back``: a running daemon already declined
+    this command (the fast path asked it), so it is not asked again."""
+    if serve is None:
+        app(obj=CliState(build, handed_back=handed_back))
+    else:
+        app(obj=CliState(build, serve, handed_back=handed_back))

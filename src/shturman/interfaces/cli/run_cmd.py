@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from shturman.interfaces.cli.render import EventPrinter
-from shturman.interfaces.cli.runtime import err, out, run, with_container
+from shturman.interfaces.cli.runtime import err, out, run, run_quick, with_container
 from shturman.interfaces.i18n import t
 
 MODES = "interactive | autonomous | dry_run | readonly"
@@ -54,31 +54,77 @@ def run_task(
             approver = YesApprover() if yes else TerminalApprover(
                 settings.language, settings.agent.approval_timeout)
             printer = EventPrinter(settings.language, as_json)
+            outcome = RunOutcome()
             request = RunRequest(request_text, Actor("cli", "operator"), run_mode, server)
-            status, verified, changed, unreachable = "failed", False, False, False
             try:
                 async for event in c.runs.stream(request, approver):
                     printer.show(event)
-                    # outcome "error": the command never got an answer (refused, timed out, login
-                    # failed, connection lost): docs/cli.md exit code 4, as in `exec`
-                    unreachable |= (event.type == "command_finished"
-                                    and event.data.get("outcome") == "error")
+                    outcome.see(event)
                     while c.inventory.pinned_now and not as_json:
                         name, fp = c.inventory.pinned_now.pop(0)
                         err.print(t("server.pinned", settings.language, name=name, fingerprint=fp))
-                    if event.type == "run_finished":
-                        status = event.data["status"]
-                        verified = event.data["verified"]
-                        changed = event.data["changed"]
             finally:
                 printer.close()
-            if status == "succeeded" and (verified or not changed):
-                return 0
-            return 4 if unreachable else 1
+            return outcome.exit_code
 
         return await with_container(settings, body)
 
+    async def hand_off(quick: Any) -> int | None:
+        """A running `shturman serve` does the run; its questions are asked here."""
+        from shturman.interfaces.cli import handoff
+        from shturman.interfaces.cli.approval import TerminalApprover
+
+        printer = EventPrinter(quick.language, as_json)
+        outcome = RunOutcome()
+
+        def show(event: Any) -> None:
+            printer.show(event)
+            outcome.see(event)
+
+        def pinned(name: str, fp: str) -> None:
+            if not as_json:
+                err.print(t("server.pinned", quick.language, name=name, fingerprint=fp))
+
+        async def decide(request: Any, timeout: float) -> Any:
+            return await TerminalApprover(quick.language, timeout).decide(request)
+
+        try:
+            handled = await handoff.run(
+                quick.home, quick.language,
+                {"text": request_text, "server": server, "mode": run_mode.value, "yes": yes},
+                show=show, pinned=pinned, decide=decide)
+        finally:
+            printer.close()
+        return outcome.exit_code if handled else None
+
+    handed = run_quick(ctx, hand_off)
+    if handed is not None:
+        raise typer.Exit(handed)
     raise typer.Exit(run(ctx, work))
+
+
+class RunOutcome:
+    """A run's exit code from its events (docs/cli.md): 0 only when it succeeded and verified
+    what it changed; 4 when it failed and a command got no answer from its server; else 1."""
+
+    def __init__(self) -> None:
+        self.status, self.verified, self.changed, self.unreachable = "failed", False, False, False
+
+    def see(self, event: Any) -> None:
+        # outcome "error": the command never got an answer (refused, timed out, login failed,
+        # connection lost): docs/cli.md exit code 4, as in `exec`
+        self.unreachable |= (event.type == "command_finished"
+                             and event.data.get("outcome") == "error")
+        if event.type == "run_finished":
+            self.status = event.data["status"]
+            self.verified = event.data["verified"]
+            self.changed = event.data["changed"]
+
+    @property
+    def exit_code(self) -> int:
+        if self.status == "succeeded" and (self.verified or not self.changed):
+            return 0
+        return 4 if self.unreachable else 1
 
 
 def plan(
@@ -96,40 +142,82 @@ def plan(
     JSON: {"route": "intent"|"llm"|"none", "intent": NAME|null, "servers": [...],
     "args": {...}, "steps": [...]}."""
 
+    lines = _plan_lines(jsonl) if jsonl is not None else None
+    request_text = " ".join(text or []).strip()
+
     async def work(settings: Any) -> None:
         async def body(c: Any) -> None:
-            if jsonl is not None:
-                import sys
-
-                stream = sys.stdin if str(jsonl) == "-" else jsonl.open(encoding="utf-8")
-                for line in stream:
-                    if not line.strip():
-                        continue
-                    try:
-                        item = json.loads(line)
-                        decided = await c.runs.decide(str(item["text"]), item.get("server"))
-                    except (ValueError, KeyError, TypeError) as exc:
-                        decided = {"route": "none", "intent": None, "servers": [], "args": {},
-                                   "steps": [], "error": f"malformed line: {exc}"}
-                    print(json.dumps(decided, ensure_ascii=False), flush=False)
+            if lines is not None:
+                for item in lines:
+                    if "error" not in item:
+                        try:
+                            item = await c.runs.decide(str(item["text"]), item.get("server"))
+                        except (ValueError, KeyError, TypeError) as exc:
+                            item = _malformed(exc)
+                    print(json.dumps(item, ensure_ascii=False), flush=False)
                 return
-            request_text = " ".join(text or []).strip()
-            decided = await c.runs.decide(request_text, server)
-            if as_json:
-                print(json.dumps(decided, ensure_ascii=False))
-                return
-            out.print(f"route: {decided['route']}  intent: {decided['intent']}  "
-                      f"servers: {', '.join(decided['servers']) or '-'}  args: {decided['args']}",
-                      markup=False)
-            for i, step in enumerate(decided["steps"], 1):
-                out.print(f"  {i}. {step['server']}: {step['tool']} {step.get('args', {})}",
-                          markup=False)
-            if decided.get("message"):
-                err.print(decided["message"], markup=False)
+            _show_plan(await c.runs.decide(request_text, server), as_json)
 
         await with_container(settings, body)
 
-    run(ctx, work)
+    async def hand_off(quick: Any) -> int | None:
+        """A running `shturman serve` decides (inventory and rules already loaded there)."""
+        from shturman.interfaces.cli import handoff
+
+        items = lines if lines is not None else [{"text": request_text, "server": server}]
+        asked = [i for i in items if "error" not in i]
+        answers = await handoff.plan(quick.home, quick.language, asked)
+        if answers is None:
+            return None
+        if lines is None:
+            _show_plan(answers[0], as_json)
+            return 0
+        given = iter(answers)
+        for item in lines:
+            shown = item if "error" in item else next(given)
+            print(json.dumps(shown, ensure_ascii=False), flush=False)
+        return 0
+
+    if run_quick(ctx, hand_off) is None:
+        run(ctx, work)
+
+
+def _plan_lines(source: Path) -> list[dict[str, Any]]:
+    """`plan --jsonl`: the input lines, read once (a hand-off that finds no daemon falls back
+    to the same lines); a malformed line becomes its answer."""
+    import sys
+
+    stream = sys.stdin if str(source) == "-" else source.open(encoding="utf-8")
+    items: list[dict[str, Any]] = []
+    with stream:
+        for line in stream:
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                items.append({"text": str(item["text"]), "server": item.get("server")})
+            except (ValueError, KeyError, TypeError) as exc:
+                items.append(_malformed(exc))
+    return items
+
+
+def _malformed(exc: Exception) -> dict[str, Any]:
+    return {"route": "none", "intent": None, "servers": [], "args": {}, "steps": [],
+            "error": f"malformed line: {exc}"}
+
+
+def _show_plan(decided: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(decided, ensure_ascii=False))
+        return
+    out.print(f"route: {decided['route']}  intent: {decided['intent']}  "
+              f"servers: {', '.join(decided['servers']) or '-'}  args: {decided['args']}",
+              markup=False)
+    for i, step in enumerate(decided["steps"], 1):
+        out.print(f"  {i}. {step['server']}: {step['tool']} {step.get('args', {})}",
+                  markup=False)
+    if decided.get("message"):
+        err.print(decided["message"], markup=False)
 
 
 def analyze(

@@ -13,50 +13,40 @@ from typing import Any, NoReturn, TypeVar
 import typer
 
 from shturman.domain.errors import (
+    ApprovalError,
     AuthError,
     ConfigError,
     HostKeyError,
+    JobStateError,
     ServerExistsError,
     ShturmanError,
+    UnknownJobError,
     UnknownServerError,
     UnreachableError,
+    UserError,
     VaultError,
 )
+from shturman.interfaces.cli.console import LazyConsole, err, escape, out
+
+__all__ = ["LazyConsole", "err", "escape", "out"]  # re-exported: commands print through these
 
 T = TypeVar("T")
-
-class LazyConsole:
-    """A rich Console built on first use: rich costs ~40 ms to import, and `policy check
-    --json`, `--version` or a daemon hand-off print without it."""
-
-    def __init__(self, *, stderr: bool = False) -> None:
-        self._stderr = stderr
-        self._console: Any = None
-
-    def __getattr__(self, name: str) -> Any:
-        if self._console is None:
-            from rich.console import Console
-
-            self._console = Console(stderr=self._stderr, highlight=False, soft_wrap=True)
-        return getattr(self._console, name)
+Ready = Callable[[Path], None]
 
 
-def escape(text: str) -> str:
-    """rich markup escaping, importing rich only when something is printed."""
-    from rich.markup import escape as rich_escape
-
-    return rich_escape(text)
-
-
-out: Any = LazyConsole()
-err: Any = LazyConsole(stderr=True)
+async def _no_daemon(settings: Any, ready: Ready) -> None:
+    raise RuntimeError("no daemon: start the CLI through shturman.app:main")
 
 
 @dataclass
 class CliState:
-    """What the composition root hands the CLI: how to build the services (ctx.obj)."""
+    """What the composition root hands the CLI (ctx.obj): how to build the services, how to
+    run the daemon (`shturman serve`), and whether a running daemon already handed this
+    command back (so it is not asked twice)."""
 
     build: Callable[[Any], AbstractAsyncContextManager[Any]]
+    serve: Callable[[Any, Ready], Awaitable[None]] = _no_daemon
+    handed_back: bool = False
     config: Path | None = None
 
 
@@ -132,9 +122,12 @@ def run_quick(ctx: typer.Context, work: Callable[[Any], Coroutine[Any, Any, T | 
     """Try ``work(quick_settings)`` — a hand-off to a running `shturman serve` — with no
     pydantic, store or policy loaded. None: nothing handled it, do the work in-process."""
     from shturman.config_light import quick_settings
+    from shturman.domain.handoff import socket_path
 
+    if state(ctx).handed_back:
+        return None
     quick = quick_settings(state(ctx).config)
-    if not (quick.home / "shturman.sock").exists():
+    if not socket_path(quick.home).exists():
         return None
     try:
         import asyncio
@@ -155,7 +148,16 @@ _builder: ContextVar[Callable[[Any], AbstractAsyncContextManager[Any]]] = Contex
 
 async def with_container(settings: Any, body: Callable[[Any], Awaitable[T]]) -> T:
     async with _builder.get()(settings) as c:
-        return await body(c)
+        try:
+            return await body(c)
+        except BaseException:  # Ctrl-C / SIGTERM: say what became of remote commands
+            from shturman.interfaces.i18n import t
+
+            for stop in getattr(c, "interruptions", list)():
+                key = "interrupt.stopped" if stop.stopped else "interrupt.not_stopped"
+                err.print(t(key, settings.language, server=stop.server,
+                            command=stop.command.splitlines()[0][:80]), markup=False)
+            raise
 
 
 def fail(exc: ShturmanError, lang: str) -> NoReturn:
@@ -168,6 +170,15 @@ def describe(exc: ShturmanError, lang: str = "ru") -> str:
     """The ONE place the CLI turns an error into a sentence: what is wrong and what to do."""
     from shturman.interfaces.i18n import t
 
+    if isinstance(exc, ApprovalError):
+        return t(f"err.approval_{exc.reason}", lang, id=exc.approval_id, status=exc.status,
+                 role=exc.role)
+    if isinstance(exc, UserError):
+        return t(f"err.user_{exc.reason}", lang, name=exc.name, value=exc.value)
+    if isinstance(exc, UnknownJobError):
+        return t("err.unknown_job", lang, id=exc.job_id)
+    if isinstance(exc, JobStateError):
+        return t("err.job_final", lang, id=exc.job_id, status=exc.status)
     if isinstance(exc, UnknownServerError):
         candidates = getattr(exc, "candidates", ())
         if candidates:

@@ -278,14 +278,14 @@ def trust(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Server n
 
     async def work(settings: Any) -> None:
         async def body(c: Any) -> None:
-            from shturman.hosts.ssh import fingerprint
+            from shturman.services.hostkeys import pin_presented
 
             server = await c.inventory.get(name)
             await c.inventory.unpin(server.name, actor="cli:operator")
             out.print(t("server.forgot_key", settings.language, name=server.name))
-            key_line = await c.extras["ssh"].first_contact(server)
+            fingerprint = await pin_presented(c.extras["ssh"], server)
             out.print(t("server.pinned", settings.language, name=server.name,
-                        fingerprint=fingerprint(key_line)))
+                        fingerprint=fingerprint))
 
         await with_container(settings, body)
 

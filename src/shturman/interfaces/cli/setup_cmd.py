@@ -22,10 +22,9 @@ def init(
 
     Создаёт каталог данных, конфигурацию с комментариями и ключ хранилища."""
     from shturman.config import CONFIG_NAME
-    from shturman.vault import create_key_file
 
     async def work(settings: Any) -> None:
-        from shturman.services.setup import prepare_database, secure_home
+        from shturman.services.setup import create_vault_key, prepare_database, secure_home
 
         home: Path = settings.home
         secure_home(home)
@@ -42,7 +41,7 @@ def init(
             config.write_text(text, encoding="utf-8")
             out.print(t("init.config_written", lang, path=config))
         if settings.vault_key is None:
-            created = create_key_file(settings.key_file)
+            created = create_vault_key(settings.key_file)
             os.chmod(settings.key_file, 0o600)
             out.print(t("init.key_created" if created else "init.key_kept", lang,
                         path=settings.key_file))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -22,6 +22,8 @@ class RunRepo:
     def __init__(self, engine: AsyncEngine, redactor: Redacts | None = None) -> None:
         self._engine = engine
         self._redactor = or_default(redactor)
+        # called with each batch once it is stored (e.g. notifications on `run_finished`)
+        self.listeners: list[Callable[[Sequence[RunEvent]], Awaitable[None]]] = []
 
     async def create(self, run: RunRecord) -> None:
         r = self._redactor.redact
@@ -72,6 +74,8 @@ class RunRepo:
                 {"run_id": e.run_id, "seq": e.seq, "at": e.at, "type": e.type, "data": e.data}
                 for e in stored
             ])
+        for listener in self.listeners:
+            await listener(stored)
         return stored
 
     def _redacted(self, event: RunEvent) -> RunEvent:

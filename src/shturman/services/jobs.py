@@ -1,0 +1,102 @@
+"""Jobs: the use-cases every interface calls (submit, list, show, cancel) and the built-in
+handlers (``run``: a task for the agent, run in the background through RunService)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from shturman.domain.errors import JobError, UnknownJobError
+from shturman.domain.jobs import Job, JobAttempt, JobPayload, JobSpec, JobStatus, Priority
+from shturman.domain.models import Actor, RunMode
+from shturman.jobs import HandlerRegistry, JobContext, JobQueue
+
+if TYPE_CHECKING:
+    from shturman.hosts.guarded import Approver
+    from shturman.services.runs import RunService
+
+# Built in: "run" and "analysis". "check" and "backup" are registered by the monitoring and
+# backup services when they land; a kind without a handler fails with a message saying so.
+
+
+@dataclass(frozen=True, slots=True)
+class JobDetail:
+    job: Job
+    attempts: list[JobAttempt]
+
+    def as_json(self) -> JobPayload:
+        return {**self.job.as_json(), "attempt_log": [a.as_json() for a in self.attempts]}
+
+
+class JobService:
+    def __init__(self, queue: JobQueue) -> None:
+        self._queue = queue
+
+    async def submit(self, kind: str, payload: JobPayload | None = None, *,
+                     priority: int = Priority.MEDIUM, server: str | None = None,
+                     deadline: datetime | None = None, timeout: float | None = None,
+                     max_attempts: int | None = None, actor: Actor | None = None) -> Job:
+        return await self._queue.submit(JobSpec(
+            kind=kind, payload=dict(payload or {}), priority=int(priority), server=server,
+            deadline=deadline, timeout=timeout, max_attempts=max_attempts,
+            actor=str(actor) if actor is not None else "system"))
+
+    async def submit_run(self, text: str, actor: Actor, *, server: str | None = None,
+                         mode: RunMode = RunMode.INTERACTIVE,
+                         priority: int = Priority.MEDIUM) -> Job:
+        return await self.submit("run", {"text": text, "server": server, "mode": mode.value,
+                                         "actor": {"kind": actor.kind, "id": actor.id}},
+                                 priority=priority, server=server, actor=actor)
+
+    async def recent(self, status: JobStatus | None = None, limit: int = 100) -> list[Job]:
+        return await self._queue.recent(status, limit)
+
+    async def show(self, job_id: int) -> JobDetail:
+        job = await self._queue.get(job_id)
+        if job is None:
+            raise UnknownJobError(job_id)
+        return JobDetail(job, await self._queue.attempts(job_id))
+
+    async def cancel(self, job_id: int) -> Job:
+        """Raises UnknownJobError / JobStateError when there is nothing to cancel."""
+        return await self._queue.cancel(job_id)
+
+
+class RunNotSucceeded(JobError):
+    pass
+
+
+def register_builtin(registry: HandlerRegistry, runs: Callable[[], RunService],
+                     approver: Callable[[], Approver | None] = lambda: None) -> None:
+    """The ``run`` kind: payload ``{"text", "server"?, "mode"?, "actor"?}``. A background run
+    has no terminal: a command needing approval goes to ``approver()`` (the inbox any channel
+    answers) — without one it is denied (fail closed) unless the mode pre-approves it."""
+    from shturman.services.runs import RunRequest
+
+    async def run(payload: JobPayload, ctx: JobContext) -> JobPayload:
+        who = payload.get("actor") or {}
+        request = RunRequest(
+            text=str(payload["text"]),
+            actor=Actor(str(who.get("kind", "job")), str(who.get("id", ctx.job.id))),
+            mode=RunMode(payload.get("mode", RunMode.INTERACTIVE.value)),
+            server=payload.get("server"))
+        await ctx.acted("run started")  # from here on, never run it again on a crash
+        status, verified = "", False
+        async for event in runs().stream(request, approver()):
+            if ctx.run_id is None:
+                await ctx.set_run(event.run_id)
+            if event.type == "run_finished":
+                status = str(event.data.get("status", ""))
+                verified = bool(event.data.get("verified"))
+        if status != "succeeded":
+            raise RunNotSucceeded(f"run {ctx.run_id} ended {status or 'without a result'}")
+        return {"run_id": ctx.run_id, "status": status, "verified": verified}
+
+    async def analysis(payload: JobPayload, ctx: JobContext) -> JobPayload:
+        """Can this task be delegated? Reads only, so it may be retried freely."""
+        return dict(await runs().analyze(str(payload["text"])))
+
+    registry.register("run", run)
+    registry.register("analysis", analysis)
