@@ -141,7 +141,7 @@ WORDS: dict[Concept, str] = {
         сводк* отчет* report diagnos* диагност* sanity* общ*_состояни* общ*_статус*
         полн*_проверк* full_check full_report общ*_картин* big_picture все_ли_ок все_ли_в_порядке
         все_ли_норм*
-        все_ли_хорошо все_ли_нормально is_everything_ok is_everything_fine is_all_good
+        все_ли_хорошо все_ли_нормально doing_overall is_everything_ok is_everything_fine is_all_good
         is_everything_alright
     """,
     C.HOW_ARE_YOU: """
@@ -174,7 +174,7 @@ WORDS: dict[Concept, str] = {
     """,
     C.RESTART: """
         перезапус* перезапуш* рестарт* рестартан* рестартн* restart* reload* релоад*
-        передерн* перестарт* relaunch* respawn* перезапуст*
+        передерн* перестарт* relaunch* respawn* перезапуст* bounce* переподним* переподыми*
     """,
     C.START: """
         запуст* запуск* старт{,ани,уй,ануть,овать,ани-ка} стартан* стартуй start{,s,ing}
@@ -183,7 +183,8 @@ WORDS: dict[Concept, str] = {
     """,
     C.STOP: """
         останов* останавл* стоп* стопан* стопни stop{,s,ping} выключ{и,ить,ите,ай}
-        выруби{,ть,те} вырубай{,те} выключай{,те} погаси{,ть,те} загаси* потуши{,ть} туши shutdown
+        выруби{,ть,те} вырубай{,те} выключай{,те} погаси{,ть,те} загаси* потуши{,ть} туши
+        гаси{,ть,те} гасни отключи{,те} shutdown
         shut_down halt
         kill{,s} убей{,те} убить прибей{,те} прибить тормозни*
     """,
