@@ -9,6 +9,8 @@ fix. ``PASS_AT_LEAST`` is the number of scenarios with their correct outcome in 
 measured run (6 of 11 on 2026-12-02, no model): fixed by the checker's standard with
 `shturman run` exiting 0, or, for a fault nobody can fix, nothing changed, a non-zero exit and
 no claimed success. Raise it when the engine improves; never lower it to make a run pass.
+Then fixed against (no longer blind): requests whose text tells the outage's history («после
+апгрейда …», "after a config change") are repairs, not new jobs — 8 of 11.
 
 Two things are asserted for every scenario regardless of the count, because no version may
 regress on them: a run that claims success (exit 0 / status ``succeeded``) must have been
@@ -28,8 +30,8 @@ from bench.scenarios.blind3 import BLIND3_NAME_PREFIX, BLIND3_SCENARIOS, BLIND3_
 
 from tests.hostlab.lab import HostLabError, user_pids
 
-# measured on the first run of the set (no model): 6 of 11 correct; see the module docstring
-PASS_AT_LEAST = 6
+# first blind run (no model): 6 of 11 correct; after the routing fix: 8 of 11 (docstring)
+PASS_AT_LEAST = 8
 
 
 @pytest.fixture(scope="module")

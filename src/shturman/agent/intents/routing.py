@@ -142,13 +142,23 @@ def _repair_with_symptoms(reading: Reading, concepts: set[Concept], clues: Clues
     remedy = C.FIX in concepts or bool(concepts & {C.START, C.RESTART})
     if C.MULTI in concepts or C.DOWN not in concepts or not remedy or len(clues.services) != 1:
         return False
-    task_words = [t.norm for t, slot in zip(reading.tokens, reading.slots, strict=True)
-                  if slot.concept is C.LLM_TASK]
+    task_words = [t.norm for i, (t, slot) in enumerate(zip(reading.tokens, reading.slots,
+                                                          strict=True))
+                  if slot.concept is C.LLM_TASK and not _after_since(reading, i)]
     # "не стартует, разберись и подними": looking into it is what the runbook does first
     return not any(
         word.startswith(TASK_VERBS) and not word.startswith(INVESTIGATE_VERBS)
         for word in task_words
     )
+
+
+SINCE = frozenset({"после", "after", "since"})
+
+
+def _after_since(reading: Reading, index: int) -> bool:
+    """A task word within three words after "после"/"after" tells what happened before the
+    outage («после апгрейда и правки конфига», "after a config change"), not a new job."""
+    return any(t.norm in SINCE for t in reading.tokens[max(0, index - 3):index])
 
 
 def _unclaimed(reading: Reading, concepts: set[Concept], clues: Clues, unknown: int) -> Decision:
