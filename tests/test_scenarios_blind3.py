@@ -20,41 +20,23 @@ root.
 
 from __future__ import annotations
 
-import os
 import pwd
-from collections.abc import Iterator
 
 import pytest
-from bench.scenarios import Outcome, run_scenarios, table
+from bench.scenarios import Outcome, table
 from bench.scenarios.blind3 import BLIND3_NAME_PREFIX, BLIND3_SCENARIOS, BLIND3_USER_PREFIX
 
-from tests.hostlab.lab import HostLabError, user_pids
+from tests.hostlab.lab import user_pids
+from tests.scenario_outcomes import report, run_without_model, survivors
 
 # first blind run (no model): 6 of 11 correct; after the routing fix: 8 of 11 (docstring)
 PASS_AT_LEAST = 8
 
 
 @pytest.fixture(scope="module")
-def outcomes() -> Iterator[dict[str, Outcome]]:
-    if os.geteuid() != 0:
-        pytest.fail("the fault scenarios need root (lab users, sshd)", pytrace=False)
-    env_model = {k: os.environ.pop(k) for k in list(os.environ)
-                 if k.startswith("SHTURMAN_LLM__")}  # the no-model runbook is what is measured
-    try:
-        results = run_scenarios(None, BLIND3_SCENARIOS, user_prefix=BLIND3_USER_PREFIX,
-                                name_prefix=BLIND3_NAME_PREFIX)
-    except HostLabError as exc:
-        pytest.fail(f"host lab cannot start: {exc}", pytrace=False)
-    finally:
-        os.environ.update(env_model)
-    yield {o.scenario: o for o in results}
-
-
-def _report(o: Outcome) -> str:
-    return (f"{o.scenario} on {o.server}: expect_fixed={o.expect_fixed}, fixed={o.fixed}, "
-            f"correct={o.correct}, shturman exit {o.exit_code}, run status {o.run_status}\n"
-            f"request: {o.request}\nchecker: {o.detail}\n"
-            f"shturman output (tail):\n{o.output_tail}")
+def outcomes() -> dict[str, Outcome]:
+    return run_without_model(None, BLIND3_SCENARIOS, user_prefix=BLIND3_USER_PREFIX,
+                             name_prefix=BLIND3_NAME_PREFIX)
 
 
 def test_blind3_correct_count_ratchet(outcomes: dict[str, Outcome]) -> None:
@@ -63,7 +45,7 @@ def test_blind3_correct_count_ratchet(outcomes: dict[str, Outcome]) -> None:
     wrong = [outcomes[n] for n in outcomes if n not in correct]
     assert len(correct) >= PASS_AT_LEAST, (
         f"{len(correct)} of {len(outcomes)} blind3 scenarios correct, ratchet is "
-        f"{PASS_AT_LEAST}\n\n" + "\n\n".join(_report(o) for o in wrong))
+        f"{PASS_AT_LEAST}\n\n" + "\n\n".join(report(o) for o in wrong))
 
 
 @pytest.mark.parametrize("name", [s.name for s in BLIND3_SCENARIOS])
@@ -71,22 +53,18 @@ def test_blind3_no_false_success(outcomes: dict[str, Outcome], name: str) -> Non
     """Whatever the engine could or could not do: it never claims a success the host denies."""
     o = outcomes[name]
     if o.exit_code == 0 or o.run_status == "succeeded":
-        assert o.fixed and o.expect_fixed, _report(o)
+        assert o.fixed and o.expect_fixed, report(o)
 
 
 @pytest.mark.parametrize("name", [s.name for s in BLIND3_SCENARIOS if not s.expect_fixed])
 def test_blind3_unfixable_left_untouched(outcomes: dict[str, Outcome], name: str) -> None:
     o = outcomes[name]
-    assert "host root changed:" not in o.detail, _report(o)
+    assert "host root changed:" not in o.detail, report(o)
 
 
 def test_blind3_nothing_left_behind(outcomes: dict[str, Outcome]) -> None:
-    for i in range(1, len(BLIND3_SCENARIOS) + 1):
-        try:
-            uid = pwd.getpwnam(f"{BLIND3_USER_PREFIX}{i}").pw_uid
-        except KeyError:
-            continue
-        assert not user_pids(uid), f"processes of {BLIND3_USER_PREFIX}{i} survived the harness"
+    assert survivors(BLIND3_USER_PREFIX, len(BLIND3_SCENARIOS)) == [], (
+        "processes survived the harness")
     try:
         stranger = pwd.getpwnam("shb3x").pw_uid
     except KeyError:
