@@ -20,6 +20,24 @@ want pkill procps
 want lsof lsof
 want runuser util-linux
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
+# Voice notes: RHVoice (Debian non-free) speaks, espeak-ng is the fallback voice.
+want RHVoice-test rhvoice
+want /usr/share/RHVoice/languages/Russian rhvoice-russian
+want /usr/share/RHVoice/languages/English rhvoice-english
+want espeak-ng espeak-ng
+
+# RHVoice lives in Debian's non-free component; the base image enables main only. Adds
+# `non-free` to every deb822 `Components:` line and every one-line `deb` entry that lacks it.
+enable_non_free() {
+  local deb822=/etc/apt/sources.list.d/debian.sources one_line=/etc/apt/sources.list
+  local lacks='[[:space:]]non-free([[:space:]]|$)'
+  if [ -f "$deb822" ]; then
+    $SUDO sed -i -E "/^Components:/{/$lacks/!s/[[:space:]]*\$/ non-free/}" "$deb822"
+  fi
+  if [ -f "$one_line" ]; then
+    $SUDO sed -i -E "/^deb(-src)?[[:space:]]/{/$lacks/!s/[[:space:]]*\$/ non-free/}" "$one_line"
+  fi
+}
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
@@ -28,6 +46,7 @@ SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 echo "setup: installing Debian packages: ${need[*]}"
 export DEBIAN_FRONTEND=noninteractive
+case " ${need[*]} " in *" rhvoice"*) enable_non_free ;; esac
 $SUDO apt-get update -qq
 # Services must not auto-start inside containers; the tests start their own instances.
 printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null

@@ -7,20 +7,21 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 from rich.console import Console
 
+from shturman.domain.runs import RunEvent
 from shturman.interfaces.cli import render, runtime
 from shturman.interfaces.cli.render import Elapsed, EventPrinter
 
 SHTURMAN = str(Path(sys.executable).parent / "shturman")
 
 
-def _event(kind: str, **data: Any) -> Any:
-    return SimpleNamespace(type=kind, data=data, as_json=lambda: {"type": kind, **data})
+def _event(kind: str, **data: Any) -> RunEvent:
+    return RunEvent("r-1", 0, datetime.now(UTC), kind, data)
 
 
 def test_spinner_runs_while_a_command_runs(monkeypatch: Any) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from shturman.domain.approval import ApprovalDecision, ApprovalOutcome, ApprovalRequest
+from shturman.domain.events import Event, as_data, kind_of
 from shturman.domain.models import AccessProfile, Actor, CommandOutcome, RunMode, local_server
 from shturman.hosts import GuardedExecutor
 from shturman.policy import Policy
@@ -112,8 +113,8 @@ async def test_events_in_order(setup: Any) -> None:
     guarded, _, _ = setup
     seen: list[str] = []
 
-    async def sink(kind: str, data: dict[str, Any]) -> None:
-        seen.append(kind)
+    async def sink(event: Event) -> None:
+        seen.append(kind_of(event))
 
     await guarded.run(SERVER, "systemctl restart nginx", actor=ACTOR,
                       approver=StaticApprover(True), events=sink)
@@ -147,8 +148,8 @@ async def test_modes_by_tier(setup: Any, mode: RunMode, command: str, approver: 
     guarded, executor, audit = setup
     events: list[tuple[str, dict[str, Any]]] = []
 
-    async def sink(kind: str, data: dict[str, Any]) -> None:
-        events.append((kind, data))
+    async def sink(event: Event) -> None:
+        events.append((kind_of(event), as_data(event)))
 
     result = await guarded.run(SERVER, command, actor=ACTOR, mode=mode, approver=approver,
                                events=sink)

@@ -7,6 +7,7 @@ import pytest
 from shturman.agent.analyzer import analyze
 from shturman.agent.autocorrect import deterministic
 from shturman.agent.plan import Action
+from shturman.domain.events import ApprovalDecided
 from shturman.domain.models import Server
 from shturman.domain.plurals import counted
 from shturman.interfaces.i18n import approval_line
@@ -58,8 +59,10 @@ def test_policy_explain_counts_in_russian() -> None:
     {"outcome": "approved", "approver": "telegram:42", "note": "some note only in English"},
 ])
 def test_approval_line_is_in_one_language(event: dict[str, str]) -> None:
-    ru = approval_line(event, "ru")
-    en = approval_line(event, "en")
+    decided = ApprovalDecided(approval_id="a1", server="vm1", command="systemctl restart x",
+                              **event)
+    ru = approval_line(decided, "ru")
+    en = approval_line(decided, "en")
     assert ru.startswith("одобрение: ") and not any(w in ru for w in (
         "approved", "denied", "mode runs", "no terminal", "pre-approves"))
     assert en.startswith("approval: ") and not _has_cyrillic(en)

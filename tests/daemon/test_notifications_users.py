@@ -12,6 +12,7 @@ import pytest
 from shturman.app import container
 from shturman.config import load_settings
 from shturman.domain.errors import ApprovalError, UserError
+from shturman.domain.events import Event, as_data, kind_of
 from shturman.domain.models import Actor, RunMode, local_server
 from shturman.domain.notifications import NotificationAction, NotificationKind
 from shturman.domain.users import Principal, Role
@@ -31,7 +32,8 @@ async def test_approval_and_run_notifications(home: Path, db_url: str, tmp_path:
         seen: list[tuple[str, dict[str, object]]] = []
         asked_event = asyncio.Event()
 
-        async def events(kind: str, data: dict[str, object]) -> None:
+        async def events(event: Event) -> None:
+            kind, data = kind_of(event), as_data(event)
             seen.append((kind, data))
             if kind == "approval_requested":
                 asked_event.set()

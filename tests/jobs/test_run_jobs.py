@@ -3,13 +3,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import signal
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from shturman.domain.errors import RunStateError, UnknownRunError, UnknownServerError
+from shturman.domain.events import RunFinished, RunStarted
 from shturman.domain.jobs import JobSpec, JobStatus
 from shturman.domain.models import Actor, RunMode
 from shturman.jobs.queue import JobDefaults, NoWaker, StoredJobQueue
+from shturman.services.runs import RunRequest
 from shturman.store.repositories.jobs import JobRepo
 from tests.jobs.test_processes import SHTURMAN, start_worker, stop, worker_env
 from tests.jobs.test_worker import until
@@ -106,3 +112,54 @@ async def test_run_job_waits_for_an_approval_answered_from_another_process(
     assert detail.job.run_id is not None
     _, events = await container.runs.replay(detail.job.run_id)
     assert [e.type for e in events].count("command_started") == 1
+
+
+async def test_a_submitted_run_is_followed_from_before_it_starts(container: Any) -> None:
+    """start → subscribe → render: the run id exists at submission, a follower that starts
+    before any worker sees every event from the first, in order, and stops at the end."""
+    job = await container.jobs.submit_run("uptime", Actor("telegram", "42"), server="local",
+                                          mode=RunMode.READONLY)
+    assert job.run_id is not None
+    record, _ = await container.runs.replay(job.run_id)
+    assert record is not None and record.status == "pending" and record.actor == "telegram:42"
+    assert await container.jobs.for_run(job.run_id) == job
+
+    async def follow() -> list[Any]:
+        return [e async for e in container.events.subscribe(job.run_id)]
+
+    follower = asyncio.create_task(follow())
+    await asyncio.sleep(0.3)
+    assert not follower.done()  # pending: it waits for the worker
+    runtime = container.jobs_runtime(workers=True)
+    await runtime.start()
+    try:
+        events = await asyncio.wait_for(follower, 60)
+    finally:
+        await runtime.stop()
+    assert [e.seq for e in events] == list(range(len(events)))
+    assert isinstance(events[0].payload, RunStarted)
+    assert isinstance(events[-1].payload, RunFinished)
+    assert events[-1].payload.status == "succeeded"
+    with pytest.raises(RunStateError):  # a reserved run starts once
+        [e async for e in container.runs.stream(RunRequest("uptime", Actor("t", "1")),
+                                                run_id=job.run_id)]
+
+
+async def test_cancelling_a_queued_run_job_ends_its_run_and_its_followers(
+        container: Any) -> None:
+    job = await container.jobs.submit_run("uptime", Actor("cli", "test"), server="local")
+    follower = asyncio.create_task(_events(container, job.run_id))
+    await asyncio.sleep(0.3)
+    cancelled = await container.jobs.cancel_run(job.run_id)
+    assert cancelled.status is JobStatus.CANCELLED
+    assert await asyncio.wait_for(follower, 30) == []  # ends: nothing will ever run
+    record, _ = await container.runs.replay(job.run_id)
+    assert record is not None and record.status == "cancelled"
+    with pytest.raises(UnknownRunError):
+        await container.jobs.cancel_run("no-such-run")
+    with pytest.raises(UnknownServerError):  # refused before anything is queued
+        await container.jobs.submit_run("uptime", Actor("cli", "test"), server="nope")
+
+
+async def _events(container: Any, run_id: str) -> list[Any]:
+    return [e async for e in container.events.subscribe(run_id)]

@@ -50,8 +50,9 @@ async def test_two_schedulers_one_job_per_tick(store: tuple[Any, JobRepo, str]) 
         await pool.stop()
     jobs = sorted(await schedule_jobs(repo, "check-disk"), key=lambda j: j.created_at)
     assert 4 <= len(jobs) <= 6, len(jobs)
-    gaps = [(y.created_at - x.created_at).total_seconds() for x, y in itertools.pairwise(jobs)]
-    assert min(gaps) >= 0.35, gaps  # never two jobs for one tick
+    ticks = sorted(datetime.fromisoformat(j.payload["scheduled_for"]) for j in jobs)
+    gaps = [(y - x).total_seconds() for x, y in itertools.pairwise(ticks)]
+    assert min(gaps) >= 0.399, gaps  # never two jobs for one tick (whatever the machine's load)
     assert a.fired + b.fired == len(jobs)
     runs, skipped = await repo.schedule_counts("check-disk")
     assert runs == len(jobs) and skipped == 0

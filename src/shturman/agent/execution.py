@@ -8,17 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from shturman.agent.autocorrect import deterministic
 from shturman.agent.plan import Action, Fix
 from shturman.agent.runbooks import RUNBOOKS, RepairReport
 from shturman.agent.templates import render
 from shturman.domain.errors import ShturmanError
+from shturman.domain.events import Autocorrected, EventSink
 from shturman.policy.redaction import frame_untrusted
 from shturman.tools import TOOLS, ToolContext, ToolResult
 
-Emit = Callable[[str, dict[str, Any]], Awaitable[None]]
+Emit = EventSink
 FixProposer = Callable[[str], Awaitable[Fix]]  # prompt → model's Fix
 
 
@@ -77,8 +77,8 @@ class ActionRunner:
             service = str(action.args.get("service", ""))
 
             async def note(remedy: str, text: str) -> None:
-                await self._emit("autocorrection", {"server": action.server, "remedy": remedy,
-                                                    "description": text})
+                await self._emit(Autocorrected(server=action.server, remedy=remedy,
+                                               description=text))
 
             try:
                 report = await RUNBOOKS[action.tool](self._ctx, action.server, service, note)
@@ -132,10 +132,9 @@ class ActionRunner:
                 before_output += pre_result.output() + "\n"
             retry = remedy.rewrite(before_output) if remedy.rewrite else remedy.retry
             if retry is not None and (retry.tool, str(sorted(retry.args.items()))) not in tried:
-                await self._emit("autocorrection", {
-                    "server": action.server, "remedy": remedy.id,
-                    "description": remedy.description, "retry": retry.describe(),
-                })
+                await self._emit(Autocorrected(
+                    server=action.server, remedy=remedy.id, description=remedy.description,
+                    retry=retry.describe()))
                 self._seen.append(retry)
                 return retry
         if self._propose_fix is None:
@@ -148,15 +147,14 @@ class ActionRunner:
         try:
             fix = await self._propose_fix(prompt)
         except ShturmanError as exc:
-            await self._emit("autocorrection", {"server": action.server, "remedy": "model",
-                                                "description": f"no usable fix: {exc}"})
+            await self._emit(Autocorrected(server=action.server, remedy="model",
+                                           description=f"no usable fix: {exc}"))
             return None
         if fix.give_up or fix.action is None:
-            await self._emit("autocorrection", {"server": action.server, "remedy": "model",
-                                                "description": f"gave up: {fix.diagnosis}"})
+            await self._emit(Autocorrected(server=action.server, remedy="model",
+                                           description=f"gave up: {fix.diagnosis}"))
             return None
-        await self._emit("autocorrection", {"server": action.server, "remedy": "model",
-                                            "description": fix.diagnosis,
-                                            "retry": fix.action.describe()})
+        await self._emit(Autocorrected(server=action.server, remedy="model",
+                                       description=fix.diagnosis, retry=fix.action.describe()))
         self._seen.append(fix.action)
         return fix.action

@@ -19,6 +19,14 @@ from shturman.agent.reporting import Report
 from shturman.agent.verification import passed, probe_for, run_probe
 from shturman.config import AgentSettings
 from shturman.domain.errors import ShturmanError
+from shturman.domain.events import (
+    Escalated,
+    PlanMade,
+    RunStarted,
+    StepFinished,
+    StepStarted,
+    Verified,
+)
 from shturman.domain.models import Actor, RunMode, RunStatus, Server
 from shturman.domain.runs import Incident
 from shturman.hosts.facts import PROBES, facts_from
@@ -86,20 +94,19 @@ class Agent:
         u = understand(task.text, list(self.servers))
         servers = self._targets(task, u)
         report = Report(self.language, task.text)
-        await emit("run_started", {"text": task.text, "mode": task.mode.value,
-                                   "servers": list(servers), "route": u.route.value,
-                                   "intent": u.intent.value if u.intent else None})
+        await emit(RunStarted(text=task.text, mode=task.mode.value, servers=tuple(servers),
+                              route=u.route.value, intent=u.intent.value if u.intent else None))
         if u.unresolved and not task.server_hint:
             names = ", ".join(u.unresolved)
             return report.finish(RunStatus.FAILED, u, servers, report.unknown_servers(
                 names, [s.name for s in self.servers]))
         if u.route is Route.NONE:
-            await emit("plan", {"route": "none", "steps": []})
+            await emit(PlanMade(route="none"))
             return report.finish(RunStatus.SUCCEEDED, u, servers, report.nothing_to_do())
         if u.ask is not None and not (task.server_hint and u.ask.what is AskKind.SERVERS):
             # "перезапусти api" with admin-api and public-api listed: ask, never guess
-            await emit("plan", {"route": u.route.value, "intent": u.intent.value if u.intent
-                                else None, "steps": [], "ask": u.ask.as_json()})
+            await emit(PlanMade(route=u.route.value, intent=u.intent.value if u.intent
+                                else None, ask=u.ask.as_json()))
             return report.finish(RunStatus.FAILED, u, servers, report.question(u.ask))
         report.explicit = u.intent is IntentName.RUN_COMMAND
         runner_fix = self.planner.fix if self.planner else None
@@ -111,11 +118,11 @@ class Agent:
                 return await self._execute(plan, runner, ctx, emit, report, u, servers,
                                            replan=False, task=task)
             if self.planner is None:
-                await emit("plan", {"route": "llm", "steps": []})
+                await emit(PlanMade(route="llm"))
                 return report.finish(RunStatus.FAILED, u, servers, report.no_model())
             return await self._model_run(task, runner, ctx, emit, report, u, servers, budget)
         except MaxIterationsExceeded as exc:
-            await emit("escalated", {"reason": str(exc)})
+            await emit(Escalated(reason=str(exc)))
             return report.finish(RunStatus.FAILED, u, servers, report.limit_reached(str(exc)))
 
     def _targets(self, task: Task, u: Understanding) -> tuple[str, ...]:
@@ -137,15 +144,14 @@ class Agent:
         error_report = ""
         for replan in range(self.settings.human_escalation_threshold + 1):
             if replan == self.settings.human_escalation_threshold:
-                await emit("escalated", {"reason": "replan limit reached", "report":
-                                         error_report})
+                await emit(Escalated(reason="replan limit reached", report=error_report))
                 return report.finish(RunStatus.ESCALATED, u, servers,
                                      report.escalation(error_report))
             budget.spend()
             try:
                 plan = await self.planner.plan({**values, "error_report": error_report})
             except ShturmanError as exc:  # the model failed us: say so, change nothing more
-                await emit("escalated", {"reason": f"model error: {exc}"})
+                await emit(Escalated(reason=f"model error: {exc}"))
                 return report.finish(RunStatus.FAILED, u, servers,
                                      report.model_failed(str(exc)))
             outcome = await self._execute(plan, runner, ctx, emit, report, u, servers,
@@ -159,15 +165,15 @@ class Agent:
                        report: Report, u: Understanding, servers: tuple[str, ...], *,
                        replan: bool, task: Task) -> Outcome:
         known = {s.name for s in self.servers}
-        await emit("plan", {"route": u.route.value, "intent": u.intent.value if u.intent
-                            else None, "summary": plan.summary,
-                            "steps": [s.model_dump() for s in plan.steps]})
+        await emit(PlanMade(route=u.route.value, intent=u.intent.value if u.intent else None,
+                            summary=plan.summary,
+                            steps=tuple(s.model_dump() for s in plan.steps)))
         report.failed_steps.clear()
         verified_targets: set[tuple[str, str]] = set()
         for step in plan.ordered():
-            await emit("step_started", {"id": step.id, "title": step.title})
+            await emit(StepStarted(id=step.id, title=step.title))
             ok = await self._step(step, runner, ctx, emit, report, known, verified_targets)
-            await emit("step_finished", {"id": step.id, "ok": ok})
+            await emit(StepFinished(id=step.id, ok=ok))
             if not ok:
                 report.failed_steps.append(step.id)
                 if task.mode is not RunMode.DRY_RUN:
@@ -182,8 +188,8 @@ class Agent:
         for action in step.actions:
             if action.server not in known:
                 report.refuse(action, f"unknown server '{action.server}' (not in inventory)")
-                await emit("step_finished", {"id": step.id, "ok": False,
-                                             "error": f"unknown server {action.server}"})
+                await emit(StepFinished(id=step.id, ok=False,
+                                        error=f"unknown server {action.server}"))
                 return False
             target = (action.server, str(action.args.get("service", "")))
             if action.tool == "verify_fix" and target in verified:
@@ -200,9 +206,9 @@ class Agent:
             if outcome.repair is not None and outcome.repair.verified:
                 verified.add(target)
                 report.verify(action, outcome.repair.verification, True)
-                await emit("verification", {"server": action.server, "ok": True,
-                                            "probe": f"verify_fix({target[1]})",
-                                            "summary": outcome.repair.verification})
+                await emit(Verified(server=action.server, ok=True,
+                                    probe=f"verify_fix({target[1]})",
+                                    summary=outcome.repair.verification))
         pending = [a for a in changed_actions
                    if (a.server, str(a.args.get("service", ""))) not in verified]
         probes = list(step.verify)
@@ -222,8 +228,8 @@ class Agent:
                 "command") == "uptime"
             result = await run_probe(ctx, probe, after_reboot=reboot)
             good = passed(probe, result)
-            await emit("verification", {"server": probe.server, "probe": probe.describe(),
-                                        "ok": good, "summary": result.summary})
+            await emit(Verified(server=probe.server, probe=probe.describe(), ok=good,
+                                summary=result.summary))
             report.verify(probe, result.summary, good)
             if good:
                 verified.add((probe.server, str(probe.args.get("service", ""))))

@@ -168,13 +168,8 @@ class HandoffSocket:
                                  request.get("server"))
         approver: Any = (PreApproved() if request.get("yes")
                          else RelayApprover(channel, self._approval_timeout))
-        pinned = self._services.inventory.pinned_now
         async for event in self._services.runs.stream(run_request, approver):
             await channel.send({"type": "event", "event": event_to_wire(event)})
-            while pinned:
-                name, fingerprint = pinned.pop(0)
-                await channel.send({"type": "pinned", "server": name,
-                                    "fingerprint": fingerprint})
         await channel.send({"type": "finished"})
 
 

@@ -120,6 +120,21 @@ class JobStateError(JobError):
         self.status = status
 
 
+class RunStateError(ShturmanError):
+    """A reserved run that is no longer pending: cancelled before its job started, or
+    started already (a run is started once)."""
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(f"run {run_id} is not pending")
+        self.run_id = run_id
+
+
+class UnknownRunError(ShturmanError):
+    def __init__(self, run_id: str) -> None:
+        super().__init__(f"run {run_id}")
+        self.run_id = run_id
+
+
 class InfrastructureError(JobError):
     """A job handler raises this only when nothing could have run yet (no command started):
     the worker may then retry the job with backoff. Any other exception fails the job."""

@@ -58,6 +58,7 @@ class JobSpec:
     max_attempts: int | None = None
     actor: str = "system"
     schedule: str | None = None
+    run_id: str | None = None  # a run job's run, known (and followable) from submission
 
 
 @dataclass(frozen=True, slots=True)

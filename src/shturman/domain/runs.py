@@ -4,26 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
-
-class EventType(StrEnum):
-    RUN_STARTED = "run_started"
-    PLAN = "plan"
-    STEP_STARTED = "step_started"
-    COMMAND_PROPOSED = "command_proposed"
-    POLICY_DECISION = "policy_decision"
-    APPROVAL_REQUESTED = "approval_requested"
-    APPROVAL_DECIDED = "approval_decided"
-    COMMAND_STARTED = "command_started"
-    COMMAND_OUTPUT = "command_output"
-    COMMAND_FINISHED = "command_finished"
-    AUTOCORRECTION = "autocorrection"
-    STEP_FINISHED = "step_finished"
-    ESCALATED = "escalated"
-    VERIFICATION = "verification"
-    RUN_FINISHED = "run_finished"
+from shturman.domain.events import Event, Unrecognised, parse
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +16,11 @@ class RunEvent:
     at: datetime
     type: str
     data: dict[str, Any] = field(default_factory=dict)  # JSON-safe values only
+
+    @property
+    def payload(self) -> Event | Unrecognised:
+        """The event typed (match on its class)."""
+        return parse(self.type, self.data)
 
     def as_json(self) -> dict[str, Any]:
         return {

@@ -16,10 +16,12 @@ denial. The mode rules above stay here, in one place, whichever approver is used
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 from shturman.domain.approval import (
     ApprovalDecision,
@@ -27,6 +29,14 @@ from shturman.domain.approval import (
     ApprovalRequest,
 )
 from shturman.domain.errors import HostError
+from shturman.domain.events import (
+    ApprovalDecided,
+    ApprovalRequested,
+    CommandStarted,
+    Event,
+    EventSink,
+    PolicyDecided,
+)
 from shturman.domain.models import (
     AccessProfile,
     Actor,
@@ -100,7 +110,27 @@ class AuditSink(Protocol):
                  stderr_bytes: int) -> None: ...
 
 
-EventSink = Callable[[str, dict[str, Any]], Awaitable[None]]
+# Where what happens below a command — a host key pinned on first contact — is told: the
+# events of the run (or exec) that is running the command, set for the duration of the call.
+# Each asyncio task has its own, so concurrent runs in one daemon never see each other's.
+_LISTENER: ContextVar[EventSink | None] = ContextVar("shturman_event_listener", default=None)
+
+
+async def announce(event: Event) -> None:
+    """Tell the current run (if any) about something that happened under its command."""
+    sink = _LISTENER.get()
+    if sink is not None:
+        await sink(event)
+
+
+@contextlib.contextmanager
+def listening(sink: EventSink) -> Iterator[None]:
+    """Send :func:`announce`d events to ``sink`` inside the block."""
+    token = _LISTENER.set(sink)
+    try:
+        yield
+    finally:
+        _LISTENER.reset(token)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,12 +191,11 @@ class GuardedExecutor:
     ) -> GuardedResult:
         verdict = self.judge(server, command)
         metrics.POLICY_DECISIONS.labels(decision=verdict.decision.value).inc()
-        await _emit(events, "policy_decision", {
-            "server": server.name, "command": command, "decision": verdict.decision.value,
-            "reasons": [f"{r.rule_id}: {r.en}" for r in verdict.reasons],
-            "reasons_ru": [f"{r.rule_id}: {r.ru}" for r in verdict.reasons],
-            "preapprovable": verdict.preapprovable,
-        })
+        await _emit(events, PolicyDecided(
+            server=server.name, command=command, decision=verdict.decision.value,
+            reasons=tuple(f"{r.rule_id}: {r.en}" for r in verdict.reasons),
+            reasons_ru=tuple(f"{r.rule_id}: {r.ru}" for r in verdict.reasons),
+            preapprovable=verdict.preapprovable))
         approval: ApprovalDecision | None = None
         refusal: tuple[CommandOutcome, str] | None = None
         if verdict.decision is Decision.BLOCK:
@@ -185,9 +214,10 @@ class GuardedExecutor:
         entry = self._entry(server, command, actor, run_id, verdict, approval, running)
         audit_id = await self._audit.begin(replace(entry, outcome="running", exit_code=None,
                                                    duration=None))
-        await _emit(events, "command_started", {"server": server.name, "command": command})
+        await _emit(events, CommandStarted(server=server.name, command=command))
         try:
-            raw = await self._executor.run(server, command, timeout=timeout or self._timeout)
+            with listening(events) if events is not None else contextlib.nullcontext():
+                raw = await self._executor.run(server, command, timeout=timeout or self._timeout)
         except HostError as exc:
             self._complete(audit_id, server, command, actor, run_id, verdict, approval,
                            _refused(server, command, CommandOutcome.ERROR, exc.detail))
@@ -228,22 +258,17 @@ class GuardedExecutor:
             decision = decided(ApprovalOutcome.UNAVAILABLE, "none",
                                f"{why}no approver available: denied (fail closed)")
         else:
-            await _emit(events, "approval_requested", {
-                "approval_id": request.approval_id, "server": request.server,
-                "command": request.command,
-                "reasons": [f"{r.rule_id}: {r.en}" for r in verdict.reasons],
-                "diff": request.diff,
-                "preapprovable": verdict.preapprovable,
-                "needs_human": human,
-                "needs_human_ru": [f"{r.rule_id}: {r.ru}" for r in verdict.human_reasons],
-            })
+            await _emit(events, ApprovalRequested(
+                approval_id=request.approval_id, server=request.server,
+                command=request.command,
+                reasons=tuple(f"{r.rule_id}: {r.en}" for r in verdict.reasons),
+                diff=request.diff, preapprovable=verdict.preapprovable,
+                needs_human=tuple(human),
+                needs_human_ru=tuple(f"{r.rule_id}: {r.ru}" for r in verdict.human_reasons)))
             decision = await approver.decide(request)
-        await _emit(events, "approval_decided", {
-            "approval_id": request.approval_id, "server": request.server,
-            "command": request.command,
-            "outcome": decision.outcome.value, "approver": decision.approver,
-            "note": decision.note,
-        })
+        await _emit(events, ApprovalDecided(
+            approval_id=request.approval_id, server=request.server, command=request.command,
+            outcome=decision.outcome.value, approver=decision.approver, note=decision.note))
         return decision
 
     def _redacted(self, result: CommandResult) -> CommandResult:
@@ -301,6 +326,6 @@ def _refused(server: Server, command: str, outcome: CommandOutcome, why: str) ->
     return CommandResult(server.name, command, None, empty, empty, 0.0, outcome, why)
 
 
-async def _emit(events: EventSink | None, kind: str, data: dict[str, Any]) -> None:
+async def _emit(events: EventSink | None, event: Event) -> None:
     if events is not None:
-        await events(kind, data)
+        await events(event)

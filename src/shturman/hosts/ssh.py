@@ -92,9 +92,8 @@ class SshExecutor:
                 return timeout_result(server, command, started, session.out.result(),
                                       session.err.result(), timeout)
             except asyncio.CancelledError:  # Ctrl-C / SIGTERM: stop it there too, say how it went
-                stop = await _stop_remote(server, command, chan, session)
-                self.interruptions.append(stop)
-                raise asyncio.CancelledError(stop.detail) from None
+                raise self._interrupted(await _stop_remote(server, command, chan,
+                                                           session)) from None
             except (asyncssh.Error, OSError) as exc:
                 # The connection dropped while the command ran: report, never re-run.
                 self._conns.pop(server.name, None)
@@ -106,18 +105,36 @@ class SshExecutor:
             return finished_result(server, command, started, code, session.out.result(),
                                    session.err.result())
 
+    def _interrupted(self, stop: Interruption | str) -> asyncio.CancelledError:
+        """The cancellation to re-raise; its first argument is the audit row's detail
+        (GuardedExecutor records an ``interrupted…`` message as it is). A command that
+        reached its server is remembered for the CLI's closing words; a bare detail
+        (nothing ran) is not."""
+        if isinstance(stop, str):
+            return asyncio.CancelledError(stop)
+        self.interruptions.append(stop)
+        return asyncio.CancelledError(stop.detail)
+
     async def _open_channel(
         self, server: Server, command: str
     ) -> tuple[asyncssh.SSHClientChannel[bytes], _Session]:
         """Open an exec channel; a dead pooled connection is replaced once (nothing ran yet)."""
         for attempt in (1, 2):
-            conn = await self.connection(server)
             try:
-                chan, session = await conn.create_session(
-                    lambda: _Session(self._cap), command, encoding=None
-                )
+                conn = await self.connection(server)
+            except asyncio.CancelledError:
+                raise self._interrupted(NOT_SENT) from None
+            # Once the exec request is out the command may run: a cancel from here on lets
+            # the open finish, then stops what it started (never an orphan left running).
+            opening = asyncio.ensure_future(
+                conn.create_session(lambda: _Session(self._cap), command, encoding=None))
+            try:
+                chan, session = await asyncio.shield(opening)
                 assert isinstance(session, _Session)
                 return chan, session
+            except asyncio.CancelledError:
+                raise self._interrupted(await _stop_opening(server, command,
+                                                            opening)) from None
             except (asyncssh.ChannelOpenError, asyncssh.ConnectionLost, OSError) as exc:
                 self._conns.pop(server.name, None)
                 conn.close()
@@ -266,6 +283,36 @@ async def _stop_remote(server: Server, command: str, chan: asyncssh.SSHClientCha
     return Interruption(server.name, command, False,
                         "interrupted; the server did not confirm that the remote command "
                         "stopped: it may still be running")
+
+
+NOT_SENT = "interrupted before the command reached the server: it did not run"
+
+
+async def _stop_opening(server: Server, command: str,
+                        opening: asyncio.Future[tuple[asyncssh.SSHClientChannel[bytes],
+                                                      asyncssh.SSHClientSession[bytes]]]
+                        ) -> Interruption | str:
+    """Cancelled while the channel opened: wait (briefly) for the open, then stop the
+    command it started; an open that failed ran nothing."""
+    try:
+        chan, session = await asyncio.wait_for(asyncio.shield(opening), _OPEN_GRACE)
+    except (asyncssh.Error, OSError):
+        return NOT_SENT
+    except TimeoutError:
+        opening.add_done_callback(_close_late_channel)
+        return Interruption(server.name, command, False,
+                            "interrupted while the command was being sent; remote outcome "
+                            "unknown (the server did not answer in time)")
+    assert isinstance(session, _Session)
+    return await _stop_remote(server, command, chan, session)
+
+
+_OPEN_GRACE = 5.0  # how long a cancelled channel open may still take before we stop waiting
+
+
+def _close_late_channel(opening: asyncio.Future[Any]) -> None:
+    if not opening.cancelled() and opening.exception() is None:
+        _kill(opening.result()[0])
 
 
 def _kill(chan: asyncssh.SSHClientChannel[bytes]) -> None:

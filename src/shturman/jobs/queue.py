@@ -23,6 +23,8 @@ class JobQueue(Protocol):
 
     async def get(self, job_id: int) -> Job | None: ...
 
+    async def for_run(self, run_id: str) -> Job | None: ...
+
     async def recent(self, status: JobStatus | None = None, limit: int = 100) -> list[Job]: ...
 
     async def attempts(self, job_id: int) -> list[JobAttempt]: ...
@@ -72,6 +74,9 @@ class StoredJobQueue:
 
     async def get(self, job_id: int) -> Job | None:
         return await self._repo.get(job_id)
+
+    async def for_run(self, run_id: str) -> Job | None:
+        return await self._repo.for_run(run_id)
 
     async def recent(self, status: JobStatus | None = None, limit: int = 100) -> list[Job]:
         return await self._repo.recent(status, limit)

@@ -109,7 +109,8 @@ class Scheduler:
                 continue
             outcome, job = await self._repo.fire_schedule(
                 schedule.name, self.holder, self._lease, due, schedule.following(due, at),
-                dataclasses.replace(schedule.spec, schedule=schedule.name),
+                dataclasses.replace(schedule.spec, schedule=schedule.name, payload={
+                    **schedule.spec.payload, "scheduled_for": due.isoformat()}),
                 timeout=self._defaults.timeout, max_attempts=self._defaults.max_attempts)
             if outcome == "fired" and job is not None:
                 self.fired += 1

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+from shturman.domain.events import EventType
 from shturman.domain.models import RunStatus
-from shturman.domain.runs import EventType, RunEvent
+from shturman.domain.runs import RunEvent
 from shturman.store.repositories.events import EventFeed
 from shturman.store.repositories.signals import EVENTS, Signals
 

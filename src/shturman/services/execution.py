@@ -52,10 +52,11 @@ class ExecService:
 
     async def run(self, servers: Sequence[Server], command: str, *, actor: Actor,
                   approver: Approver | None, timeout: float | None) -> ExecOutcome:
-        self._inventory.pinned_now.clear()
-        results = await self._commands.fan_out(servers, command, actor=actor,
-                                               approver=approver, timeout=timeout)
-        return ExecOutcome([result_row(r) for r in results], list(self._inventory.pinned_now))
+        with self._inventory.pins() as pinned:
+            results = await self._commands.fan_out(servers, command, actor=actor,
+                                                   approver=approver, timeout=timeout)
+        return ExecOutcome([result_row(r) for r in results],
+                           [(p.server, p.fingerprint) for p in pinned])
 
 
 def result_row(r: FanOutResult) -> dict[str, Any]:

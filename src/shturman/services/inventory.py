@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Literal
 
 from shturman.domain.errors import AmbiguousServerError, ServerExistsError, UnknownServerError
+from shturman.domain.events import Event, HostKeyPinned
 from shturman.domain.models import LOCAL_SERVER, AuditEntry, Server, local_server
-from shturman.hosts.guarded import AuditSink
+from shturman.hosts.guarded import AuditSink, announce, listening
 from shturman.store.repositories import ServerRepo
 from shturman.vault import SecretKind, Vault
 
@@ -22,7 +24,20 @@ class Inventory:
         self._repo = repo
         self._vault = vault
         self._audit = audit
-        self.pinned_now: list[tuple[str, str]] = []  # (server, fingerprint) pinned this process
+
+    @staticmethod
+    @contextlib.contextmanager
+    def pins() -> Iterator[list[HostKeyPinned]]:
+        """The host keys pinned inside the block by this task (and the tasks it starts) —
+        never another client's: each asyncio task sees only its own."""
+        seen: list[HostKeyPinned] = []
+
+        async def keep(event: Event) -> None:
+            if isinstance(event, HostKeyPinned):
+                seen.append(event)
+
+        with listening(keep):
+            yield seen
 
     async def all(self) -> list[Server]:
         """Every server: `local` first, then the config file's, then the registered ones."""
@@ -116,7 +131,7 @@ class Inventory:
     async def pin(self, server: Server, key_line: str, fingerprint: str) -> None:
         await self._repo.pin_host_key(server.name, server.host, server.port, key_line,
                                       fingerprint)
-        self.pinned_now.append((server.name, fingerprint))
+        await announce(HostKeyPinned(server=server.name, fingerprint=fingerprint))
         await self._log("system", server.name, "host_key_pinned", fingerprint)
 
     async def unpin(self, name: str, *, actor: str) -> None:

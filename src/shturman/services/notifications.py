@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from shturman.domain.approval import PendingApproval
+from shturman.domain.events import RunFinished
 from shturman.domain.notifications import Notification, NotificationAction, NotificationKind
-from shturman.domain.runs import EventType, RunEvent
+from shturman.domain.runs import RunEvent
 from shturman.domain.users import ANSWERING_ROLES
 from shturman.store.repositories.notifications import NotificationRepo
 from shturman.store.repositories.runs import RunRepo
@@ -100,16 +101,15 @@ class NotificationService:
         """RunRepo listener: a `run_finished` event becomes a notification for whoever
         started the run (a registered user of that name), or for everyone."""
         for event in events:
-            if event.type == EventType.RUN_FINISHED.value:
-                await self._run_finished(event)
+            if isinstance(done := event.payload, RunFinished):
+                await self._run_finished(event, done)
 
-    async def _run_finished(self, event: RunEvent) -> None:
+    async def _run_finished(self, event: RunEvent, done: RunFinished) -> None:
         record = await self._runs.get(event.run_id)
         name = record.actor.split(":", 1)[-1] if record is not None else ""
         user = await self._users.get(name) if name else None
         lang = user.language if user is not None else self._lang
-        status = str(event.data.get("status", ""))
-        report = str(event.data.get("report") or "")
+        status, report = done.status, done.report or ""
         await self._repo.add([Notification(
             0, NotificationKind.RUN_FINISHED, user.name if user is not None else None,
             self._t("notify.run.title", lang, status=status,

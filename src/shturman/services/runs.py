@@ -17,6 +17,8 @@ from typing import Any
 from shturman.agent.loop import Agent, Outcome, Planner, Task
 from shturman.agent.memory import rank
 from shturman.config import Settings
+from shturman.domain.errors import RunStateError
+from shturman.domain.events import Event, EventSink, RunFinished, as_data, kind_of
 from shturman.domain.models import Actor, RunMode, RunStatus, Server
 from shturman.domain.runs import Incident, RunEvent, RunRecord
 from shturman.hosts.guarded import Approver, GuardedExecutor
@@ -62,9 +64,9 @@ class EventJournal:
         self._pending: list[RunEvent] = []
         self._writer: asyncio.Task[None] | None = None
 
-    async def emit(self, kind: str, data: dict[str, Any]) -> None:
-        self._pending.append(RunEvent(self._run_id, self._seq, datetime.now(UTC), kind,
-                                      _json_safe(data)))
+    async def emit(self, event: Event) -> None:
+        self._pending.append(RunEvent(self._run_id, self._seq, datetime.now(UTC),
+                                      kind_of(event), _json_safe(as_data(event))))
         self._seq += 1
         if self._writer is None or self._writer.done():
             if self._writer is not None:
@@ -100,18 +102,41 @@ class RunService:
         self._incidents = incidents
         self._planner_factory = planner_factory
 
-    async def stream(self, request: RunRequest, approver: Approver | None = None
-                     ) -> AsyncIterator[RunEvent]:
-        """Run the task; yield each event after it has been persisted."""
+    async def reserve(self, request: RunRequest) -> str:
+        """Record a run that a job will start (`pending`): its id can be followed at once
+        (:meth:`EventService.subscribe`) and is handed to :meth:`stream` by the job."""
+        await self._check_server(request)
+        run_id = str(uuid.uuid4())
+        await self._runs.create(RunRecord(run_id, datetime.now(UTC), str(request.actor),
+                                          request.text, request.mode.value,
+                                          RunStatus.PENDING.value))
+        return run_id
+
+    async def not_started(self, run_id: str, why: str) -> None:
+        """A reserved run whose job ended before starting it (cancelled, expired)."""
+        if await self._runs.begin(run_id):
+            await self._runs.finish(run_id, RunStatus.CANCELLED.value, why, False)
+
+    async def _check_server(self, request: RunRequest) -> RunRequest:
         if request.server:  # an unknown or ambiguous --server fails before anything runs
             chosen = await self._inventory.get(request.server)
             request = dataclasses.replace(request, server=chosen.name)
-        run_id = str(uuid.uuid4())
+        return request
+
+    async def stream(self, request: RunRequest, approver: Approver | None = None, *,
+                     run_id: str | None = None) -> AsyncIterator[RunEvent]:
+        """Run the task; yield each event after it has been persisted. ``run_id``: a run
+        :meth:`reserve`d earlier (started once only: a second start raises)."""
+        request = await self._check_server(request)
         await self._recover_stale()
         servers = await self._inventory.all()
-        record = RunRecord(run_id, datetime.now(UTC), str(request.actor), request.text,
-                           request.mode.value, RunStatus.RUNNING.value)
-        await self._runs.create(record)
+        if run_id is None:
+            run_id = str(uuid.uuid4())
+            await self._runs.create(RunRecord(run_id, datetime.now(UTC), str(request.actor),
+                                              request.text, request.mode.value,
+                                              RunStatus.RUNNING.value))
+        elif not await self._runs.begin(run_id):
+            raise RunStateError(run_id)
         stored = await self._runs.get(run_id)
         # the agent (and so the model) gets the request as stored: redacted, so a password
         # typed into a request never reaches a model, a prompt or an event
@@ -158,13 +183,13 @@ class RunService:
         assert record is not None
         return record, events
 
-    async def _finish(self, run_id: str, outcome: Outcome, emit: Any, request: RunRequest,
-                      duration: float) -> None:
+    async def _finish(self, run_id: str, outcome: Outcome, emit: EventSink,
+                      request: RunRequest, duration: float) -> None:
         await self._audit.flush()  # the audit is complete when the run says it is done
-        await emit("run_finished", {"status": outcome.status.value, "verified": outcome.verified,
-                                    "changed": outcome.changed, "report": outcome.report,
-                                    "route": outcome.route, "intent": outcome.intent,
-                                    "servers": list(outcome.servers)})
+        await emit(RunFinished(status=outcome.status.value, verified=outcome.verified,
+                               changed=outcome.changed, report=outcome.report,
+                               route=outcome.route, intent=outcome.intent,
+                               servers=tuple(outcome.servers)))
         await self._runs.finish(run_id, outcome.status.value, outcome.report, outcome.verified,
                                 outcome.route, outcome.servers)
         metrics.RUNS.labels(status=outcome.status.value).inc()

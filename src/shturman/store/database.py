@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from shturman.domain.errors import StoreError
-
-MIGRATIONS = Path(__file__).parent / "migrations"
+from shturman.store.sqlite_light import MIGRATIONS, head_revision
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -79,22 +77,6 @@ def private_file(path: Path) -> None:
 
 
 _SIDE_FILES = ("-wal", "-shm", "-journal")
-
-
-def head_revision() -> str:
-    """The newest migration's id, read from the files (no alembic import needed)."""
-    revisions: dict[str, str | None] = {}
-    for path in (MIGRATIONS / "versions").glob("*.py"):
-        body = path.read_text(encoding="utf-8")
-        rev = re.search(r"^revision = ['\"]([^'\"]+)", body, re.M)
-        down = re.search(r"^down_revision = (?:['\"]([^'\"]+)|None)", body, re.M)
-        if rev:
-            revisions[rev.group(1)] = down.group(1) if down else None
-    parents = set(revisions.values())
-    heads = [r for r in revisions if r not in parents]
-    if len(heads) != 1:
-        raise StoreError(f"migrations must have exactly one head, found {heads}")
-    return heads[0]
 
 
 def _current_revision(connection: Connection) -> str | None:

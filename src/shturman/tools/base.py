@@ -15,6 +15,7 @@ from typing import Any, TypeVar, cast
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from shturman.domain.errors import HostError, UnknownServerError
+from shturman.domain.events import CommandFinished, CommandProposed, EventSink
 from shturman.domain.models import (
     Actor,
     CommandOutcome,
@@ -24,7 +25,7 @@ from shturman.domain.models import (
     Server,
 )
 from shturman.hosts.facts import PROBES, ServiceManager, parse_manager
-from shturman.hosts.guarded import Approver, EventSink, GuardedExecutor, GuardedResult
+from shturman.hosts.guarded import Approver, GuardedExecutor, GuardedResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +128,7 @@ class ToolContext:
         """Run one command through the GuardedExecutor; never raises for host trouble."""
         target = self.server(server)
         if self.events is not None:
-            await self.events("command_proposed", {"server": target.name, "command": command})
+            await self.events(CommandProposed(server=target.name, command=command))
         try:
             guarded: GuardedResult = await self.guarded.run(
                 target, command, actor=self.actor, mode=self.mode, approver=self.approver,
@@ -141,13 +142,11 @@ class ToolContext:
             record = _record(guarded)
         self.records.append(record)
         if self.events is not None:
-            await self.events("command_finished", {
-                "server": record.server, "command": record.command,
-                "decision": record.decision, "outcome": record.outcome,
-                "exit_code": record.exit_code,
-                "stdout": record.stdout[-4000:], "stderr": record.stderr[-2000:],
-                "error": record.error,
-            })
+            await self.events(CommandFinished(
+                server=record.server, command=record.command, decision=record.decision,
+                outcome=record.outcome, exit_code=record.exit_code,
+                stdout=record.stdout[-4000:], stderr=record.stderr[-2000:],
+                error=record.error))
         return record
 
     async def manager(self, server: str) -> ServiceManager:

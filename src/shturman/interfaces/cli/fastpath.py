@@ -2,7 +2,11 @@
 
 - `policy check --json CMD` and `policy check --jsonl FILE` (corpora, benchmarks);
 - `exec SERVER… -- CMD` and `plan --json TEXT` when a `shturman serve` is running and takes
-  them; `--version`.
+  them; `--version`;
+- `exec [--in-process] local -- CMD` with no daemon: the same policy, GuardedExecutor, local
+  executor and audit rows as the typer path, built by ``app.local_commands`` on sqlite3 (no
+  typer, pydantic or SQLAlchemy; settings validated once per change, see
+  ``config_light.exec_settings``).
 
 Only the exact forms below are taken; anything else — `--help`, an unknown or malformed
 option, a value typer would reject — returns :data:`DECLINED` and the typer CLI handles the
@@ -12,14 +16,23 @@ command as always (same names, flags, output and exit codes: DESIGN.md §5, docs
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from shturman.config_light import ExecSettings
 
 DECLINED: Final = "declined"  # not a fast-path form: the typer CLI handles it
 HANDED_BACK: Final = "handed_back"  # a running daemon declined it: typer, in-process, no re-ask
 
 
-def dispatch(argv: list[str]) -> int | str:
+# app.local_commands: the CommandService for `exec local` (None: use the full CLI)
+LocalCommands = Callable[[Any], AbstractAsyncContextManager[Any]]
+
+
+def dispatch(argv: list[str], local: LocalCommands | None = None) -> int | str:
     """An exit code when the command was answered here, else DECLINED or HANDED_BACK."""
     config, rest = _root_options(argv)
     if rest is None:
@@ -32,7 +45,7 @@ def dispatch(argv: list[str]) -> int | str:
     if rest[:2] == ["policy", "check"]:
         return _policy_check(rest[2:])
     if rest[:1] == ["exec"]:
-        return _exec(rest[1:], config)
+        return _exec(rest[1:], config, local)
     if rest[:1] == ["plan"]:
         return _plan(rest[1:], config)
     return DECLINED
@@ -98,17 +111,25 @@ def _policy_check(args: list[str]) -> int | str:
     return 0
 
 
-def _exec(args: list[str], config: Path | None) -> int | str:
+def _exec(args: list[str], config: Path | None, local: LocalCommands | None) -> int | str:
     from shturman.config_light import quick_settings
     from shturman.domain.handoff import socket_path
 
-    quick = quick_settings(config)
-    if not socket_path(quick.home).exists():
-        return DECLINED  # no daemon: in-process, through typer
     parsed = _exec_args(args)
     if parsed is None:
         return DECLINED
-    targets, command, yes, as_json, timeout = parsed
+    targets, command, yes, as_json, timeout, in_process = parsed
+    light = None
+    if local is not None and all(t.strip().casefold() == "local" for t in targets):
+        from shturman.config_light import exec_settings
+
+        light = exec_settings(config)
+    home = light.home if light is not None else quick_settings(config).home
+    if in_process or not socket_path(home).exists():
+        if light is not None and local is not None:
+            return _exec_local(local, light, command, yes, as_json, timeout)
+        return DECLINED  # in-process, through typer
+    quick = quick_settings(config)
     import asyncio
 
     from shturman.interfaces.cli import handoff
@@ -128,6 +149,70 @@ def _exec(args: list[str], config: Path | None) -> int | str:
         return HANDED_BACK
     show_pins(handed.pinned, quick.language)
     return finish(handed.rows, quick.language, as_json)
+
+
+def _exec_local(local: LocalCommands, light: ExecSettings, command: str, yes: bool,
+                as_json: bool, timeout: float | None) -> int | str:
+    """`exec local -- CMD` in this process, as `exec --in-process` does it through typer
+    (`local` named twice is one server: targets are deduplicated)."""
+    import asyncio
+
+    from shturman.domain.errors import ShturmanError
+    from shturman.domain.models import Actor, local_server
+    from shturman.interfaces.cli.console import err
+    from shturman.interfaces.cli.rows import finish
+    from shturman.interfaces.cli.runtime import Terminated, report, stoppable
+    from shturman.interfaces.i18n import t
+
+    async def work() -> list[dict[str, Any]] | None:
+        async with local(light) as commands:
+            if commands is None:
+                return None
+            if yes:
+                from shturman.interfaces.cli.approval import YesApprover
+
+                approver: Any = YesApprover()
+            else:
+                from shturman.interfaces.cli.approval import TerminalApprover
+
+                approver = TerminalApprover(light.language)
+            results = await commands.fan_out([local_server()], command,
+                                             actor=Actor("cli", "operator"),
+                                             approver=approver, timeout=timeout)
+            return [_row(r) for r in results]
+
+    try:
+        rows = asyncio.run(stoppable(work()))
+    except ShturmanError as exc:
+        return report(exc, light.language)
+    except (KeyboardInterrupt, Terminated):
+        err.print(t("err.interrupted", light.language))
+        return 130
+    if rows is None:
+        return DECLINED  # the store needs migrating: the full CLI does it
+    return finish(rows, light.language, as_json)
+
+
+def _row(r: Any) -> dict[str, Any]:
+    """``services.execution.result_row`` (the `exec --json` line, DESIGN.md §5), which this
+    path cannot import: that module loads the inventory and with it SQLAlchemy. Kept equal by
+    tests/test_cli_fastexec.py (fast path vs typer path, key for key)."""
+    g = r.guarded
+    data: dict[str, Any] = {"server": r.server, "error": r.error}
+    if g is not None:
+        res = g.result
+        data.update(
+            decision=g.verdict.decision.value,
+            reasons=[f"{x.rule_id}: {x.en}" for x in g.verdict.reasons],
+            reasons_ru=[f"{x.rule_id}: {x.ru}" for x in g.verdict.reasons],
+            outcome=res.outcome.value, exit_code=res.exit_code,
+            duration=round(res.duration, 4), stdout=res.stdout.text, stderr=res.stderr.text,
+            stdout_bytes=res.stdout.total_bytes, truncated=res.stdout.truncated,
+            error=res.error or r.error,
+        )
+    else:
+        data.update(outcome="error", exit_code=None)
+    return data
 
 
 def _plan(args: list[str], config: Path | None) -> int | str:
@@ -182,14 +267,14 @@ def _relayed(exc: Exception) -> int:
 
 
 def _exec_args(args: list[str]
-               ) -> tuple[list[str], str, bool, bool, float | None] | None:
-    """`[--yes|-y] [--json] [--timeout N] SERVER… -- CMD…` (options before `--`, as typer
-    reads them); None for anything else."""
+               ) -> tuple[list[str], str, bool, bool, float | None, bool] | None:
+    """`[--yes|-y] [--json] [--timeout N] [--in-process] SERVER… -- CMD…` (options before
+    `--`, as typer reads them); None for anything else."""
     if "--" not in args:
         return None
     dashes = args.index("--")
     head, command_words = args[:dashes], args[dashes + 1:]
-    yes = as_json = False
+    yes = as_json = in_process = False
     timeout: float | None = None
     targets: list[str] = []
     i = 0
@@ -199,6 +284,8 @@ def _exec_args(args: list[str]
             yes = True
         elif arg == "--json":
             as_json = True
+        elif arg == "--in-process":
+            in_process = True
         elif arg == "--timeout" and i + 1 < len(head):
             try:
                 timeout = float(head[i + 1])
@@ -206,11 +293,11 @@ def _exec_args(args: list[str]
                 return None
             i += 1
         elif arg.startswith("-"):
-            return None  # --in-process, --help, anything unknown: typer
+            return None  # --help, anything unknown: typer
         else:
             targets.append(arg)
         i += 1
     command = " ".join(command_words).strip()
     if not targets or not command:
         return None
-    return targets, command, yes, as_json, timeout
+    return targets, command, yes, as_json, timeout, in_process

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from shturman.domain.events import ApprovalRequested, RunFinished
 from shturman.interfaces.cli.render import EventPrinter
 from shturman.interfaces.cli.runtime import err, out, run, with_container
 from shturman.interfaces.i18n import t
@@ -38,29 +39,28 @@ def runs_follow(
                 err.print("✗ " + t("err.no_run", lang, id=run_id), markup=False)
                 return 2
             printer = EventPrinter(lang, as_json)
-            finished: dict[str, Any] = {}
+            finished: RunFinished | None = None
             try:
                 async for event in c.events.subscribe(ids[0], after):
                     printer.show(event)
-                    if event.type == "approval_requested" and not as_json:
-                        err.print("    " + t("follow.answer", lang,
-                                             id=event.data.get("approval_id", "?")),
-                                  markup=False)
-                    if event.type == "run_finished":
-                        finished = event.data
+                    match event.payload:
+                        case ApprovalRequested(approval_id=approval_id) if not as_json:
+                            err.print("    " + t("follow.answer", lang, id=approval_id),
+                                      markup=False)
+                        case RunFinished() as done:
+                            finished = done
             except asyncio.CancelledError:  # Ctrl-C / SIGTERM: only this follower stops
                 printer.close()
                 err.print(t("follow.stopped", lang), markup=False)
                 return 130
             finally:
                 printer.close()
-            if not finished:  # ended without run_finished: cancelled or interrupted
+            if finished is None:  # ended without run_finished: cancelled or interrupted
                 record, _ = await c.runs.replay(ids[0])
                 if not as_json and record is not None:
                     out.print(f"[dim]{record.id} · {record.status}[/]")
                 return 1
-            ok = finished.get("status") == "succeeded" and (
-                finished.get("verified") or not finished.get("changed"))
+            ok = finished.status == "succeeded" and (finished.verified or not finished.changed)
             return 0 if ok else 1
 
         return await with_container(settings, body)

@@ -110,9 +110,10 @@ async def plan(home: Path, lang: str, items: list[dict[str, Any]]
 
 
 async def run(home: Path, lang: str, request: dict[str, Any], *,
-              show: Callable[[RunEvent], None], pinned: Callable[[str, str], None],
+              show: Callable[[RunEvent], None],
               decide: Callable[[ApprovalRequest, float], Awaitable[ApprovalDecision]]) -> bool:
-    """`run`: stream the daemon's events to ``show``; questions it relays are answered by
+    """`run`: stream the daemon's events to ``show`` (a host key pinned on the way is one of
+    them); questions it relays are answered by
     ``decide(request, timeout)`` here, in this terminal. False: no daemon, do it in-process.
     Interrupting this (Ctrl-C) drops the connection, which makes the daemon cancel the run."""
     from shturman.domain.handoff import approval_from_wire, event_from_wire
@@ -131,8 +132,6 @@ async def run(home: Path, lang: str, request: dict[str, Any], *,
                 return True
             if kind == "event":
                 show(event_from_wire(reply["event"]))
-            elif kind == "pinned":
-                pinned(str(reply["server"]), str(reply["fingerprint"]))
             elif kind == "approval":
                 decision = await decide(approval_from_wire(reply["request"]),
                                         float(reply.get("timeout", 300.0)))

@@ -8,8 +8,26 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import Any, assert_never
 
+from shturman.domain.events import (
+    ApprovalDecided,
+    ApprovalRequested,
+    Autocorrected,
+    CommandFinished,
+    CommandProposed,
+    CommandStarted,
+    Escalated,
+    HostKeyPinned,
+    PlanMade,
+    PolicyDecided,
+    RunFinished,
+    RunStarted,
+    StepFinished,
+    StepStarted,
+    Unrecognised,
+    Verified,
+)
 from shturman.interfaces.cli.runtime import err, escape, out
 from shturman.interfaces.i18n import approval_line, t
 
@@ -47,9 +65,8 @@ class EventPrinter:
             return
         self._stop_spinner()
         self._print(event)
-        if self._spinner and event.type == "command_started":
-            d = event.data
-            self._status = err.status(Elapsed(f"{d['server']}: {d['command'].splitlines()[0]}"),
+        if self._spinner and isinstance(d := event.payload, CommandStarted):
+            self._status = err.status(Elapsed(f"{d.server}: {d.command.splitlines()[0]}"),
                                       spinner="dots")
             self._status.start()
 
@@ -62,36 +79,44 @@ class EventPrinter:
             self._status = None
 
     def _print(self, event: Any) -> None:
-        d = event.data
-        kind = event.type
-        if kind == "run_started":
-            err.print(f"[bold]▶[/] {_e(d['text'])}  [dim]({_e(d['mode'])}; "
-                      f"{_e(', '.join(d['servers']) or '-')}; {_e(d['route'])})[/]")
-        elif kind == "plan":
-            if d.get("summary"):
-                err.print(f"[bold]{t('run.plan', self._lang)}:[/] {_e(d['summary'])}")
-            for step in d.get("steps", []):
-                err.print(f"  • {_e(step['title'])}")
-        elif kind == "policy_decision" and d["decision"] != "allow":
-            color = "red" if d["decision"] == "block" else "yellow"
-            reasons = d.get("reasons_ru", d["reasons"]) if self._lang == "ru" else d["reasons"]
-            err.print(f"    [{color}]{_e(d['decision'])}[/] {_e(d['server'])}: "
-                      f"{_e(d['command'].splitlines()[0])} [dim]({_e('; '.join(reasons))})[/]")
-        elif kind == "approval_decided":
-            err.print(f"    [dim]{_e(approval_line(d, self._lang))}[/]")
-        elif kind == "command_started":
-            err.print(f"    [dim]$ {_e(d['server'])}: {_e(d['command'].splitlines()[0])}[/]")
-        elif kind == "command_finished" and d["outcome"] not in ("ok", "blocked", "denied") and (
-                d.get("decision") != "allow" or d["outcome"] != "failed"):
-            tail = (d.get("stderr") or d.get("error") or "").strip().splitlines()[-3:]
-            err.print(f"      [red]{_e(d['outcome'])} (exit {_e(d['exit_code'])})[/] "
-                      f"[dim]{_e(' | '.join(tail))}[/]")
-        elif kind == "autocorrection":
-            err.print(f"  [cyan]↻ {_e(d['description'])}[/]")
-        elif kind == "verification":
-            mark = "[green]✓[/]" if d["ok"] else "[red]✗[/]"
-            err.print(f"  {mark} {_e(d['probe'])}: {_e(d['summary'])}")
-        elif kind == "escalated":
-            err.print(f"[bold red]⚠ {_e(d['reason'])}[/]")
-        elif kind == "run_finished":
-            out.print(d["report"], markup=False, highlight=False)
+        lang = self._lang
+        match event.payload:
+            case RunStarted(text=text, mode=mode, servers=servers, route=route):
+                err.print(f"[bold]▶[/] {_e(text)}  [dim]({_e(mode)}; "
+                          f"{_e(', '.join(servers) or '-')}; {_e(route)})[/]")
+            case PlanMade(summary=summary, steps=steps):
+                if summary:
+                    err.print(f"[bold]{t('run.plan', lang)}:[/] {_e(summary)}")
+                for step in steps:
+                    err.print(f"  • {_e(step.get('title', ''))}")
+            case PolicyDecided(decision=decision) as d if decision != "allow":
+                color = "red" if decision == "block" else "yellow"
+                reasons = d.reasons_ru or d.reasons if lang == "ru" else d.reasons
+                err.print(f"    [{color}]{_e(decision)}[/] {_e(d.server)}: "
+                          f"{_e(d.command.splitlines()[0])} [dim]({_e('; '.join(reasons))})[/]")
+            case ApprovalDecided() as d:
+                err.print(f"    [dim]{_e(approval_line(d, lang))}[/]")
+            case CommandStarted(server=server, command=command):
+                err.print(f"    [dim]$ {_e(server)}: {_e(command.splitlines()[0])}[/]")
+            case CommandFinished(outcome=outcome) as d if outcome not in (
+                    "ok", "blocked", "denied") and (d.decision != "allow" or outcome != "failed"):
+                tail = (d.stderr or d.error or "").strip().splitlines()[-3:]
+                err.print(f"      [red]{_e(outcome)} (exit {_e(d.exit_code)})[/] "
+                          f"[dim]{_e(' | '.join(tail))}[/]")
+            case Autocorrected(description=description):
+                err.print(f"  [cyan]↻ {_e(description)}[/]")
+            case Verified(ok=ok, probe=probe, summary=summary):
+                mark = "[green]✓[/]" if ok else "[red]✗[/]"
+                err.print(f"  {mark} {_e(probe)}: {_e(summary)}")
+            case Escalated(reason=reason):
+                err.print(f"[bold red]⚠ {_e(reason)}[/]")
+            case HostKeyPinned(server=server, fingerprint=fingerprint):
+                err.print(t("server.pinned", lang, name=server, fingerprint=fingerprint),
+                          markup=False)
+            case RunFinished(report=report):
+                out.print(report, markup=False, highlight=False)
+            case (StepStarted() | StepFinished() | CommandProposed() | ApprovalRequested()
+                  | PolicyDecided() | CommandFinished() | Unrecognised()):
+                pass  # shown through the events around them (or not at all)
+            case other:
+                assert_never(other)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from shturman.domain.events import CommandFinished, RunFinished
 from shturman.interfaces.cli.render import EventPrinter
 from shturman.interfaces.cli.runtime import err, out, run, run_quick, with_container
 from shturman.interfaces.i18n import t
@@ -60,9 +61,6 @@ def run_task(
                 async for event in c.runs.stream(request, approver):
                     printer.show(event)
                     outcome.see(event)
-                    while c.inventory.pinned_now and not as_json:
-                        name, fp = c.inventory.pinned_now.pop(0)
-                        err.print(t("server.pinned", settings.language, name=name, fingerprint=fp))
             finally:
                 printer.close()
             return outcome.exit_code
@@ -81,10 +79,6 @@ def run_task(
             printer.show(event)
             outcome.see(event)
 
-        def pinned(name: str, fp: str) -> None:
-            if not as_json:
-                err.print(t("server.pinned", quick.language, name=name, fingerprint=fp))
-
         async def decide(request: Any, timeout: float) -> Any:
             return await TerminalApprover(quick.language, timeout).decide(request)
 
@@ -92,7 +86,7 @@ def run_task(
             handled = await handoff.run(
                 quick.home, quick.language,
                 {"text": request_text, "server": server, "mode": run_mode.value, "yes": yes},
-                show=show, pinned=pinned, decide=decide)
+                show=show, decide=decide)
         finally:
             printer.close()
         return outcome.exit_code if handled else None
@@ -111,14 +105,14 @@ class RunOutcome:
         self.status, self.verified, self.changed, self.unreachable = "failed", False, False, False
 
     def see(self, event: Any) -> None:
-        # outcome "error": the command never got an answer (refused, timed out, login failed,
-        # connection lost): docs/cli.md exit code 4, as in `exec`
-        self.unreachable |= (event.type == "command_finished"
-                             and event.data.get("outcome") == "error")
-        if event.type == "run_finished":
-            self.status = event.data["status"]
-            self.verified = event.data["verified"]
-            self.changed = event.data["changed"]
+        match event.payload:
+            # outcome "error": the command never got an answer (refused, timed out, login
+            # failed, connection lost): docs/cli.md exit code 4, as in `exec`
+            case CommandFinished(outcome="error"):
+                self.unreachable = True
+            case RunFinished() as done:
+                self.status, self.verified, self.changed = (done.status, done.verified,
+                                                             done.changed)
 
     @property
     def exit_code(self) -> int:

@@ -8,9 +8,7 @@ from contextlib import AbstractAsyncContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
-
-import typer
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from shturman.domain.errors import (
     ApprovalError,
@@ -27,6 +25,9 @@ from shturman.domain.errors import (
     VaultError,
 )
 from shturman.interfaces.cli.console import LazyConsole, err, escape, out
+
+if TYPE_CHECKING:  # typer (~30 ms) loads with the typer CLI, not with the fast path
+    import typer
 
 __all__ = ["LazyConsole", "err", "escape", "out"]  # re-exported: commands print through these
 
@@ -76,21 +77,23 @@ def run(ctx: typer.Context, work: Callable[[Any], Coroutine[Any, Any, T]], *,
         configure(settings.home / "logs")
         import asyncio
 
-        return asyncio.run(_stoppable(work(settings)))
+        return asyncio.run(stoppable(work(settings)))
     except ShturmanError as exc:
         fail(exc, lang)
-    except (KeyboardInterrupt, _Terminated):
+    except (KeyboardInterrupt, Terminated):
         from shturman.interfaces.i18n import t
 
         err.print(t("err.interrupted", lang))
+        import typer
+
         raise typer.Exit(code=130) from None
 
 
-class _Terminated(Exception):
+class Terminated(Exception):
     """SIGTERM arrived: the work was cancelled like Ctrl-C cancels it (records finished)."""
 
 
-async def _stoppable(work: Coroutine[Any, Any, T]) -> T:
+async def stoppable(work: Coroutine[Any, Any, T]) -> T:
     """SIGTERM cancels the work the way Ctrl-C does, so `finally` blocks and the audit writer
     run (no row stays `running`); a command with its own handler (`serve`) replaces this."""
     import asyncio
@@ -113,7 +116,7 @@ async def _stoppable(work: Coroutine[Any, Any, T]) -> T:
         return await work
     except asyncio.CancelledError:
         if terminated:
-            raise _Terminated from None
+            raise Terminated from None
         raise
 
 
@@ -139,6 +142,8 @@ def run_quick(ctx: typer.Context, work: Callable[[Any], Coroutine[Any, Any, T | 
         from shturman.interfaces.i18n import t
 
         err.print(t("err.interrupted", quick.language))
+        import typer
+
         raise typer.Exit(code=130) from None
 
 
@@ -162,8 +167,15 @@ async def with_container(settings: Any, body: Callable[[Any], Awaitable[T]]) -> 
 
 def fail(exc: ShturmanError, lang: str) -> NoReturn:
     """Print the error as one sentence and exit with its code (docs/cli.md)."""
+    import typer
+
+    raise typer.Exit(code=report(exc, lang)) from None
+
+
+def report(exc: ShturmanError, lang: str) -> int:
+    """Print the error as one sentence; its exit code (for the fast path, which has no typer)."""
     err.print(f"[bold red]✗[/] {escape(describe(exc, lang))}")
-    raise typer.Exit(code=exit_code(exc)) from None
+    return exit_code(exc)
 
 
 def describe(exc: ShturmanError, lang: str = "ru") -> str:

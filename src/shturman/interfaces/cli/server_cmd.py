@@ -89,15 +89,16 @@ def add(
                 _say_added(c, server, how, lang)
                 return
             try:
-                await c.extras["ssh"].connection(server)  # pins the host key, then logs in
+                with c.inventory.pins() as pinned:  # pins the host key, then logs in
+                    await c.extras["ssh"].connection(server)
             except HostError as exc:
                 await c.inventory.undo_add(server.name, how, actor="cli:operator",
                                            why=type(exc).__name__)
                 raise _login_failure(server, exc, lang) from None
             _say_added(c, server, how, lang)
             out.print(say("server.login_ok", lang, name=name, address=server.address))
-            for pinned_name, fp in c.inventory.pinned_now:
-                out.print(say("server.pinned", lang, name=pinned_name, fingerprint=fp))
+            for pin in pinned:
+                out.print(say("server.pinned", lang, name=pin.server, fingerprint=pin.fingerprint))
 
         await with_container(settings, body)
 

@@ -30,8 +30,15 @@ class EventFeed:
                          dict(self._redactor.redact_data(dict(r.data)))) for r in rows]
 
     async def status(self, run_id: str) -> str | None:
-        """The run's status, or None when there is no such run."""
+        """The run's status, or None when there is no such run. A run submitted as a job is
+        `pending` only while its job may still start it; after that (cancelled, expired, its
+        worker gone) it is `not_started`."""
         async with self._engine.connect() as conn:
             row = (await conn.execute(
                 select(t.runs.c.status).where(t.runs.c.id == run_id))).first()
-        return None if row is None else str(row[0])
+            if row is None or row[0] != "pending":
+                return None if row is None else str(row[0])
+            waiting = (await conn.execute(select(t.jobs.c.id).where(
+                t.jobs.c.run_id == run_id,
+                t.jobs.c.status.in_(("queued", "running"))).limit(1))).first()
+        return "pending" if waiting is not None else "not_started"

@@ -68,7 +68,7 @@ class JobRepo:
             "schedule": spec.schedule, "created_at": now(), "deadline": spec.deadline,
             "timeout": spec.timeout or timeout, "attempts": 0,
             "max_attempts": spec.max_attempts or max_attempts, "cancel_requested": False,
-            "progress": {}, "error": "",
+            "progress": {}, "error": "", "run_id": spec.run_id,
         }
         async with self._begin() as conn:
             row = (await conn.execute(insert(t.jobs).values(**values).returning(*t.jobs.c))
@@ -78,6 +78,13 @@ class JobRepo:
     async def get(self, job_id: int) -> Job | None:
         async with self._engine.connect() as conn:
             row = (await conn.execute(select(t.jobs).where(t.jobs.c.id == job_id))).first()
+        return None if row is None else _job(row)
+
+    async def for_run(self, run_id: str) -> Job | None:
+        """The job that runs (or ran) this run."""
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(t.jobs).where(t.jobs.c.run_id == run_id)
+                                      .order_by(t.jobs.c.id.desc()).limit(1))).first()
         return None if row is None else _job(row)
 
     async def recent(self, status: JobStatus | None = None, limit: int = 100,

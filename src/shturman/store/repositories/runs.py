@@ -60,6 +60,14 @@ class RunRepo:
         async with self._engine.begin() as conn:
             await conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(**values))
 
+    async def begin(self, run_id: str) -> bool:
+        """A run submitted as a job starts: `pending` → `running`. False when it is not
+        pending (cancelled before its job started, or already started once: never twice)."""
+        async with self._engine.begin() as conn:
+            done = await conn.execute(update(t.runs).where(
+                t.runs.c.id == run_id, t.runs.c.status == "pending").values(status="running"))
+        return bool(done.rowcount)
+
     async def append_event(self, event: RunEvent) -> RunEvent:
         return (await self.append_events([event]))[0]
 

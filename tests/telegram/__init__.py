@@ -1,0 +1,1 @@
+"""Telegram test support: a fake Bot API server the real aiogram client talks to."""
