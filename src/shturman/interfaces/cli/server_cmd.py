@@ -83,21 +83,17 @@ def add(
                         tags=tuple(tag or ()), profile=profile_value)
 
         async def body(c: Any) -> None:
-            how = await c.inventory.add(server, actor="cli:operator", password=secret,
-                                        private_key=private_key, passphrase=passphrase)
-            if no_connect:
-                _say_added(c, server, how, lang)
-                return
-            try:
-                with c.inventory.pins() as pinned:  # pins the host key, then logs in
-                    await c.extras["ssh"].connection(server)
+            try:  # pins the host key, then logs in; a failed login registers nothing
+                added = await c.server_access.add(
+                    server, actor="cli:operator", password=secret, private_key=private_key,
+                    passphrase=passphrase, connect=not no_connect)
             except HostError as exc:
-                await c.inventory.undo_add(server.name, how, actor="cli:operator",
-                                           why=type(exc).__name__)
                 raise _login_failure(server, exc, lang) from None
-            _say_added(c, server, how, lang)
+            _say_added(c, server, added.how, lang)
+            if not added.connected:
+                return
             out.print(say("server.login_ok", lang, name=name, address=server.address))
-            for pin in pinned:
+            for pin in added.pinned:
                 out.print(say("server.pinned", lang, name=pin.server, fingerprint=pin.fingerprint))
 
         await with_container(settings, body)
@@ -279,12 +275,8 @@ def trust(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Server n
 
     async def work(settings: Any) -> None:
         async def body(c: Any) -> None:
-            from shturman.services.hostkeys import pin_presented
-
-            server = await c.inventory.get(name)
-            await c.inventory.unpin(server.name, actor="cli:operator")
+            server, fingerprint = await c.server_access.trust(name, actor="cli:operator")
             out.print(t("server.forgot_key", settings.language, name=server.name))
-            fingerprint = await pin_presented(c.extras["ssh"], server)
             out.print(t("server.pinned", settings.language, name=server.name,
                         fingerprint=fingerprint))
 
