@@ -35,7 +35,8 @@ class Gates:
 # environment (policy/templates.py)
 GATES = {
     "corpus_redteam.yaml": Gates(block_as_allow=2, confirm_as_allow=1, allow_kept=0.94),
-    "corpus_final_blind.yaml": Gates(block_as_allow=5, confirm_as_allow=4, allow_kept=0.86),
+    # block→allow 5 → 4 after the config-tester / object-dump / wrapped-script classes
+    "corpus_final_blind.yaml": Gates(block_as_allow=4, confirm_as_allow=4, allow_kept=0.86),
 }
 
 
@@ -62,6 +63,7 @@ def test_corpus_gates(policy: Policy, name: str) -> None:
     n = Counter(str(e["decision"]) for e in entries)
     gates = GATES[name]
     table = {k: v for k, v in sorted(got.items())}
+    print(f"\n{name}: {table}")  # aggregate counts only (run with -s to see them)
     assert got[("block", "allow")] <= gates.block_as_allow, table
     assert got[("confirm", "allow")] <= gates.confirm_as_allow, table
     assert got[("allow", "allow")] / n["allow"] >= gates.allow_kept, table

@@ -236,20 +236,31 @@ def compute(
     for r in redirects:
         _redirect(r, eff)
     for attr in ("reads", "writes", "truncates", "deletes", "perms"):
+        found: list[str] = getattr(eff, attr)
+        if not found:  # most invocations touch no file of most kinds
+            continue
         paths = [
-            normalise_path(p, cwd)
-            for p in getattr(eff, attr)
+            _normalised(p, cwd)
+            for p in found
             if p and p not in _HARMLESS and not p.startswith("/dev/fd/")
         ]
         paths += [
             e
             for p in paths
-            if any(c in p for c in "*?[") and "/**/" not in p  # `/**/`: a find result
+            if _GLOBBY.search(p) and "/**/" not in p  # `/**/`: a find result
             for e in examples
             if _glob_hits(p, e)
         ]
         setattr(eff, attr, paths)
     return eff
+
+
+_GLOBBY = re.compile(r"[*?\[]")
+
+
+@lru_cache(maxsize=16384)
+def _normalised(value: str, cwd: str | None) -> str:
+    return normalise_path(value, cwd)
 
 
 def _glob_hits(glob: str, path: str) -> bool:
@@ -336,9 +347,35 @@ def _program(inv: Invocation, eff: Effects) -> None:
             eff.reads.append(v[1:])
         elif "=@" in v or "=<" in v:
             eff.reads.append(v.split("=", 1)[1][1:].split(";", 1)[0])
+    files = _CONFIG_FILES.get(name)
+    if files:  # a config tester reads the file it is given and quotes it in its errors
+        eff.reads.extend(_option_values(args, files))
     if name in ("ssh", "scp", "sftp", "rsync", "ssh-add", "git"):
         keys = set(_option_values(args, ["-i"]))
         eff.reads[:] = [p for p in eff.reads if p not in keys]
+
+
+# options naming a configuration file a program reads (`nginx -t -c /etc/shadow` prints
+# the lines it cannot parse: the first one of a password file is root's hash)
+_CONFIG_FILES: dict[str, tuple[str, ...]] = {
+    "nginx": ("-c",),
+    "nginx-debug": ("-c",),
+    "apachectl": ("-f",),
+    "apache2ctl": ("-f",),
+    "httpd": ("-f",),
+    "sshd": ("-f",),
+    "haproxy": ("-f",),
+    "visudo": ("-f", "--file"),
+    "varnishd": ("-f",),
+    "php-fpm": ("-y", "--fpm-config", "-c", "--php-ini"),
+    "mysqld": ("--defaults-file",),
+    "mariadbd": ("--defaults-file",),
+    "dovecot": ("-c",),
+    "squid": ("-f",),
+    "kamailio": ("-f",),
+    "rsyslogd": ("-f",),
+    "caddy": ("-c", "--config", "--envfile"),
+}
 
 
 # wrappers that read or write files of their own: (options naming a file read, … written)

@@ -19,11 +19,18 @@ Spec tokens in the YAML (`opts:` strings, whitespace separated):
   -o,--output=    synonyms (the first is the canonical name checkers see)
   ...!w !x !c !i  a known option that writes files / runs code / changes state /
                   is interactive: rejected with a reason naming the class
+
+A config tester (`nginx -t`, `apachectl -t`, `haproxy -c`) is read-only with the system's
+own configuration only: a configuration file given on the command line can load modules
+(`load_module`, `LoadModule`, `lua-load`) and so run code, and an injected directive
+(`nginx -g`, `apachectl -C`) can do the same. `config:` names those options and the system
+places their values may point at (`Grammar.config`); anything else needs a human.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import posixpath
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -88,6 +95,7 @@ class Grammar:
     free: bool
     bundled: bool
     long_names: tuple[str, ...] = ()
+    config: tuple[tuple[str, tuple[str, ...]], ...] = ()  # canonical option -> places
 
 
 def _parse_token(token: str) -> tuple[list[str], int, frozenset[str] | None, str | None]:
@@ -143,6 +151,44 @@ def _canonical(names: str, short: dict[str, Option], long: dict[str, Option]) ->
     return found
 
 
+def _config_places(
+    spec: dict[str, list[str]],
+    short: dict[str, Option],
+    long: dict[str, Option],
+    parent: Grammar | None,
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    places = dict(parent.config) if parent is not None else {}
+    for names, allowed in spec.items():
+        for canon in _canonical(names, short, long):
+            places[canon] = tuple(posixpath.normpath(a) if "/" in a else a for a in allowed)
+    return tuple(places.items())
+
+
+def _config_check(
+    g: Grammar, args: Sequence[Word], options: Sequence[tuple[str, str]]
+) -> Rejection | None:
+    """An option that loads a configuration other than the system's own."""
+    computed = next((w for w in args if not w.literal), None)
+    if computed is not None:  # `nginx -t -c "$CONF"`: which file is known at run time only
+        return Rejection("grammar.config_source", computed.raw)
+    places = dict(g.config)
+    for name, value in options:
+        allowed = places.get(name)
+        if allowed is None or _system_place(value, allowed):
+            continue
+        return Rejection("grammar.config_source", f"{name} {value}".strip())
+    return None
+
+
+def _system_place(value: str, allowed: tuple[str, ...]) -> bool:
+    if value in allowed and "/" not in value:
+        return True  # an exact word (`-e stderr`)
+    if not value.startswith("/") or any(c in value for c in "*?[$`\\"):
+        return False  # relative to a prefix the policy does not know, or computed
+    norm = posixpath.normpath(value)
+    return any(norm == a or norm.startswith(a.rstrip("/") + "/") for a in allowed if "/" in a)
+
+
 def _glob_rx(globs: Sequence[str]) -> re.Pattern[str] | None:
     if not globs:
         return None
@@ -187,6 +233,7 @@ def compile_spec(name: str, spec: SpecModel | str | None, parent: Grammar | None
         free=spec.free,
         bundled=spec.bundled,
         long_names=tuple(sorted(long)),
+        config=_config_places(spec.config, short, long, parent if spec.inherit else None),
     )
     if spec.check is not None and spec.check not in CHECKERS:
         raise PolicyError(f"grammar {name}: unknown checker {spec.check}")
@@ -303,6 +350,10 @@ def parse(g: Grammar, args: list[Word], before: tuple[str, ...]) -> Rejection | 
                     return Rejection(
                         g.sub_deny.get(verb, "grammar.unknown_subcommand"), f"{g.name} {a}"
                     )
+                if g.config:  # `postfix -c DIR check`: options given before the verb
+                    bad = _config_check(g, args[:i], out.options)
+                    if bad is not None:
+                        return bad
                 return parse(sub, args[i:], before + tuple(n for n, _ in out.options))
             out.operands.append(w)
             if g.rest:
@@ -331,6 +382,10 @@ def parse(g: Grammar, args: list[Word], before: tuple[str, ...]) -> Rejection | 
             return Rejection("grammar.operand", w.value)
     if g.require and not (g.require & ({n for n, _ in out.options} | set(before))):
         return Rejection(g.unmet, f"{g.name}: {' '.join(sorted(g.require))}")
+    if g.config:
+        bad = _config_check(g, args, out.options)
+        if bad is not None:
+            return bad
     if g.check is not None:
         return CHECKERS[g.check](out)
     return None

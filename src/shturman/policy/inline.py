@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from shturman.policy.sed import parse_sed
 
@@ -72,6 +73,7 @@ class CodeFindings:
     executes: bool = False  # awk/sed that runs commands
 
 
+@lru_cache(maxsize=4096)
 def interpreter_family(name: str) -> str | None:
     m = _INTERPRETER_RE.match(name)
     if not m:

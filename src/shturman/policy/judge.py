@@ -284,6 +284,8 @@ class Judge:
             if origin.startswith("eval"):
                 out.add("shell.eval", Decision.CONFIRM, text)
         assigns += chain.env
+        for path in chain.startup:  # `bash --rcfile /tmp/x -i`: runs that file first
+            out.add("shell.startup_file", Decision.CONFIRM, text, path=path)
         password = exposure.password_variable(assigns)
         if password is not None:
             out.add("secrets.password_argv", Decision.BLOCK, text, what=password)
@@ -619,35 +621,19 @@ def _facts(
     roots: Sequence[str],
 ) -> Facts:
     positionals: list[str] = []
-    subcommands: list[str] = []
+    sub: list[str] = []  # leading words after options and their values (`-n ns get`)
     skip = False
-    for a in args:
-        if skip:
-            skip = False
-            continue
-        if a.startswith("-") and len(a) > 1:
-            if a in value_opts:
-                skip = True
-            continue
-        positionals.append(a)
-    for a in args:
-        if a.startswith("-"):
-            if subcommands:
-                break
-            continue
-        subcommands.append(a)
-        if len(subcommands) >= 3:
-            break
-    sub: list[str] = []
-    skip = False
-    for a in args:
+    for a in args:  # one pass: a lone `-` is a positional but not a subcommand
         if skip:
             skip = False
             continue
         if a.startswith("-"):
             skip = a in value_opts
-            continue
-        sub.append(a)
+            if len(a) > 1:
+                continue
+        else:
+            sub.append(a)
+        positionals.append(a)
     paths = [
         fx.normalise_path(p)
         for p in positionals + list(roots)
@@ -731,8 +717,10 @@ def _find_output(cmd: SimpleCommand) -> str | None:
     return " ".join(f"{r.rstrip('/') or ''}/**/{leaf}" for r in roots or ["."])
 
 
-def _substituted_names(raw: str) -> list[str]:
-    """Program names inside `$(…)`, backticks or `<(…)` of a raw word."""
+@lru_cache(maxsize=4096)
+def _substituted_names(raw: str) -> tuple[str, ...]:
+    """Program names inside `$(…)`, backticks or `<(…)` of a raw word (a word is often
+    asked about more than once: as a program name, an argument, a here-string)."""
     names: list[str] = []
     inner = raw
     for opener in ("$(", "<(", ">(", "`"):
@@ -740,7 +728,7 @@ def _substituted_names(raw: str) -> list[str]:
     for cmd in parse(inner.replace(")", " ; ").replace("`", " ; ")).commands:
         if cmd.words:
             names.append(program_name(cmd.words[0].value))
-    return names
+    return tuple(names)
 
 
 def _track_downloads(

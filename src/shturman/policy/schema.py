@@ -36,6 +36,10 @@ class SpecModel(BaseModel):
     unmet: str = "c"  # the class of a missing `require`
     free: bool = False  # the program prints or ignores its arguments whatever they are
     bundled: bool = False  # tar: a first word without a dash is a cluster of short options
+    # options naming a configuration the program loads (`nginx -c FILE`, `-g DIRECTIVES`):
+    # option -> the system places its value may name (a directory covers what is under
+    # it; a word without `/` is an exact value); an empty list: never without a human
+    config: dict[str, list[str]] = Field(default_factory=dict)
 
 
 class GrammarFile(BaseModel):

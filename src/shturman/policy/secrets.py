@@ -20,6 +20,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 
+from shturman.policy.dumps import (
+    DESCRIBE_REVEALS,
+    go_template_reveals,
+    kube_kind_plain,
+    kube_output_reveals,
+)
 from shturman.policy.templates import exposes_environment
 
 
@@ -584,6 +590,42 @@ _SYSTEMCTL_VALUE = frozenset(
 _DOCKER_VALUE = frozenset(
     ["-H", "--host", "--context", "-c", "--config", "-l", "--log-level", "--type"]
 )
+_HELM_VALUE = frozenset(
+    ["-n", "--namespace", "--kube-context", "--kubeconfig", "-o", "--output", "--revision"]
+)
+_CRICTL_VALUE = frozenset(
+    [
+        "-r",
+        "--runtime-endpoint",
+        "-i",
+        "--image-endpoint",
+        "-t",
+        "--timeout",
+        "-c",
+        "--config",
+        "-o",
+        "--output",
+        "--template",
+    ]
+)
+_CTR_VALUE = frozenset(["-a", "--address", "-n", "--namespace", "--timeout", "--connect-timeout"])
+_COMPOSE_VALUE = frozenset(
+    [
+        "-f",
+        "--file",
+        "-p",
+        "--project-name",
+        "--env-file",
+        "--profile",
+        "--project-directory",
+        "--format",
+        "--ansi",
+        "--parallel",
+        "--progress",
+        "-o",
+        "--output",
+    ]
+)
 _JQ_ENV = re.compile(r"(?<![\w.$])env(?![\w])|\$ENV\b")
 
 
@@ -614,8 +656,49 @@ def _option_values(args: Sequence[str], names: tuple[str, ...]) -> list[str]:
     return values
 
 
+# programs classify_command knows by name; any other is only checked for metadata URLs
+_CLASSIFIED = frozenset(
+    [
+        "printenv",
+        "env",
+        "ps",
+        "jq",
+        "systemctl",
+        "docker-compose",
+        "podman-compose",
+        "docker",
+        "podman",
+        "nerdctl",
+        "kubectl",
+        "oc",
+        "k3s-kubectl",
+        "helm",
+        "crictl",
+        "ctr",
+        "export",
+        "declare",
+        "typeset",
+        "set",
+        "readonly",
+        "pm2",
+        "gcore",
+        "gdb",
+        "history",
+        "fc",
+        "wg",
+        "ip",
+        "git",
+        "gh",
+    ]
+)
+
+
 def classify_command(name: str, args: Sequence[str]) -> Secret | None:
     """A program whose output is credentials though it names no credential file."""
+    if name not in _CLASSIFIED and not name.startswith("docker-credential-"):
+        if any(_METADATA_HOST.match(a) for a in args):  # cloud instance credentials
+            return Secret(Kind.CREDENTIAL_STORE, " ".join([name, *args])[:120])
+        return None
     what = " ".join([name, *args])[:120]
     env = Secret(Kind.PROCESS_ENV, what)
     if name == "printenv":
@@ -641,10 +724,20 @@ def classify_command(name: str, args: Sequence[str]) -> Secret | None:
         if not props or "environment" in props.lower():
             return env
         return None
+    if name in ("docker-compose", "podman-compose"):
+        pos = _positionals(args, _COMPOSE_VALUE)
+        return env if _compose_config(args, pos) else None
     if name in ("docker", "podman", "nerdctl"):
         pos = _positionals(args, _DOCKER_VALUE | frozenset(["-f", "--format"]))
+        if pos[:1] == ["compose"] and _compose_config(
+            args, _positionals(args[args.index("compose") + 1 :], _COMPOSE_VALUE)
+        ):
+            return env
+        # swarm services carry their tasks' environment, swarm configs their data
         inspects = pos[:1] == ["inspect"] or (
-            len(pos) > 1 and pos[0] in ("container", "image") and pos[1] == "inspect"
+            len(pos) > 1
+            and pos[0] in ("container", "image", "service", "config")
+            and pos[1] == "inspect"
         )
         if not inspects:
             return None
@@ -654,6 +747,10 @@ def classify_command(name: str, args: Sequence[str]) -> Secret | None:
         return None
     if name in ("kubectl", "oc", "k3s-kubectl"):
         return _cluster_secret(args, what)
+    if name == "helm":
+        return _release_values(args, what)
+    if name in ("crictl", "ctr"):
+        return _runtime_inspect(name, args, what)
     if name in ("export", "declare", "typeset", "set", "readonly"):
         return _shell_variables(name, args, env)
     if name == "pm2" and args[:1] in (["env"], ["show"]):
@@ -710,14 +807,72 @@ def _shell_variables(name: str, args: Sequence[str], env: Secret) -> Secret | No
 
 
 def _cluster_secret(args: Sequence[str], what: str) -> Secret | None:
-    if any("/secrets" in v.lower() for v in _option_values(args, ("--raw",))):
-        return Secret(Kind.CLUSTER_SECRET, what)  # `kubectl get --raw /api/v1/…/secrets`
+    secret = Secret(Kind.CLUSTER_SECRET, what)
+    for raw in _option_values(args, ("--raw",)):  # `kubectl get --raw /api/v1/…/secrets`
+        segments = [s for s in raw.lower().split("?", 1)[0].split("/") if s]
+        if any(s.startswith("secret") for s in segments) or any(
+            not kube_kind_plain(s) for s in segments[3:] if not s.startswith("v1")
+        ):
+            return secret
     pos = _positionals(args, _KUBE_VALUE)
-    if not pos or pos[0].lower() not in ("get", "describe", "edit"):
+    verb = pos[0].lower() if pos else ""
+    if verb == "set" and pos[1:2] == ["env"] and "--list" in args:  # prints the values
+        return Secret(Kind.PROCESS_ENV, what)
+    if verb not in ("get", "describe", "edit"):
         return None
-    for p in pos[1:]:
-        for item in p.lower().split(","):
-            kind = item.split("/", 1)[0].split(".", 1)[0]
-            if kind in ("secret", "secrets"):
-                return Secret(Kind.CLUSTER_SECRET, what)
+    kinds = [item for p in pos[1:2] for item in p.lower().split(",") if item]
+    kinds += [p.lower() for p in pos[2:] if "/" in p]  # `get deploy/api pod/web`
+    if any(k.split("/", 1)[0].split(".", 1)[0] in ("secret", "secrets") for k in kinds):
+        return secret
+    if verb == "describe":
+        if any(k.split("/", 1)[0].split(".", 1)[0] in DESCRIBE_REVEALS for k in kinds):
+            return secret  # `kubectl describe configmap` prints its data
+        return None
+    if verb == "get" and (not kinds or not all(kube_kind_plain(k) for k in kinds)):
+        formats = _option_values(args, ("-o", "--output"))
+        if kube_output_reveals(formats, _option_values(args, ("--template",))):
+            return secret  # `-o yaml` of pods, deployments, config maps: env and data
     return None
+
+
+def _release_values(args: Sequence[str], what: str) -> Secret | None:
+    """`helm get values|all|manifest|hooks`, `helm status -o json`: a release's values
+    (where charts take passwords) or its rendered Secrets and environments."""
+    pos = _positionals(args, _HELM_VALUE)
+    if pos[:1] == ["get"] and pos[1:2] in (["values"], ["all"], ["manifest"], ["hooks"]):
+        return Secret(Kind.CLUSTER_SECRET, what)
+    formats = [f.lstrip("=").lower() for f in _option_values(args, ("-o", "--output"))]
+    if pos[:1] == ["status"] and any(f in ("json", "yaml") for f in formats):
+        return Secret(Kind.CLUSTER_SECRET, what)
+    return None
+
+
+def _runtime_inspect(name: str, args: Sequence[str], what: str) -> Secret | None:
+    """`crictl inspect ID` prints the container config with its `envs`; `inspecti` an
+    image's; `ctr containers info` the whole OCI spec with `process.env`."""
+    env = Secret(Kind.PROCESS_ENV, what)
+    if name == "ctr":
+        pos = _positionals(args, _CTR_VALUE)
+        return env if pos[:1] in (["c"], ["container"], ["containers"]) and "info" in pos else None
+    pos = _positionals(args, _CRICTL_VALUE)
+    if pos[:1] not in (["inspect"], ["inspecti"]):
+        return None
+    formats = [f.lstrip("=") for f in _option_values(args, ("-o", "--output"))]
+    if formats and all(f == "table" for f in formats):
+        return None
+    if formats and all(f in ("go-template", "template") for f in formats):
+        templates = _option_values(args, ("--template",))
+        if templates and not any(go_template_reveals(t) for t in templates):
+            return None
+    return env
+
+
+def _compose_config(args: Sequence[str], sub: Sequence[str]) -> bool:
+    """`docker compose config` prints the model with every `env_file` merged into
+    `environment:`; `-q` and the name lists (`--services`) print no values."""
+    if list(sub[:1]) != ["config"]:
+        return False
+    if any(a in ("--environment", "--variables") for a in args):
+        return True
+    quiet = ("-q", "--quiet", "--services", "--volumes", "--profiles", "--images", "--hash")
+    return not any(a in quiet or a.startswith("--hash=") for a in args)

@@ -163,6 +163,16 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "{prog}: {arg} prints environments or secrets",
         "{prog}: {arg} выводит окружение или секреты",
     ),
+    "shell.startup_file": (
+        "the shell runs the start-up file {path} before the command",
+        "оболочка перед командой выполняет файл запуска {path}",
+    ),
+    "grammar.config_source": (
+        "{prog}: {arg} loads a configuration other than the system's own (it can load "
+        "modules and run code)",
+        "{prog}: {arg} загружает не системную конфигурацию (она может подгрузить модули "
+        "и выполнить код)",
+    ),
     "grammar.unbounded": (
         "{prog}: {arg} never finishes without a bound",
         "{prog}: {arg} без ограничения не завершается",

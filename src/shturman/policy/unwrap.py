@@ -5,6 +5,8 @@ the chain of programs it really runs, plus shell scripts hidden in string argume
 from __future__ import annotations
 
 import posixpath
+import re
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -284,6 +286,7 @@ class Unwrapped:
     dynamic: list[str] = field(default_factory=list)  # origins of run-time scripts
     interactive: bool = False
     env: list[str] = field(default_factory=list)  # NAME=VALUE set by env/sudo
+    startup: list[str] = field(default_factory=list)  # files a shell runs first (--rcfile)
 
     @property
     def inner(self) -> Invocation:
@@ -400,6 +403,7 @@ def _unwrap_into_tail(out: Unwrapped, via: tuple[str, ...], depth: int) -> None:
     out.scripts.extend(sub.scripts)
     out.dynamic.extend(sub.dynamic)
     out.interactive = out.interactive or sub.interactive
+    out.startup.extend(sub.startup)
 
 
 def _next(out: Unwrapped, name: str, args: list[Word]) -> tuple[list[Word], set[str]] | None:
@@ -540,6 +544,8 @@ def _shell(out: Unwrapped, name: str, args: list[Word]) -> tuple[list[Word], set
             i += 1
             break
         if v in _SHELL_VALUE_OPTS:
+            if v in ("--rcfile", "--init-file") and i + 1 < len(args):
+                out.startup.append(args[i + 1].value)  # an interactive shell runs it
             i += 2
             continue
         if v.startswith("--"):
@@ -556,12 +562,39 @@ def _shell(out: Unwrapped, name: str, args: list[Word]) -> tuple[list[Word], set
             out.dynamic.append(f"{name} -c without a script")
         elif args[i].literal:
             out.scripts.append((f"{name} -c", args[i].value))
+            bound = bind_positionals(args[i].value, args[i + 1 :])
+            if bound is not None:
+                out.scripts.append((f"{name} -c (arguments)", bound))
         else:
             out.dynamic.append(f"{name} -c")
         return None
     if i >= len(args) or has_s:
         out.interactive = True  # reads its script from stdin: judged by the caller
     return None
+
+
+_POSITIONAL = re.compile(r'"\$(?:[0-9@*]|\{(?:[0-9]+|[@*])\})"|\$(?:[0-9@*]|\{(?:[0-9]+|[@*])\})')
+
+
+def bind_positionals(script: str, words: Sequence[Word]) -> str | None:
+    """`sh -c 'rm -rf "$1"' _ /`: the script with `$0`, `$1`…, `"$@"` replaced by the words
+    after it, so the commands it runs with them are judged too (None when it names none).
+    A computed word stays a variable (`$1` for `"$DIR"`): the script is judged with what
+    the shell is known to pass, the original (with unknown `$1`) is judged as well."""
+    if not words or "$" not in script:
+        return None
+    values = [w.value if w.literal else f"${{_arg{n}}}" for n, w in enumerate(words)]
+    quoted = [shlex.quote(v) if not v.startswith("${_arg") else f'"{v}"' for v in values]
+
+    def one(m: re.Match[str]) -> str:
+        token = m.group().strip('"').strip("${}")
+        if token in ("@", "*"):
+            return " ".join(quoted[1:])
+        n = int(token)
+        return quoted[n] if n < len(quoted) else "''"
+
+    bound = _POSITIONAL.sub(one, script)
+    return bound if bound != script else None
 
 
 def _container_exec(

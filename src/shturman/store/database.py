@@ -40,12 +40,21 @@ class Database:
     async def migrate(self) -> None:
         """Bring the schema to the newest migration (a cheap no-op when it already is)."""
         try:
+            if await self._current() == head_revision():
+                return
             async with self.engine.begin() as conn:
+                # several processes may start on a fresh database at once (serve, workers):
+                # one migrates, the others wait for it and then find the schema current
+                await conn.run_sync(_migration_lock)
                 if await conn.run_sync(_current_revision) == head_revision():
                     return
                 await conn.run_sync(_upgrade)
         except (SQLAlchemyError, OSError) as exc:
             raise StoreError(f"database {self.safe_url}: {exc.__class__.__name__}: {exc}") from exc
+
+    async def _current(self) -> str | None:
+        async with self.engine.connect() as conn:
+            return await conn.run_sync(_current_revision)
 
     @property
     def safe_url(self) -> str:
@@ -92,6 +101,20 @@ def alembic_config() -> Any:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
+
+
+MIGRATION_LOCK = 0x5368_7475_726D  # "Shturm": the advisory lock id on PostgreSQL
+
+
+def _migration_lock(connection: Connection) -> None:
+    """Held until the migrating transaction ends. PostgreSQL: an advisory lock; SQLite: the
+    database's write lock, taken by a first write (a plain BEGIN takes it only at the first
+    write, after the revision check — too late)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK})
+    elif connection.dialect.name == "sqlite":
+        connection.execute(text("CREATE TABLE IF NOT EXISTS shturman_migration_lock (x INTEGER)"))
+        connection.execute(text("DELETE FROM shturman_migration_lock"))
 
 
 def _upgrade(connection: Connection) -> None:
