@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shturman.domain.models import Actor, Decision, Server
 from shturman.hosts.guarded import Approver
 from shturman.services.commands import CommandService, FanOutResult
-from shturman.services.inventory import Inventory
+
+if TYPE_CHECKING:  # the inventory loads the store (SQLAlchemy): `exec`'s fast path must not
+    from shturman.services.inventory import Inventory
 
 
 @dataclass(frozen=True, slots=True)

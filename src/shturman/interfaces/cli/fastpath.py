@@ -163,6 +163,7 @@ def _exec_local(local: LocalCommands, light: ExecSettings, command: str, yes: bo
     from shturman.interfaces.cli.rows import finish
     from shturman.interfaces.cli.runtime import Terminated, report, stoppable
     from shturman.interfaces.i18n import t
+    from shturman.services.execution import result_row
 
     async def work() -> list[dict[str, Any]] | None:
         async with local(light) as commands:
@@ -179,7 +180,7 @@ def _exec_local(local: LocalCommands, light: ExecSettings, command: str, yes: bo
             results = await commands.fan_out([local_server()], command,
                                              actor=Actor("cli", "operator"),
                                              approver=approver, timeout=timeout)
-            return [_row(r) for r in results]
+            return [result_row(r) for r in results]
 
     try:
         rows = asyncio.run(stoppable(work()))
@@ -191,28 +192,6 @@ def _exec_local(local: LocalCommands, light: ExecSettings, command: str, yes: bo
     if rows is None:
         return DECLINED  # the store needs migrating: the full CLI does it
     return finish(rows, light.language, as_json)
-
-
-def _row(r: Any) -> dict[str, Any]:
-    """``services.execution.result_row`` (the `exec --json` line, DESIGN.md §5), which this
-    path cannot import: that module loads the inventory and with it SQLAlchemy. Kept equal by
-    tests/test_cli_fastexec.py (fast path vs typer path, key for key)."""
-    g = r.guarded
-    data: dict[str, Any] = {"server": r.server, "error": r.error}
-    if g is not None:
-        res = g.result
-        data.update(
-            decision=g.verdict.decision.value,
-            reasons=[f"{x.rule_id}: {x.en}" for x in g.verdict.reasons],
-            reasons_ru=[f"{x.rule_id}: {x.ru}" for x in g.verdict.reasons],
-            outcome=res.outcome.value, exit_code=res.exit_code,
-            duration=round(res.duration, 4), stdout=res.stdout.text, stderr=res.stderr.text,
-            stdout_bytes=res.stdout.total_bytes, truncated=res.stdout.truncated,
-            error=res.error or r.error,
-        )
-    else:
-        data.update(outcome="error", exit_code=None)
-    return data
 
 
 def _plan(args: list[str], config: Path | None) -> int | str:
