@@ -11,50 +11,12 @@ from shturman.agent.plan import Action
 from shturman.agent.templates import render
 from shturman.domain.errors import ShturmanError
 from shturman.domain.models import RunMode, RunStatus
+from shturman.domain.texts import say
 from shturman.tools import ToolResult
 
 if TYPE_CHECKING:
     from shturman.agent.loop import Outcome, Planner, Task
 
-TEXTS = {
-    "unknown": ("Неизвестный сервер: {names}. Известные: {known}.",
-                "Unknown server: {names}. Known: {known}."),
-    "nothing": ("Не вижу в запросе задачи для серверов. Например: «сколько места на диске», "
-                "«перезапусти nginx на проде».",
-                "I see no server task in this request. Try: \"disk usage\", "
-                "\"restart nginx on prod\"."),
-    "no_model": ("Эта задача требует языковой модели, а она не настроена. Задайте "
-                 "SHTURMAN_LLM__PROVIDER (openai|anthropic), SHTURMAN_LLM__MODEL, "
-                 "SHTURMAN_LLM__BASE_URL и SHTURMAN_LLM__API_KEY или раздел llm: в "
-                 "shturman.yaml. Рутинные запросы работают и без модели.",
-                 "This task needs a language model and none is configured. Set "
-                 "SHTURMAN_LLM__PROVIDER (openai|anthropic), SHTURMAN_LLM__MODEL, "
-                 "SHTURMAN_LLM__BASE_URL and SHTURMAN_LLM__API_KEY, or the llm: section of "
-                 "shturman.yaml. Routine requests work without a model."),
-    "limit": ("Остановлено: {why}. Сделанное сохранено в журнале.",
-              "Stopped: {why}. What was done is in the audit log."),
-    "escalated": ("Нужен человек: после нескольких попыток задача не решена.\n{report}",
-                  "A human is needed: the task is not solved after several attempts.\n"
-                  "{report}"),
-    "model_failed": ("Модель не дала пригодного ответа: {why}. Ничего не изменено после этого.",
-                     "The model gave no usable answer: {why}. Nothing more was changed."),
-    "status": ("Статус: {status}{verified}", "Status: {status}{verified}"),
-    "verified": (", проверено", ", verified"),
-    "not_verified": (", НЕ подтверждено проверкой", ", NOT verified"),
-    "ask_service": ("Под «{part}» подходят несколько сервисов: {candidates}. Уточните, какой "
-                    "именно, — ничего не запускалось.",
-                    "Several services match: {candidates}. Say which one; nothing was run."),
-    "ask_servers": ("Не ясно, какие серверы имеются в виду: подходят {candidates}. Назовите их "
-                    "явно, — ничего не запускалось.",
-                    "It is not clear which servers you mean: {candidates} fit. Name them; "
-                    "nothing was run."),
-    "blocked": ("заблокировано политикой", "blocked by the policy"),
-    "denied": ("не одобрено", "not approved"),
-    "unprovable": ("Команда выполнена, но проверки, подтверждающей её результат, нет: {what}. "
-                   "Статус «escalated» — проверьте результат сами.",
-                   "The command ran, but no probe can confirm what it did: {what}. Status "
-                   "'escalated': check the result yourself."),
-}
 
 
 @dataclass
@@ -70,8 +32,7 @@ class Report:
     unprovable: list[str] = field(default_factory=list)  # changes no probe can confirm
 
     def text(self, key: str, **values: Any) -> str:
-        ru, en = TEXTS[key]
-        return (ru if self.lang == "ru" else en).format(**values)
+        return say(f"report.{key}", self.lang, **values)
 
     # --- recording ------------------------------------------------------------------
     def add(self, outcome: ActionOutcome) -> None:
@@ -150,6 +111,7 @@ class Report:
         notes = [self.text("unprovable", what="; ".join(self.unprovable))] if self.unprovable \
             else []
         return render("report_intent.j2", lang=self.lang, intent=u.intent.value, args=args,
+                      title=say(f"intent.{u.intent.value}", self.lang),
                       notes=notes,
                       servers=list(u.servers), results=results, remedies=self.remedies,
                       changed=self.changed, verified=self.verified,

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from shturman.domain.errors import ShturmanError
+from shturman.domain.texts import pick, say
 
 SpeechLang = Literal["ru", "en"]
 SPEECH_LANGS: tuple[SpeechLang, ...] = ("ru", "en")
@@ -34,53 +35,57 @@ class Transcript:
     seconds_taken: float
 
 
-def _bilingual(ru: str, en: str) -> str:
-    return f"{ru} / {en}"
-
-
 class VoiceError(ShturmanError):
-    """A voice note that cannot be transcribed, or a reply that cannot be spoken."""
+    """A voice note that cannot be transcribed, or a reply that cannot be spoken. ``key`` and
+    ``values`` name its sentence in the catalogue (:meth:`text` in one language)."""
+
+    key = ""
+
+    def __init__(self, **values: object) -> None:
+        self.values = values
+        super().__init__(f"{say(self.key, 'ru', **values)} / {say(self.key, 'en', **values)}")
+
+    def text(self, lang: str = "ru") -> str:
+        return say(self.key, lang, **self.values)
 
 
 class VoiceTooLargeError(VoiceError):
+    key = "voice.too_large"
+
     def __init__(self, size_bytes: int, limit_bytes: int) -> None:
         self.size_bytes = size_bytes
         self.limit_bytes = limit_bytes
-        size, limit = _megabytes(size_bytes), _megabytes(limit_bytes)
-        super().__init__(_bilingual(
-            f"голосовое сообщение слишком большое ({size} МБ, максимум {limit} МБ)",
-            f"voice note too large ({size} MB, at most {limit} MB)"))
+        super().__init__(size=_megabytes(size_bytes), limit=_megabytes(limit_bytes))
 
 
 class VoiceTooLongError(VoiceError):
     """``seconds`` is the note's duration; ``at_least`` says decoding stopped at the limit, so
     the real duration is longer (a container that did not state its duration)."""
 
+    key = "voice.too_long"
+
     def __init__(self, seconds: float, limit_seconds: float, *, at_least: bool = False) -> None:
         self.seconds = seconds
         self.limit_seconds = limit_seconds
         self.at_least = at_least
         sign = ">" if at_least else ""
-        n, limit = f"{sign}{seconds:.0f}", f"{limit_seconds:.0f}"
-        super().__init__(_bilingual(
-            f"голосовое сообщение слишком длинное ({n} с, максимум {limit} с)",
-            f"voice note too long ({n} s, at most {limit} s)"))
+        super().__init__(n=f"{sign}{seconds:.0f}", limit=f"{limit_seconds:.0f}")
 
 
 class UndecodableAudioError(VoiceError):
+    key = "voice.undecodable"
+
     def __init__(self, detail: str) -> None:
         self.detail = detail
-        super().__init__(_bilingual(
-            f"не удалось прочитать звук голосового сообщения ({detail})",
-            f"could not decode the voice note's audio ({detail})"))
+        super().__init__(detail=detail)
 
 
 class NoSpeechError(VoiceError):
+    key = "voice.no_speech"
+
     def __init__(self, audio_seconds: float) -> None:
         self.audio_seconds = audio_seconds
-        super().__init__(_bilingual(
-            f"в голосовом сообщении не слышно речи ({audio_seconds:.0f} с)",
-            f"no speech heard in the voice note ({audio_seconds:.0f} s)"))
+        super().__init__(seconds=f"{audio_seconds:.0f}")
 
 
 class SpeechTextError(VoiceError):
@@ -89,22 +94,23 @@ class SpeechTextError(VoiceError):
     def __init__(self, length: int, limit: int) -> None:
         self.length = length
         self.limit = limit
-        if length == 0:
-            message = _bilingual("нечего озвучивать: пустой текст", "nothing to speak: empty text")
-        else:
-            message = _bilingual(
-                f"текст слишком длинный для озвучивания ({length} символов, максимум {limit})",
-                f"text too long to speak ({length} characters, at most {limit})")
-        super().__init__(message)
+        self.key = "voice.text_too_long" if length else "voice.empty_text"
+        super().__init__(length=length, limit=limit)
 
 
 class SpeechEngineError(VoiceError):
-    """``engine`` names what failed: "whisper", "rhvoice", "espeak-ng" or "tts"."""
+    """``engine`` names what failed: "whisper", "rhvoice", "espeak-ng" or "tts"; the detail
+    comes from the engine's own message, worded by the caller in both languages."""
 
     def __init__(self, engine: str, detail_ru: str, detail_en: str) -> None:
         self.engine = engine
         self.detail = detail_en
-        super().__init__(_bilingual(f"{engine}: {detail_ru}", f"{engine}: {detail_en}"))
+        self._pair = (f"{engine}: {detail_ru}", f"{engine}: {detail_en}")
+        self.values = {}
+        ShturmanError.__init__(self, " / ".join(self._pair))
+
+    def text(self, lang: str = "ru") -> str:
+        return pick(self._pair, lang)
 
 
 def _megabytes(size: int) -> str:

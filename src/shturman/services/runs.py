@@ -213,7 +213,7 @@ class RunService:
     async def decide(self, text: str, server: str | None = None) -> dict[str, Any]:
         """`plan --json`: how the request would be handled. Executes nothing."""
         from shturman.agent.intents import Route, understand
-        from shturman.agent.reporting import TEXTS
+        from shturman.domain.texts import say
 
         servers = await self._inventory.all()
         u = understand(text, servers)
@@ -235,8 +235,7 @@ class RunService:
         if u.route is Route.LLM:
             planner = self._planner_factory(servers)
             if planner is None:
-                ru, en = TEXTS["no_model"]
-                decided["message"] = ru if self._settings.language == "ru" else en
+                decided["message"] = say("report.no_model", self._settings.language)
             else:
                 from shturman.agent.loop import plan_values
 
