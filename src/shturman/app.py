@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from shturman.config import Settings
+    from shturman.config_light import ExecSettings
     from shturman.domain.errors import ShturmanError
     from shturman.domain.models import Server
     from shturman.hosts import GuardedExecutor
@@ -22,11 +23,14 @@ if TYPE_CHECKING:
     from shturman.jobs import JobsRuntime
     from shturman.services.approvals import ApprovalService
     from shturman.services.audit import AuditTrail
+    from shturman.services.backups import BackupService
     from shturman.services.commands import CommandService
     from shturman.services.events import EventService
     from shturman.services.execution import ExecService
+    from shturman.services.hostkeys import ServerAccess
     from shturman.services.inventory import Inventory
     from shturman.services.jobs import JobService
+    from shturman.services.monitoring import MonitoringService
     from shturman.services.notifications import NotificationService
     from shturman.services.runs import RunService
     from shturman.services.users import UserService
@@ -34,6 +38,9 @@ if TYPE_CHECKING:
     from shturman.store.repositories import IncidentRepo, RunRepo
     from shturman.store.repositories.signals import Signals
     from shturman.vault import Keyring, Vault
+
+
+TELEGRAM_SECRET = "@telegram"  # the vault entry of the bot token (not a valid server name)
 
 
 @dataclass
@@ -66,6 +73,13 @@ class Container:
         return self._execution
 
     @property
+    def server_access(self) -> ServerAccess:
+        """Register-and-log-in and `trust` (host keys) for any channel."""
+        from shturman.services.hostkeys import ServerAccess
+
+        return ServerAccess(self.inventory, self.extras["ssh"])
+
+    @property
     def runs(self) -> RunService:
         """The agent's run service, built on first use (keeps `exec` start-up light)."""
         if self._runs is None:
@@ -76,10 +90,12 @@ class Container:
                                     self.audit)
         return self._runs
 
-    def jobs_runtime(self, *, workers: bool = False, scheduler: bool | None = None
-                     ) -> JobsRuntime:
+    def jobs_runtime(self, *, workers: bool = False, scheduler: bool | None = None,
+                     kinds: tuple[str, ...] = ()) -> JobsRuntime:
         """The job queue for the configured backend; with ``workers`` also the worker pool,
-        the taskiq feeder and the scheduler (components with start/stop). Built once."""
+        the taskiq feeder and the scheduler (components with start/stop). Built once.
+        ``kinds``: workers for these job kinds only, and no configured schedules but the
+        monitoring checks (`shturman monitor`)."""
         runtime: JobsRuntime | None = self.extras.get("jobs")
         if runtime is None or (workers and runtime.pool is None):
             if runtime is not None:  # a submit-only runtime: its waker is closed at the end
@@ -90,9 +106,22 @@ class Container:
             registry = HandlerRegistry()
             register_builtin(registry, lambda: self.runs, lambda: self.approvals.approver(
                 self.settings.agent.approval_timeout))
-            runtime = build_runtime(self.db.engine, self.settings.jobs, registry,
+            from shturman.services import monitoring
+
+            monitoring.register(registry, lambda: self.monitoring)
+            from shturman.services.backups import register_backup_job
+
+            register_backup_job(registry, lambda: self.backups)
+            cfg = self.settings.jobs
+            if kinds:
+                cfg = cfg.model_copy(update={"schedules": []})
+            runtime = build_runtime(self.db.engine, cfg, registry,
                                     workers=workers, scheduler=scheduler,
-                                    redactor=self.extras.get("redactor"))
+                                    redactor=self.extras.get("redactor"),
+                                    extra_schedules=[*self._check_schedules(),
+                                                     *self._backup_schedules(kinds)]
+                                    if workers else [],
+                                    kinds=kinds)
             self.extras["jobs"] = runtime
         return runtime
 
@@ -101,13 +130,101 @@ class Container:
         """Submit, list, show and cancel background jobs."""
         from shturman.services.jobs import JobService
 
-        return JobService(self.jobs_runtime().queue)
+        return JobService(self.jobs_runtime().queue, lambda: self.runs)
+
+    # --- monitoring (docs/monitoring.md) ---
+
+    @property
+    def monitoring(self) -> MonitoringService:
+        """Health checks, check states, alerts and diagnosis runs from symptoms."""
+        if "monitoring" not in self.extras:
+            from shturman.interfaces.i18n import t
+            from shturman.services.monitoring import (
+                AlertSender,
+                MonitoringService,
+                Prober,
+                Webhook,
+            )
+            from shturman.store.repositories.monitoring import MonitoringRepo
+
+            cfg = self.settings.monitoring
+            webhook = (Webhook(cfg.webhook_url, cfg.webhook_timeout, cfg.webhook_attempts)
+                       if cfg.webhook_url else None)
+            alerts = AlertSender(self.notifications, self.users, t, self.settings.language,
+                                 webhook)
+            prober = Prober(self.guarded, command_timeout=min(cfg.check_timeout, 30.0))
+            self.extras["monitoring"] = MonitoringService(
+                cfg, self.inventory, MonitoringRepo(self.db.engine, self.extras.get("redactor")),
+                prober, alerts, lambda: self.jobs, language=self.settings.language)
+        return cast("MonitoringService", self.extras["monitoring"])
+
+    async def watch_servers(self) -> None:
+        """Learn the servers the check schedules cover (the config's and the registry's)
+        before the scheduler is built; a server added later is watched after a restart."""
+        if self.settings.monitoring.enabled:
+            self.extras["watched"] = await self.monitoring.targets()
+
+    # --- config backups to git (docs/backups.md) ---
+
+    @property
+    def backups(self) -> BackupService:
+        """Back up, snapshot, list and restore servers' config files (git, SFTP)."""
+        if "backups" not in self.extras:
+            from shturman.hosts.files import LocalReader, RoutingReader, SftpReader
+            from shturman.services.backups import BackupService
+
+            reader = RoutingReader(LocalReader(), SftpReader(
+                self.extras["ssh"], timeout=self.settings.ssh.command_timeout))
+            self.extras["file_reader"] = reader
+            self.extras["backups"] = BackupService(
+                self.settings.backups, self.settings.home, self.inventory, reader,
+                self.guarded, self.audit, self.extras["redactor"].redact)
+        return cast("BackupService", self.extras["backups"])
+
+    def _backup_schedules(self, kinds: tuple[str, ...]) -> list[Any]:
+        """The `backup` job every ``backups.every`` seconds (or on ``backups.cron``), unless
+        backups are off or a configured schedule already submits `backup` jobs."""
+        cfg = self.settings.backups
+        if (kinds or not cfg.enabled or (cfg.every is None and cfg.cron is None)
+                or any(s.kind == "backup" for s in self.settings.jobs.schedules)):
+            return []
+        from shturman.domain.jobs import JobSpec
+        from shturman.jobs import Schedule
+
+        return [Schedule("backups", JobSpec(kind="backup", payload={}, actor="scheduler"),
+                         every=None if cfg.cron else cfg.every, cron=cfg.cron)]
+
+    def _check_schedules(self) -> list[Any]:
+        if not self.settings.monitoring.enabled:
+            return []
+        from shturman.domain.models import local_server
+        from shturman.services.monitoring import schedules
+
+        servers = self.extras.get("watched") or [
+            local_server(), *(s.to_domain() for s in self.settings.servers)]
+        return schedules(servers, self.monitoring, self.settings.monitoring)
+
+    async def run_monitor(self, ready: Callable[[int], None] | None = None) -> None:
+        """`shturman monitor`: the check schedules and workers for ``check`` jobs only, until
+        SIGINT/SIGTERM. ``ready`` is told how many servers are watched."""
+        from shturman.daemon import Daemon
+        from shturman.services.monitoring import CHECK_KIND
+
+        await self.watch_servers()
+        runtime = self.jobs_runtime(workers=True, kinds=(CHECK_KIND,))
+        watched = len(self.extras.get("watched", []))
+        try:
+            await Daemon(runtime.components).run(
+                None if ready is None else lambda _: ready(watched))
+        finally:
+            await self.monitoring.drain()
 
     async def run_workers(self, ready: Callable[[], None] | None = None) -> None:
         """`shturman worker`: the job workers (and scheduler) of the configured backend until
         SIGINT/SIGTERM; running jobs finish within the grace time or are interrupted."""
         from shturman.daemon import Daemon
 
+        await self.watch_servers()
         runtime = self.jobs_runtime(workers=True)
         await Daemon(runtime.components).run(None if ready is None else lambda _: ready())
 
@@ -167,6 +284,80 @@ class Container:
                 EventFeed(self.db.engine, self.extras.get("redactor")), self.signals)
         return cast("EventService", self.extras["events"])
 
+    # --- the Telegram bot (docs/telegram.md) ---
+
+    async def telegram_token(self) -> str | None:
+        """The bot token: the settings (``SHTURMAN_TELEGRAM__TOKEN``, ``telegram.token``), else
+        the vault (``shturman bot set-token``). Learnt by the redactor, so no log, event or
+        message can show it."""
+        chosen = self.settings.telegram.token
+        token = chosen.get_secret_value().strip() if chosen is not None else ""
+        if not token:
+            from shturman.domain.errors import VaultError
+            from shturman.vault import SecretKind
+
+            try:
+                token = (await self.vault.get(TELEGRAM_SECRET, SecretKind.TOKEN) or "").strip()
+            except VaultError:
+                token = ""
+        redactor = self.extras.get("redactor")
+        if token and redactor is not None:
+            redactor.learn([token])
+        return token or None
+
+    async def store_telegram_token(self, token: str, actor: str) -> None:
+        from datetime import UTC, datetime
+
+        from shturman.domain.models import AuditEntry
+        from shturman.vault import SecretKind
+
+        await self.vault.put(TELEGRAM_SECRET, SecretKind.TOKEN, token)
+        redactor = self.extras.get("redactor")
+        if redactor is not None:
+            redactor.learn([token])
+        await self.audit.record(AuditEntry(datetime.now(UTC), actor, "-", "telegram_token",
+                                           outcome="stored", detail="bot token stored in "
+                                           "the vault"))
+
+    async def telegram_bot(self) -> Any:
+        """The bot component (``daemon.Component``), or None when no token is configured."""
+        token = await self.telegram_token()
+        if token is None:
+            return None
+        from shturman import __version__
+        from shturman.interfaces.telegram import BotConfig, BotServices, TelegramBot
+
+        tg = self.settings.telegram
+        services = BotServices(
+            users=self.users, jobs=self.jobs, approvals=self.approvals, events=self.events,
+            notifications=self.notifications, inventory=self.inventory, runs=self.runs,
+            audit=self.audit, model_configured=self.settings.llm.configured,
+            version=__version__)
+        return TelegramBot(services, BotConfig(
+            token=token, api_url=tg.api_url, allow_groups=tg.allow_groups,
+            rate_limit_per_minute=tg.rate_limit_per_minute, language=self.settings.language,
+            webhook_url=tg.webhook_url, webhook_listen=tg.webhook_listen,
+            drop_pending_updates=tg.drop_pending_updates, edit_interval=tg.edit_interval,
+            notify_interval=tg.notify_interval, polling_timeout=tg.polling_timeout))
+
+    async def run_bot(self, ready: Callable[[Any], None] | None = None, *,
+                      workers: bool = False) -> None:
+        """`shturman bot`: the bot alone (``workers``: with the job workers that run what it
+        submits) until SIGINT/SIGTERM. Raises ConfigError without a token."""
+        from shturman.daemon import Component, Daemon
+        from shturman.domain.errors import ConfigError
+        from shturman.interfaces.i18n import t
+
+        bot = await self.telegram_bot()
+        if bot is None:
+            raise ConfigError(f"{t('tg.err.no_token', 'ru')} / {t('tg.err.no_token', 'en')}")
+        components: list[Component] = []
+        if workers:
+            await self.watch_servers()
+            components.extend(self.jobs_runtime(workers=True).components)
+        components.append(bot)
+        await Daemon(components).run(None if ready is None else lambda _: ready(bot))
+
     def interruptions(self) -> list[Any]:
         """Commands interrupted on remote servers in this process (Ctrl-C, SIGTERM), each
         with whether its process group was stopped there (``hosts.executor.Interruption``)."""
@@ -181,6 +372,9 @@ class Container:
         for jobs in [*self.extras.get("jobs_replaced", []), self.extras.get("jobs")]:
             if jobs is not None:
                 await jobs.queue.waker.close()
+        reader = self.extras.get("file_reader")
+        if reader is not None:
+            await reader.close()
         await self.executor.close()
         await self.audit.close()
         await self.db.close()
@@ -289,6 +483,39 @@ class LazySsh:
         return getattr(self.executor, name)
 
 
+@contextlib.asynccontextmanager
+async def local_commands(light: ExecSettings) -> AsyncIterator[CommandService | None]:
+    """`exec local` with no daemon, for start-up speed: the same GuardedExecutor, policy,
+    LocalExecutor and redaction as :func:`build`, over the standard library's sqlite3
+    (``store.sqlite_light``: the same audit rows) instead of SQLAlchemy. None: the database
+    is not current (missing, or migrations pending) — then :func:`build` must run."""
+    from pathlib import Path
+
+    from shturman.store.sqlite_light import SqliteStore, schema_current
+
+    if not schema_current(light.database):
+        yield None
+        return
+    from shturman.hosts import GuardedExecutor, LocalExecutor
+    from shturman.observability.logging import configure
+    from shturman.policy import Policy
+    from shturman.services.commands import CommandService
+    from shturman.vault import Keyring, LazyKeyring, Vault
+
+    configure(Path(light.home) / "logs")
+    store = SqliteStore(light.database)
+    try:
+        vault = Vault(LazyKeyring(lambda: Keyring.from_file(light.key_file)), store)
+        redactor = await _redactor(vault)
+        store.use_redactor(redactor)
+        guarded = GuardedExecutor(LocalExecutor(light.output_cap_bytes),
+                                  Policy.load(list(light.rules_files)), store,
+                                  redact=redactor.redact, default_timeout=light.command_timeout)
+        yield CommandService(guarded, light.max_concurrency)
+    finally:
+        await store.close()
+
+
 def planner_factory(settings: Settings, model: Any = None) -> Callable[[list[Server]], Any]:
     """Builds a fresh ModelPlanner (own usage meter) per run, or None without a model."""
     if model is None and not settings.llm.configured:
@@ -342,7 +569,11 @@ async def serve(settings: Settings, ready: Callable[[Path], None]) -> None:
         handoff = HandoffSocket(settings.home, c, _describe, language=settings.language,
                                 approval_timeout=settings.agent.approval_timeout)
         components: list[Component] = [handoff]
+        await c.watch_servers()
         components.extend(c.jobs_runtime(workers=True).components)
+        bot = await c.telegram_bot()  # with a token only; it refuses without linked users
+        if bot is not None:
+            components.append(bot)
         await Daemon(components).run(lambda daemon: ready(handoff.path))
 
 
@@ -360,7 +591,7 @@ def main() -> None:
 
     from shturman.interfaces.cli.fastpath import HANDED_BACK, dispatch
 
-    answer = dispatch(sys.argv[1:])
+    answer = dispatch(sys.argv[1:], local_commands)
     if isinstance(answer, int):
         raise SystemExit(answer)
     from shturman.interfaces.cli.main import main as cli

@@ -132,6 +132,108 @@ class JobsSettings(_Strict):
     schedules: list[ScheduleConfig] = []
 
 
+class BackupServerConfig(_Strict):
+    """Backups of one server (``backups.servers.NAME``)."""
+
+    paths: list[str] = []  # backed up in addition to backups.paths (absolute or ~/…)
+    exclude: list[str] = []  # globs, in addition to backups.exclude
+    defaults: bool = True  # false: only this server's own paths (no backups.paths, no units)
+    enabled: bool = True
+
+
+class BackupSettings(_Strict):
+    """Config backups to git (docs/backups.md): per server, the paths below are read over
+    SFTP into ``repository`` as ``SERVER/PATH…``, committed when something changed and pushed
+    to ``remote`` (any git URL or path) when one is set. Secrets are excluded or redacted."""
+
+    enabled: bool = True
+    repository: Path | None = None  # default: SHTURMAN_HOME/backups.git (a bare repository)
+    remote: str | None = None
+    branch: str = Field(default="main", pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
+    paths: list[str] = ["/etc/nginx", "/etc/systemd/system"]  # for every server
+    unit_files: bool = True  # + the unit files (and drop-ins) of each server's listed services
+    unit_dirs: list[str] = ["/etc/systemd/system", "/run/systemd/system",
+                            "/lib/systemd/system", "/usr/lib/systemd/system"]
+    exclude: list[str] = ["*.swp", "*~", "*.log", "*.pid", "*.sock"]
+    max_file_size: int = Field(default=1_048_576, ge=1, le=256 * 1_048_576)
+    max_files: int = Field(default=5000, ge=1)
+    servers: dict[str, BackupServerConfig] = {}  # `local` is backed up only when listed here
+    every: float | None = Field(default=86400.0, gt=0)  # seconds; null with cron, or no job
+    cron: str | None = None  # a cron expression instead of `every`
+    timeout: float = Field(default=300.0, gt=0)  # per server
+
+    def repository_path(self, home: Path) -> Path:
+        return (self.repository or home / "backups.git").expanduser()
+
+
+class TelegramSettings(_Strict):
+    """The Telegram bot (docs/telegram.md). No token (here, in ``SHTURMAN_TELEGRAM__TOKEN`` or
+    in the vault: ``shturman bot set-token``): no bot. Access comes only from users linked with
+    ``shturman user add NAME --role … --telegram-id N``."""
+
+    token: SecretStr | None = None
+    api_url: str = "https://api.telegram.org"  # the Bot API base URL (tests: a local fake)
+    allow_groups: bool = False
+    rate_limit_per_minute: int = Field(default=10, ge=1, le=1000)
+    webhook_url: str | None = None  # set: Telegram pushes updates here instead of long polling
+    webhook_listen: str = "127.0.0.1:8443"  # host:port the webhook server binds (behind TLS)
+    drop_pending_updates: bool = True  # what arrived while the bot was down is not acted on
+    edit_interval: float = Field(default=1.0, ge=0.05)  # seconds between progress edits
+    notify_interval: float = Field(default=2.0, ge=0.05)  # how often alerts are looked up
+    polling_timeout: int = Field(default=10, ge=0, le=60)
+
+
+class WebSettings(_Strict):
+    """The web app (docs/web.md): `shturman web` alone, or inside `shturman serve` when
+    ``enabled``. ``secure_cookies``: set it when the app is served over HTTPS (a proxy)."""
+
+    enabled: bool = False  # `shturman serve` starts it too (`shturman web` always does)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8765, ge=0, le=65535)
+    secure_cookies: bool = False
+    session_lifetime: float = Field(default=43200.0, gt=0)  # seconds a login lasts
+    login_attempts: int = Field(default=5, ge=1)  # failures per IP and user name …
+    login_window: float = Field(default=300.0, gt=0)  # … within this many seconds
+
+
+class HttpCheckConfig(_Strict):
+    """An HTTP check of a server, made from the Shturman host."""
+
+    url: str = Field(pattern=r"^https?://[^\s]+$")
+    expect_status: int = Field(default=200, ge=100, le=599)
+    timeout: float = Field(default=10.0, gt=0, le=300)
+
+
+class MonitoredServer(_Strict):
+    """Per-server monitoring settings (``monitoring.servers.NAME``); NAME is a server of the
+    inventory, from this file or registered with `shturman server add`."""
+
+    enabled: bool = True
+    autofix: Literal["off", "safe", "all"] | None = None  # None: ``monitoring.autofix``
+    interval: float | None = Field(default=None, ge=5)
+    http: list[HttpCheckConfig] = []
+
+
+class MonitoringSettings(_Strict):
+    """Health checks, alerts and fixes from symptoms (docs/monitoring.md)."""
+
+    enabled: bool = True  # `shturman serve` / `worker` schedule the checks
+    interval: float = Field(default=60.0, ge=5)  # seconds between two checks of a server
+    down_after: int = Field(default=3, ge=1)  # consecutive failures: failing → down
+    alert_on_failing: bool = False  # also alert on the first failure of an incident
+    disk_percent: float = Field(default=90.0, gt=0, le=100)  # any filesystem this full
+    memory_percent: float = Field(default=90.0, gt=0, le=100)  # of MemTotal not available
+    load_per_core: float = Field(default=2.0, gt=0)  # 5-minute load average / nproc
+    retention_days: float = Field(default=14.0, gt=0)  # check results kept this long
+    check_timeout: float = Field(default=60.0, gt=0)  # one check job of one server
+    local: bool = True  # check the Shturman host itself (the server `local`)
+    autofix: Literal["off", "safe", "all"] = "off"  # default of every server
+    webhook_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")
+    webhook_timeout: float = Field(default=5.0, gt=0, le=60)  # per attempt
+    webhook_attempts: int = Field(default=3, ge=1, le=10)
+    servers: dict[str, MonitoredServer] = {}
+
+
 class Settings(BaseSettings):
     """Everything configurable. Build it with :func:`load_settings`."""
 
@@ -153,6 +255,10 @@ class Settings(BaseSettings):
     agent: AgentSettings = AgentSettings()
     policy: PolicySettings = PolicySettings()
     jobs: JobsSettings = JobsSettings()
+    telegram: TelegramSettings = TelegramSettings()
+    backups: BackupSettings = BackupSettings()
+    monitoring: MonitoringSettings = MonitoringSettings()
+    web: WebSettings = WebSettings()
     config_file: Path | None = Field(default=None, exclude=True)
 
     @field_validator("home", mode="after")

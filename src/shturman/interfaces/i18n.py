@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Literal
+
+from shturman.domain.events import ApprovalDecided
 
 Lang = Literal["ru", "en"]
 
@@ -206,6 +207,191 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                       "waiting for approval: shturman approvals approve {id} (or deny {id})"),
     "follow.stopped": ("Слежение остановлено; запуск продолжается.",
                        "Stopped following; the run goes on."),
+    # Telegram bot (issue 10)
+    "tg.cmd.start": ("начало работы", "get started"),
+    "tg.cmd.help": ("что я умею", "what I can do"),
+    "tg.cmd.servers": ("серверы", "servers"),
+    "tg.cmd.health": ("здоровье серверов [сервер]", "server health [server]"),
+    "tg.cmd.status": ("состояние Штурмана", "Shturman's status"),
+    "tg.cmd.logs": ("логи сервиса: /logs сервис [сервер]", "service logs: /logs service [server]"),
+    "tg.cmd.history": ("последние запуски", "recent runs"),
+    "tg.cmd.approvals": ("ждущие одобрения", "approvals waiting"),
+    "tg.cmd.cancel": ("отменить мою текущую задачу", "cancel my current task"),
+    "tg.cmd.lang": ("язык: /lang ru или /lang en", "language: /lang ru or /lang en"),
+    "tg.cmd.voice": ("голосовые ответы: /voice on или off", "spoken replies: /voice on or off"),
+    "tg.start": ("Здравствуйте, {name}! Я Штурман (роль: {role}). Напишите, что сделать на "
+                 "серверах, например: «покажи место на диске».",
+                 "Hello, {name}! I am Shturman (role: {role}). Tell me what to do on your "
+                 "servers, for example: \"disk usage\"."),
+    "tg.help.intro": ("Пишите задачу обычным текстом или используйте команды:",
+                      "Type a task in plain words or use a command:"),
+    "tg.servers.title": ("Серверы", "Servers"),
+    "tg.servers.aliases": ("псевдонимы: {names}", "aliases: {names}"),
+    "tg.servers.services": ("сервисы: {names}", "services: {names}"),
+    "tg.request.health": ("проверь здоровье", "health overview"),
+    "tg.request.logs": ("покажи логи {service}", "show logs of {service}"),
+    "tg.usage.logs": ("Укажите сервис: /logs nginx [сервер]",
+                      "Name the service: /logs nginx [server]"),
+    "tg.usage.lang": ("Укажите язык: /lang ru или /lang en",
+                      "Choose a language: /lang ru or /lang en"),
+    "tg.usage.voice": ("Голосовые ответы сейчас: {state}. Изменить: /voice on или /voice off",
+                       "Spoken replies are {state}. Change: /voice on or /voice off"),
+    "tg.lang.set": ("Теперь отвечаю по-русски.", "I will answer in English now."),
+    "tg.voice.on": ("Голосовые ответы включены.", "Spoken replies are on."),
+    "tg.voice.off": ("Голосовые ответы выключены.", "Spoken replies are off."),
+    "tg.on": ("включены", "on"),
+    "tg.off": ("выключены", "off"),
+    "tg.yes": ("да", "yes"),
+    "tg.no": ("нет", "no"),
+    "tg.status.title": ("Штурман {version}", "Shturman {version}"),
+    "tg.status.queue": ("Очередь: ждут {queued}, выполняются {running}",
+                        "Queue: {queued} waiting, {running} running"),
+    "tg.status.runs": ("Запусков сейчас: {count}", "Runs in progress: {count}"),
+    "tg.status.model": ("Модель настроена: {answer}", "Model configured: {answer}"),
+    "tg.history.title": ("Последние запуски", "Recent runs"),
+    "tg.history.none": ("Запусков ещё не было.", "No runs yet."),
+    "tg.unknown_command": ("Не знаю такой команды. Список: /help",
+                           "I do not know that command. See /help"),
+    "tg.unsupported": ("Я понимаю текст и команды. Список: /help",
+                       "I understand text and commands. See /help"),
+    "tg.rate_limited": ("Слишком много сообщений: не больше {limit} в минуту. Следующее приму "
+                        "через {seconds} с.",
+                        "Too many messages: at most {limit} a minute. I will take the next one "
+                        "in {seconds} s."),
+    "tg.progress.queued": ("в очереди (задание {id})…", "queued (job {id})…"),
+    "tg.progress.starting": ("запускается…", "starting…"),
+    "tg.progress.started": ("режим {mode}; серверы: {servers}", "mode {mode}; servers: {servers}"),
+    "tg.progress.not_started": ("Задание {id} не запустилось ({status}): {error}",
+                                "Job {id} did not start ({status}): {error}"),
+    "tg.progress.unfollowed": ("Бот остановлен; запуск продолжается без меня.",
+                               "The bot stopped; the run goes on without it."),
+    "tg.progress.outputs": ("Полный вывод команд запуска {id}", "Full command output of run {id}"),
+    "tg.progress.waiting_approval": ("ждёт одобрения {id}", "waiting for approval {id}"),
+    "tg.progress.step_failed": ("шаг не удался", "the step failed"),
+    "tg.progress.escalated": ("нужен человек", "a person is needed"),
+    "tg.progress.verified": ("проверка", "check"),
+    "tg.decision.confirm": ("нужно одобрение", "needs approval"),
+    "tg.decision.block": ("заблокировано политикой", "blocked by policy"),
+    "tg.run_status.succeeded": ("Готово", "Done"),
+    "tg.run_status.failed": ("Не удалось", "Failed"),
+    "tg.run_status.escalated": ("Нужен человек", "A person is needed"),
+    "tg.run_status.cancelled": ("Отменено", "Cancelled"),
+    "tg.run_status.interrupted": ("Прервано", "Interrupted"),
+    "tg.run_status.running": ("Выполняется", "Running"),
+    "tg.run_status.queued": ("В очереди", "Queued"),
+    "tg.run_status.verified": ("проверено", "verified"),
+    "tg.approval.title": ("Нужно одобрение · {server}", "Approval needed · {server}"),
+    "tg.approval.decision": ("Решение политики: {decision} (изменяет состояние). Причины:",
+                             "Policy decision: {decision} (changes state). Reasons:"),
+    "tg.approval.meta": ("запрос {id} · запуск {run} · от {by} · до {expires}",
+                         "request {id} · run {run} · by {by} · until {expires}"),
+    "tg.approval.yes": ("✅ Одобрить", "✅ Approve"),
+    "tg.approval.no": ("❌ Отклонить", "❌ Deny"),
+    "tg.approval.view_only": ("Роль {role}: только просмотр, одобрять нельзя.",
+                              "Role {role}: view only, cannot approve."),
+    "tg.approval.diff_file": ("Изменения для запроса {id}", "Changes for request {id}"),
+    "tg.approval.thanks_yes": ("Одобрено.", "Approved."),
+    "tg.approval.thanks_no": ("Отклонено.", "Denied."),
+    "tg.approval.stale": ("Уже решено или устарело: ничего не изменено.",
+                          "Already answered or out of date: nothing changed."),
+    "tg.approval.refused.unknown": ("Такого запроса нет: ничего не изменено.",
+                                    "No such request: nothing changed."),
+    "tg.approval.refused.expired": ("Время истекло: запрос уже отклонён.",
+                                    "Too late: the request has expired and was denied."),
+    "tg.approval.refused.answered": ("Уже решено: второй ответ ничего не меняет.",
+                                     "Already answered: a second answer changes nothing."),
+    "tg.approval.refused.abandoned": ("Запуск, ждавший ответа, остановлен: ничего не "
+                                      "выполнено.", "The run that waited has stopped: "
+                                      "nothing ran."),
+    "tg.approval.refused.forbidden": ("Роль {role} не может одобрять команды.",
+                                      "Role {role} cannot approve commands."),
+    "tg.approval.settled.approved": ("Одобрено", "Approved"),
+    "tg.approval.settled.denied": ("Отклонено", "Denied"),
+    "tg.approval.settled.expired": ("Время истекло: отклонено", "Expired: denied"),
+    "tg.approval.settled.timed_out": ("Нет ответа вовремя: отклонено",
+                                      "No answer in time: denied"),
+    "tg.approval.settled.cancelled": ("Запуск остановлен", "The run stopped"),
+    "tg.approval.settled.abandoned": ("Запуск остановлен", "The run stopped"),
+    "tg.alert.run": ("▶ Выполнить", "▶ Run it"),
+    "tg.alert.show": ("📄 Отчёт", "📄 Report"),
+    "tg.alert.mark_read": ("✓ Прочитано", "✓ Mark read"),
+    "tg.alert.read": ("Отмечено как прочитанное.", "Marked as read."),
+    "tg.alert.gone": ("Уведомления уже нет.", "That notification is gone."),
+    "tg.alert.started": ("Запускаю.", "Starting."),
+    "tg.alert.no_report": ("Отчёта нет.", "No report."),
+    "tg.err.unknown_server": ("Неизвестный сервер «{name}». Список: /servers",
+                              "Unknown server '{name}'. See /servers"),
+    "tg.err.user": ("Не удалось изменить настройки.", "Could not change the settings."),
+    "tg.err.nothing_to_cancel": ("Нечего отменять: у вас нет задач в работе.",
+                                 "Nothing to cancel: you have no task in progress."),
+    "tg.err.generic": ("Что-то пошло не так; подробности в журнале Штурмана.",
+                       "Something went wrong; the details are in Shturman's log."),
+    "tg.err.no_linked_users": ("бот не запущен: нет ни одного пользователя с Telegram id, а "
+                               "посторонним бот не отвечает. Добавьте: shturman user add ИМЯ "
+                               "--role operator --telegram-id N",
+                               "the bot did not start: no user has a Telegram id, and the bot "
+                               "never answers strangers. Add one: shturman user add NAME "
+                               "--role operator --telegram-id N"),
+    "tg.err.no_token": ("токен бота не задан: SHTURMAN_TELEGRAM__TOKEN, telegram.token в "
+                        "shturman.yaml или shturman bot set-token",
+                        "no bot token: set SHTURMAN_TELEGRAM__TOKEN, telegram.token in "
+                        "shturman.yaml, or run shturman bot set-token"),
+    "tg.err.bad_token": ("токен бота имеет неверный вид (ожидается ЧИСЛО:СТРОКА от @BotFather)",
+                         "the bot token is malformed (expected NUMBER:STRING from @BotFather)"),
+    "tg.err.token_rejected": ("Telegram отклонил токен бота: проверьте его у @BotFather",
+                              "Telegram rejected the bot token: check it with @BotFather"),
+    "tg.err.unreachable": ("Bot API недоступен ({reason}): проверьте telegram.api_url и сеть",
+                           "the Bot API is unreachable ({reason}): check telegram.api_url and "
+                           "the network"),
+    "tg.bot.ready": ("shturman bot: бот @{username} работает (пользователей с Telegram: {users}); "
+                     "остановка — SIGTERM или Ctrl-C.",
+                     "shturman bot: bot @{username} is running ({users} Telegram users); "
+                     "stop with SIGTERM or Ctrl-C."),
+    "tg.bot.token_saved": ("Токен бота сохранён в хранилище (зашифрован).",
+                           "Bot token stored in the vault (encrypted)."),
+    "tg.bot.empty_token": ("Пустой токен во входном потоке.", "Empty token on stdin."),
+    # monitoring: alerts, `shturman health`, `shturman monitor` (issue 12)
+    "monitor.alert.down": ("{server}: {check} — не работает", "{server}: {check} is down"),
+    "monitor.alert.failing": ("{server}: {check} — сбой", "{server}: {check} is failing"),
+    "monitor.alert.recovered": ("{server}: {check} — снова в норме",
+                                "{server}: {check} has recovered"),
+    "monitor.alert.since": ("Состояние с {since}.", "In this state since {since}."),
+    "monitor.alert.run_started": ("Запущена диагностика и починка (autofix: {autofix}): "
+                                  "shturman runs follow {id}",
+                                  "A diagnosis and repair run started (autofix: {autofix}): "
+                                  "shturman runs follow {id}"),
+    "monitor.alert.repair_hint": ("Автопочинка выключена. Починить: shturman run \"{text}\"",
+                                  "Autofix is off. To repair: shturman run \"{text}\""),
+    "monitor.check.reachability": ("доступность", "reachability"),
+    "monitor.check.disk": ("диск", "disk"),
+    "monitor.check.memory": ("память", "memory"),
+    "monitor.check.load": ("нагрузка", "load"),
+    "monitor.check.failed_units": ("упавшие юниты", "failed units"),
+    "monitor.check.service": ("сервис {target}", "service {target}"),
+    "monitor.check.http": ("HTTP {target}", "HTTP {target}"),
+    "monitor.state.ok": ("норма", "ok"),
+    "monitor.state.failing": ("сбой", "failing"),
+    "monitor.state.down": ("не работает", "down"),
+    "monitor.state.recovered": ("восстановлен", "recovered"),
+    "health.none": ("Проверок ещё не было: их запускает shturman serve или shturman monitor "
+                    "(или сейчас: shturman monitor --once).",
+                    "No checks have run yet: shturman serve or shturman monitor runs them "
+                    "(or now: shturman monitor --once)."),
+    "health.column.server": ("сервер", "server"),
+    "health.column.check": ("проверка", "check"),
+    "health.column.state": ("состояние", "state"),
+    "health.column.since": ("с", "since"),
+    "health.column.detail": ("подробности", "detail"),
+    "health.column.at": ("когда", "at"),
+    "health.summary": ("Проверок: {total}; в норме: {ok}; сбой: {failing}; не работает: "
+                       "{down}.",
+                       "Checks: {total}; ok: {ok}; failing: {failing}; down: {down}."),
+    "monitor.ready": ("shturman monitor: проверяю серверов: {servers}, каждые {interval} с; "
+                      "остановка — SIGTERM или Ctrl-C.",
+                      "shturman monitor: watching {servers} servers every {interval} s; stop "
+                      "with SIGTERM or Ctrl-C."),
+    "monitor.disabled": ("Мониторинг выключен (monitoring.enabled: false).",
+                         "Monitoring is disabled (monitoring.enabled: false)."),
 }
 
 
@@ -214,12 +400,11 @@ def t(key: str, lang: str = "ru", **values: object) -> str:
     return (ru if lang == "ru" else en).format(**values)
 
 
-def approval_line(data: Mapping[str, object], lang: str = "ru") -> str:
+def approval_line(decided: ApprovalDecided, lang: str = "ru") -> str:
     """``approval: OUTCOME (APPROVER) — NOTE`` of an ``approval_decided`` event, all in one
     language: the note is recognised by who decided and how (a closed set of approvers), and an
     unknown note is shown only in English mode."""
-    outcome, approver = str(data.get("outcome", "")), str(data.get("approver", ""))
-    note = str(data.get("note") or "")
+    outcome, approver, note = decided.outcome, decided.approver, decided.note
     key = f"approval.{outcome}"
     word = t(key, lang) if key in CATALOGUE else outcome
     known = _approval_note(outcome, approver, note, lang)

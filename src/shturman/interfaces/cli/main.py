@@ -15,9 +15,12 @@ import typer
 
 from shturman.interfaces.cli import (
     approvals_cmd,
+    bot_cmd,
     exec_cmd,
     follow_cmd,
+    health_cmd,
     jobs_cmd,
+    monitor_cmd,
     policy_cmd,
     run_cmd,
     serve_cmd,
@@ -92,6 +95,9 @@ app.add_typer(approvals_cmd.app, name="approvals")
 app.add_typer(user_cmd.app, name="user")
 app.add_typer(jobs_cmd.app, name="jobs")
 app.command("worker")(jobs_cmd.worker)
+app.add_typer(bot_cmd.app, name="bot")
+app.command("health")(health_cmd.health)
+app.command("monitor")(monitor_cmd.monitor)
 
 
 def _no_container(settings: Any) -> AbstractAsyncContextManager[Any]:
