@@ -10,7 +10,12 @@ measured run (6 of 11 on 2026-12-02, no model): fixed by the checker's standard 
 `shturman run` exiting 0, or, for a fault nobody can fix, nothing changed, a non-zero exit and
 no claimed success. Raise it when the engine improves; never lower it to make a run pass.
 Then fixed against (no longer blind): requests whose text tells the outage's history («после
-апгрейда …», "after a config change") are repairs, not new jobs — 8 of 11.
+апгрейда …», "after a config change") are repairs, not new jobs — 8 of 11. Then, by class
+(tests in tests/agent/test_runbook_layouts.py): a fix request naming the unit as ``NAME.service``
+beside the program behind it is a repair of the unit; ExecStart's `$VARS` are expanded from
+EnvironmentFile= and the log files its configs name are read; an nginx site symlink's backup is
+looked for next to its target and the checker runs with the unit's own -p/-c/-e/-g; a missing
+runtime directory is recreated as tmpfiles.d declares it — 11 of 11.
 
 Two things are asserted for every scenario regardless of the count, because no version may
 regress on them: a run that claims success (exit 0 / status ``succeeded``) must have been
@@ -29,8 +34,9 @@ from bench.scenarios.blind3 import BLIND3_NAME_PREFIX, BLIND3_SCENARIOS, BLIND3_
 from tests.hostlab.lab import user_pids
 from tests.scenario_outcomes import report, run_without_model, survivors
 
-# first blind run (no model): 6 of 11 correct; after the routing fix: 8 of 11 (docstring)
-PASS_AT_LEAST = 8
+# first blind run (no model): 6 of 11 correct; after the routing fix: 8 of 11; after the
+# runbook fixes: 11 of 11 (docstring)
+PASS_AT_LEAST = 11
 
 
 @pytest.fixture(scope="module")

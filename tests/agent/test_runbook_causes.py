@@ -25,6 +25,7 @@ import pytest
 
 from shturman.agent.execution import ActionRunner, IterationBudget
 from shturman.agent.plan import Action
+from shturman.domain.events import Event, as_data, kind_of
 from shturman.domain.models import Actor, RunMode
 from shturman.tools import ToolContext
 from tests.hostlab import faults, units
@@ -130,8 +131,8 @@ async def _repair(make_container: Any, lab: HostLab, host: TestHost
     c = await make_container(lab)
     events: list[Any] = []
 
-    async def emit(kind: str, data: dict[str, Any]) -> None:
-        events.append(SimpleNamespace(type=kind, data=data))
+    async def emit(event: Event) -> None:
+        events.append(SimpleNamespace(type=kind_of(event), data=as_data(event)))
 
     ctx = ToolContext(c.guarded, {s.name: s for s in await c.inventory.all()}, ACTOR,
                       RunMode.AUTONOMOUS, None, None, emit, 60.0, lang="en")

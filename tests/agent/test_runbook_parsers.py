@@ -8,18 +8,24 @@ from shturman.agent.remedies.configs import checker_commands
 from shturman.agent.remedies.evidence import (
     Evidence,
     config_dirs,
+    environment,
     exec_argv,
     interesting_lines,
+    log_paths,
+    parse_env_file,
     ports_in_config,
     ports_in_logs,
 )
 from shturman.agent.remedies.ports import same_program
+from shturman.agent.remedies.runtime import Declared, parse_tmpfiles, runtime_dirs
 from shturman.hosts.facts import (
     ConfigFault,
     backup_candidates,
     parse_config_fault,
     parse_fuser,
+    parse_listening_uids,
     parse_lsof,
+    parse_process_owner,
 )
 from shturman.hosts.servicemgr import ports_in_unit
 from shturman.tools.system import owner_pids, parse_listening
@@ -173,7 +179,12 @@ def _evidence(unit: str) -> Evidence:
 
 @pytest.mark.parametrize(("unit", "commands"), [
     ("ExecStartPre=/usr/sbin/nginx -t -q -g 'daemon on;'\nExecStart=/usr/sbin/nginx -c "
-     "/opt/web/nginx.conf\n", ["/usr/sbin/nginx -t", "/usr/sbin/nginx -t -c /opt/web/nginx.conf"]),
+     "/opt/web/nginx.conf\n", ["/usr/sbin/nginx -t -g 'daemon on;'",
+                               "/usr/sbin/nginx -t -c /opt/web/nginx.conf"]),
+    # the unit's own prefix, config and error log: a check without them tests another config
+    ("ExecStartPre=/usr/sbin/nginx -e /srv/px/logs/e.log -p /srv/px -c /srv/px/nginx.conf -t -q\n"
+     "ExecStart=/usr/sbin/nginx -e /srv/px/logs/e.log -p /srv/px -c /srv/px/nginx.conf\n",
+     ["/usr/sbin/nginx -t -e /srv/px/logs/e.log -p /srv/px -c /srv/px/nginx.conf"]),
     ("ExecStart=/usr/sbin/sshd -D -f /etc/ssh/alt_config\n",
      ["/usr/sbin/sshd -t -f /etc/ssh/alt_config"]),
     ("ExecStart=/usr/sbin/haproxy -Ws -f /etc/haproxy/haproxy.cfg -p /run/haproxy.pid\n",
@@ -184,3 +195,89 @@ def _evidence(unit: str) -> Evidence:
 ])
 def test_checker_commands_come_from_the_unit(unit: str, commands: list[str]) -> None:
     assert checker_commands(_evidence(unit)) == commands
+
+
+# recorded /etc/default file of a Debian-packaged daemon
+DEFAULTS = """\
+# Defaults for metrics-gw initscript / unit
+# Additional options that are passed to the daemon.
+DAEMON_OPTS="--config /etc/metrics-gw/%i.toml"
+export EXTRA='-v'
+NOT A LINE
+"""
+TEMPLATE_UNIT = """\
+[Service]
+EnvironmentFile=-/etc/default/metrics-gw
+Environment=PYTHONUNBUFFERED=1 "GREETING=hello world"
+ExecStart=/usr/lib/metrics-gw/bin/metrics-gw --name metrics-gw@%i $DAEMON_OPTS $EXTRA ${GREETING}
+"""
+
+
+def test_env_file_values_as_a_shell_reads_them() -> None:
+    assert parse_env_file(DEFAULTS) == {"DAEMON_OPTS": "--config /etc/metrics-gw/%i.toml",
+                                        "EXTRA": "-v"}
+
+
+def test_exec_start_with_its_environment_and_specifiers_expanded() -> None:
+    env = environment(TEMPLATE_UNIT, [DEFAULTS])
+    assert env["PYTHONUNBUFFERED"] == "1" and env["GREETING"] == "hello world"
+    assert exec_argv(TEMPLATE_UNIT, env, "metrics-gw@1") == [
+        "/usr/lib/metrics-gw/bin/metrics-gw", "--name", "metrics-gw@1", "--config",
+        "/etc/metrics-gw/1.toml", "-v", "hello", "world"]
+    # without the environment the variable stays as written (nothing is invented)
+    assert exec_argv(TEMPLATE_UNIT)[-3:] == ["$DAEMON_OPTS", "$EXTRA", "${GREETING}"]
+
+
+def test_checker_built_from_options_that_come_through_variables() -> None:
+    unit = ("[Service]\nEnvironmentFile=/etc/default/px\n"
+            "ExecStart=/usr/sbin/nginx $NGINX_OPTS -g 'daemon off;'\n")
+    env = environment(unit, ['NGINX_OPTS="-p /srv/px -c /srv/px/nginx.conf"\n'])
+    ev = Evidence("s", "px", unit, (), "", (), None, None, tuple(env.items()))
+    assert checker_commands(ev) == [
+        "/usr/sbin/nginx -t -p /srv/px -c /srv/px/nginx.conf -g 'daemon off;'"]
+
+
+def test_log_files_named_in_configs() -> None:
+    toml = '[paths]\nrun_dir = "/run/app"\nlog_file = "/var/log/app.log"\n'
+    kv = "paths.log_file = /var/log/relay.log\npaths.state_dir = /var/lib/relay\n"
+    nginx = "error_log /srv/px/logs/error.log warn;\naccess_log /srv/px/logs/access.log;\n"
+    assert log_paths(toml) == ["/var/log/app.log"]
+    assert log_paths(kv) == ["/var/log/relay.log"]
+    assert log_paths(nginx) == ["/srv/px/logs/error.log"]
+
+
+SS_E = """\
+State  Recv-Q Send-Q Local Address:Port  Peer Address:PortProcess
+LISTEN 0      5          127.0.0.1:7443       0.0.0.0:*    uid:998 ino:582817 sk:4d cgroup:/ <->
+LISTEN 0      128        127.0.0.1:22         0.0.0.0:*    users:(("sshd",pid=71,fd=3)) ino:4 sk:1
+LISTEN 0      5          127.0.0.1:9101       0.0.0.0:*    users:(("python3",pid=4242,fd=3)) uid:1001 ino:9 sk:2
+"""
+
+
+def test_socket_owner_uids_even_without_process_names() -> None:
+    assert parse_listening_uids(SS_E) == {7443: [998], 22: [0], 9101: [1001]}
+    assert parse_process_owner(" 998 shb3x  1 /usr/bin/python3 -m http.server 7443\n") == (
+        998, "shb3x", 1, "/usr/bin/python3 -m http.server 7443")
+    assert parse_process_owner("") is None
+
+
+def test_runtime_dirs_from_pidfile_and_error_lines() -> None:
+    unit = "[Service]\nPIDFile=/run/gw/gw.pid\nExecStart=/usr/bin/gw\n"
+    logs = ("gw[9]: <crit> cannot create pid file /srv/root/run/render/render.pid: [Errno 2] No "
+            "such file or directory\n"
+            "gw[9]: cannot open /opt/app/lib/plugin.so: No such file or directory\n"
+            "gw[9]: bind(/var/run/gw/ctl.sock) failed (2: No such file or directory)\n"
+            "gw[9]: chdir: /run/gw-spool: No such file or directory\n")
+    ev = Evidence("s", "gw", unit, (), logs, (), None, "gw")
+    assert runtime_dirs(ev) == ["/run/gw", "/srv/root/run/render", "/var/run/gw",
+                                "/run/gw-spool"]
+
+
+def test_tmpfiles_line_that_declares_a_directory() -> None:
+    out = ("/usr/lib/tmpfiles.d/render.conf:d /run/render 0750 render adm -\n"
+           "/usr/lib/tmpfiles.d/other.conf:d /run/render-old 0755 - - -\n")
+    assert parse_tmpfiles(out, "/run/render") == Declared(
+        "/usr/lib/tmpfiles.d/render.conf", "0750", "render", "adm")
+    assert parse_tmpfiles(out, "/run/render-old") == Declared(
+        "/usr/lib/tmpfiles.d/other.conf", "0755", None, None)
+    assert parse_tmpfiles("", "/run/render") is None

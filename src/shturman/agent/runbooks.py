@@ -3,8 +3,10 @@
 `repair_service`: status → logs → evidence (unit file, the configs it names, the ports it
 needs) → remedies that look for their own cause on the host (agent/remedies/: a port taken, a
 broken config with a previous version, a missing directory or file, a wrong permission, a log
-flood, a dependency down) → restart → verify. When no remedy finds a cause and a restart does
-not help, the report says so with the log lines that matter, and nothing else is touched.
+flood, a dependency down) → restart → verify. When no remedy can fix it and a restart does not
+help, the report says so — naming the cause a remedy found but must leave alone (another
+account's process on the port, a broken config with no previous version) or the log line that
+says why — with the log lines that matter, and nothing else is touched.
 
 `ensure_service`: check → act only if needed (start, or repair when the start fails) → verify;
 the entry point for conditional requests ("is X running? if not, start it").
@@ -13,10 +15,11 @@ the entry point for conditional requests ("is X running? if not, start it").
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from shturman.agent.remedies import REMEDIES, Evidence, gather, interesting_lines
+from shturman.agent.remedies import REMEDIES, Evidence, Finding, gather, interesting_lines
 from shturman.tools import ToolContext, ToolResult
 from shturman.tools.services import (
     check_service,
@@ -28,6 +31,10 @@ from shturman.tools.services import (
 from shturman.tools.system import owner_pids, parse_listening
 
 Note = Callable[[str, str], Awaitable[None]]  # (remedy id, description) → autocorrection event
+# a log line that says why (not the manager's "Active: failed" echo of it)
+CAUSE_WORDS = re.compile(r"\b(?:crit|critical|fatal|emerg|alert|panic|error|exception)\b|"
+                         r"<(?:crit|err|emerg|alert)>|\[(?:crit|error|emerg|alert)\]",
+                         re.IGNORECASE)
 
 
 @dataclass
@@ -40,6 +47,8 @@ class RepairReport:
     verified: bool = False
     verification: str = ""
     evidence: list[str] = field(default_factory=list)  # log lines that matter, when unsolved
+    findings: list[str] = field(default_factory=list)  # causes found but left alone
+    restarts: int = 0
 
     @property
     def changed(self) -> bool:
@@ -67,14 +76,15 @@ async def repair_service(ctx: ToolContext, server: str, service: str, note: Note
     for attempt in range(attempts):
         logs = await call(read_logs(ctx, server, service=service, lines=80))
         ev = await gather(ctx, server, service, _log_text(logs, status))
-        found = await _apply_remedies(ctx, ev, note)
+        found = await _apply_remedies(ctx, ev, note, report)
         report.remedies += found
         if attempt > 0 and not found:
-            break  # a plain restart already failed and no cause was found: touch nothing more
+            break  # a plain restart already failed and nothing was fixed: touch nothing more
         restarted = await call(restart_service(ctx, server, service))
         if restarted.refused:
             report.verification = ctx.say("перезапуск не одобрен", "restart was not approved")
             return report
+        report.restarts += 1
         port = await listening_port(ctx, server, service, ev.ports)
         probe = await call(verify_fix(ctx, server, service, port=port))
         report.verification = probe.summary
@@ -123,11 +133,17 @@ async def listening_port(ctx: ToolContext, server: str, service: str,
     return first
 
 
-async def _apply_remedies(ctx: ToolContext, ev: Evidence, note: Note) -> list[str]:
+async def _apply_remedies(ctx: ToolContext, ev: Evidence, note: Note, report: RepairReport
+                          ) -> list[str]:
+    """Run every remedy; return what they fixed, keep what they only found in ``report``."""
     found = []
     for remedy in REMEDIES:
         described = await remedy(ctx, ev)
-        if described:
+        if isinstance(described, Finding):
+            if described.cause not in report.findings:
+                report.findings.append(described.cause)
+                await note(remedy.__name__, described.cause)
+        elif described:
             found.append(described)
             await note(remedy.__name__, described)
     return found
@@ -144,23 +160,48 @@ def _log_text(logs: ToolResult, status: ToolResult) -> str:
 async def _explain_unsolved(ctx: ToolContext, server: str, service: str,
                             report: RepairReport, status: ToolResult) -> None:
     logs = await read_logs(ctx, server, service=service, lines=80)
-    report.evidence = interesting_lines(_log_text(logs, status))
+    ev = await gather(ctx, server, service, _log_text(logs, status))
+    report.evidence = interesting_lines(ev.logs)
     unreachable = [c.error for r in report.results for c in r.commands if c.outcome == "error"]
+    cause = next((line.strip() for line in reversed(report.evidence)
+                  if CAUSE_WORDS.search(line)), None)
     if unreachable:
         head = ctx.say(f"не удалось выполнить команды на {server}: {unreachable[-1]}",
                        f"could not run commands on {server}: {unreachable[-1]}")
     elif report.remedies:
         head = ctx.say(f"{service} так и не заработал после исправлений",
                        f"{service} still does not work after the fixes")
+    elif report.findings:
+        head = ctx.say(f"найдена причина, по которой {service} не запускается: "
+                       f"{'; '.join(report.findings)}. Безопасного автоматического исправления "
+                       f"нет; {_touched(ctx, report)}",
+                       f"found why {service} fails to start: {'; '.join(report.findings)}. "
+                       f"There is no safe automatic fix; {_touched(ctx, report)}")
+    elif cause:
+        head = ctx.say(f"{service} не запускается, причина по журналу: «{cause[:300]}». "
+                       f"Безопасного автоматического исправления для неё нет; "
+                       f"{_touched(ctx, report)}",
+                       f"{service} fails to start; its log says why: \"{cause[:300]}\". There "
+                       f"is no safe automatic fix for that; {_touched(ctx, report)}")
     else:
         head = ctx.say(f"не удалось найти причину, по которой {service} не запускается; "
-                       "ничего не изменено, кроме попытки перезапуска",
-                       f"could not find why {service} fails to start; nothing was changed "
-                       "except one restart attempt")
+                       f"{_touched(ctx, report)}",
+                       f"could not find why {service} fails to start; {_touched(ctx, report)}")
     shown = "\n".join(f"  {line}" for line in report.evidence) or ctx.say(
         "  (в журнале нет строк с ошибками)", "  (no error lines in its log)")
     report.verification = (f"{head} ({report.verification}).\n"
                            f"{ctx.say('Строки журнала', 'Log lines')}:\n{shown}")
+
+
+def _touched(ctx: ToolContext, report: RepairReport) -> str:
+    if report.restarts == 1:
+        return ctx.say("ничего не изменено, кроме одной попытки перезапуска (она не помогла)",
+                       "nothing was changed except one restart attempt (it did not help)")
+    if report.restarts:
+        return ctx.say(f"ничего не изменено, кроме попыток перезапуска ({report.restarts}, "
+                       "не помогли)", f"nothing was changed except {report.restarts} restart "
+                       "attempts (they did not help)")
+    return ctx.say("ничего не изменено", "nothing was changed")
 
 
 Runbook = Callable[[ToolContext, str, str, Note], Awaitable[RepairReport]]

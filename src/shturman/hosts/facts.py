@@ -101,6 +101,34 @@ def parse_lsof(text: str) -> list[int]:
     return list(dict.fromkeys(pids))
 
 
+def parse_listening_uids(text: str) -> dict[int, list[int]]:
+    """Port → the uids owning its listening sockets, from `ss -ltne` / `ss -ltnpe` (the socket's
+    owner is shown even when the process is another user's and `-p` cannot name it; `ss`
+    omits ``uid:`` for root)."""
+    found: dict[int, list[int]] = {}
+    for line in text.splitlines():
+        cols = line.split()
+        if len(cols) < 5 or not cols[0].startswith("LISTEN"):
+            continue
+        port = cols[3].rpartition(":")[2]
+        if not port.isdigit():
+            continue
+        match = re.search(r"\buid:(\d+)", line)
+        uid = int(match.group(1)) if match else 0
+        uids = found.setdefault(int(port), [])
+        if uid not in uids:
+            uids.append(uid)
+    return found
+
+
+def parse_process_owner(text: str) -> tuple[int, str, int, str] | None:
+    """(uid, user, ppid, command line) from `ps -o uid=,user=,ppid=,args= -p PID`."""
+    parts = text.strip().split(None, 3)
+    if len(parts) < 3 or not parts[0].isdigit() or not parts[2].isdigit():
+        return None
+    return int(parts[0]), parts[1], int(parts[2]), parts[3] if len(parts) > 3 else ""
+
+
 # ------------------------------------------------------------------ config checkers
 @dataclass(frozen=True, slots=True)
 class ConfigFault:

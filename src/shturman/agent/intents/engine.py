@@ -37,7 +37,7 @@ def understand(text: str, servers: Sequence[Server]) -> Understanding:
         container = find_container(reading)
     port = find_port(reading)
     targets = find_targets(reading, servers)
-    mentioned = reading.services()
+    mentioned = service_names.repair_subject(reading, reading.services())
     candidates = reading.candidates()
     clues = Clues(
         services=tuple(mentioned),

@@ -264,6 +264,31 @@ def mark_named(reading: Reading) -> None:
             reading.slots[index].service = token.norm.removesuffix(".service")
 
 
+_COMPLAINTS = frozenset({Concept.DOWN, Concept.PROBLEM, Concept.ERRORS})
+
+
+def repair_subject(reading: Reading, mentioned: Sequence[str]) -> list[str]:
+    """The unit a fix request is about when it names more than one service: "status-proxy.service
+    не стартует, nginx ругается на конфиг. Почини" repairs the unit written out as a unit
+    (``NAME.service``) and complained about; names that come only after that complaint are the
+    program behind it, part of the symptom ("почини nginx и foo.service" still names two)."""
+    if len(mentioned) < 2 or not reading.has(Concept.FIX):
+        return list(mentioned)
+    slots = reading.slots
+    units = {slot.service for token, slot in zip(reading.tokens, slots, strict=True)
+             if slot.service and token.norm.endswith(".service")}
+    if len(units) != 1:
+        return list(mentioned)
+    unit = units.pop()
+    first = next(i for i, slot in enumerate(slots) if slot.service == unit)
+    complaint = next((i for i in range(first + 1, len(slots))
+                      if slots[i].concept in _COMPLAINTS), None)
+    others = [i for i, slot in enumerate(slots) if slot.service and slot.service != unit]
+    if complaint is None or any(i < complaint for i in others):
+        return list(mentioned)
+    return [unit]
+
+
 def _previous_meaningful(reading: Reading, index: int) -> int | None:
     for before in range(index - 1, -1, -1):
         if reading.tokens[before].kind is not Kind.WORD:

@@ -2,24 +2,34 @@
 
 Each remedy reads the :class:`~shturman.agent.remedies.evidence.Evidence` gathered about the
 failing service, looks for its own cause on the host with read-only commands, and acts only on
-what it found. It returns a sentence saying what it did, or None.
+what it found. It returns a sentence saying what it did, a
+:class:`~shturman.agent.remedies.evidence.Finding` (a cause it found and must leave alone:
+another account's process on the port, a broken config with no previous version), or None.
 """
 
 from __future__ import annotations
 
 from shturman.agent.remedies.configs import restore_config_backup
 from shturman.agent.remedies.deps import start_dependencies
-from shturman.agent.remedies.evidence import Evidence, Remedy, gather, interesting_lines
+from shturman.agent.remedies.evidence import (
+    Evidence,
+    Finding,
+    Remedy,
+    gather,
+    interesting_lines,
+)
 from shturman.agent.remedies.files import fix_permission, recreate_missing, relieve_log_flood
 from shturman.agent.remedies.ports import free_taken_port
+from shturman.agent.remedies.runtime import recreate_runtime_dir
 
 REMEDIES: tuple[Remedy, ...] = (
     start_dependencies,
     free_taken_port,
     restore_config_backup,
+    recreate_runtime_dir,
     recreate_missing,
     fix_permission,
     relieve_log_flood,
 )
 
-__all__ = ["REMEDIES", "Evidence", "Remedy", "gather", "interesting_lines"]
+__all__ = ["REMEDIES", "Evidence", "Finding", "Remedy", "gather", "interesting_lines"]

@@ -1,13 +1,16 @@
 """A config is broken after an edit: the service's own checker (or its log line) names the file
-and line; a previous version is found next to it, its diff shown, and it is restored (a
-`confirm` step carrying that diff; the broken file is kept aside)."""
+and line; a previous version is found next to it (or, for a symlink such as nginx's
+``sites-enabled/NAME``, next to the file it points to), its diff shown, and it is restored (a
+`confirm` step carrying that diff; the broken file is kept aside). The checker runs with the
+options the unit itself starts the program with (``nginx -p … -c …``)."""
 
 from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass
 
-from shturman.agent.remedies.evidence import CONFIG_SUFFIXES, Evidence, exec_argv, unit_values
+from shturman.agent.remedies.evidence import CONFIG_SUFFIXES, Evidence, Finding
+from shturman.domain.events import Autocorrected
 from shturman.hosts.facts import ConfigFault, backup_candidates, parse_config_fault
 from shturman.tools import ToolContext
 
@@ -19,33 +22,53 @@ class Checker:
     passed: bool
 
 
+@dataclass(frozen=True, slots=True)
+class CheckerSpec:
+    """How a program checks its own config: the check flag, and the options of its command
+    line that the check must repeat (they say where the config and its prefix are)."""
+
+    flag: str
+    carried: tuple[str, ...]
+    needs: str | None = None  # an option without which no check is built
+
+
+CHECKERS: dict[str, CheckerSpec] = {
+    "nginx": CheckerSpec("-t", ("-p", "-c", "-g", "-e")),
+    "openresty": CheckerSpec("-t", ("-p", "-c", "-g", "-e")),
+    "sshd": CheckerSpec("-t", ("-f", "-o")),
+    "haproxy": CheckerSpec("-c", ("-f", "-C"), needs="-f"),
+}
+APACHE = ("apache2", "httpd", "apachectl", "apache2ctl")
+
+
 def checker_commands(ev: Evidence) -> list[str]:
-    """The service's own config checker(s), built from its unit (real programs only)."""
+    """The service's own config checker(s), built from its unit's ExecStartPre/ExecStart
+    (`$VARS` expanded) with the options those command lines give (real programs only)."""
     commands = []
-    for value in unit_values(ev.unit, "ExecStartPre") + unit_values(ev.unit, "ExecStart"):
-        argv = value.lstrip("-@+!:").split()
+    for argv in ev.commands:
         if not argv:
             continue
         exe, name = argv[0], argv[0].rsplit("/", 1)[-1]
-        conf = _option(argv, "-c") if name in ("nginx",) else _option(argv, "-f")
-        if name == "nginx":
-            commands.append(f"{exe} -t" + (f" -c {shlex.quote(conf)}" if conf else ""))
-        elif name in ("apache2", "httpd", "apachectl", "apache2ctl"):
+        spec = CHECKERS.get(name)
+        if spec is not None and (spec.needs is None or _options(argv, (spec.needs,))):
+            carried = _options(argv, spec.carried)
+            commands.append(" ".join([shlex.quote(exe), spec.flag,
+                                      *(shlex.quote(a) for a in carried)]))
+        elif name in APACHE:
             commands.append("apachectl configtest")
-        elif name == "sshd":
-            commands.append(f"{exe} -t" + (f" -f {shlex.quote(conf)}" if conf else ""))
-        elif name == "haproxy" and conf:
-            commands.append(f"{exe} -c -f {shlex.quote(conf)}")
         elif name == "named":
-            commands.append("named-checkconf")
+            conf = _options(argv, ("-c",))
+            commands.append(" ".join(["named-checkconf", *map(shlex.quote, conf[1:])]))
     return list(dict.fromkeys(commands))
 
 
-def _option(argv: list[str], flag: str) -> str | None:
-    for i, arg in enumerate(argv[:-1]):
-        if arg == flag:
-            return argv[i + 1]
-    return None
+def _options(argv: list[str], flags: tuple[str, ...]) -> list[str]:
+    """The options ``flags`` (each with its value) as ``argv`` gives them, in its order."""
+    found: list[str] = []
+    for i, arg in enumerate(argv[1:-1], start=1):
+        if arg in flags:
+            found += [arg, argv[i + 1]]
+    return found
 
 
 async def run_checkers(ctx: ToolContext, ev: Evidence) -> list[Checker]:
@@ -59,9 +82,10 @@ async def run_checkers(ctx: ToolContext, ev: Evidence) -> list[Checker]:
     return found
 
 
-async def restore_config_backup(ctx: ToolContext, ev: Evidence) -> str | None:
+async def restore_config_backup(ctx: ToolContext, ev: Evidence) -> str | Finding | None:
     """Find the broken config (checker first, then the log line that names it), restore the
-    newest different previous version, re-run the checker."""
+    newest different previous version, re-run the checker. A broken config with no previous
+    version is a finding: guessing the intended value is not a repair."""
     checkers = await run_checkers(ctx, ev)
     faults = [c.fault for c in checkers if not c.passed and c.fault]
     if not checkers or all(c.passed for c in checkers):
@@ -69,30 +93,51 @@ async def restore_config_backup(ctx: ToolContext, ev: Evidence) -> str | None:
         faults += [logged] if logged and _is_config(ev, logged.path) else []
         if checkers and all(c.passed for c in checkers):
             faults = []  # the service's own checker says the config is fine
-    for fault in faults:
-        backup = await _previous_version(ctx, ev.server, fault.path)
+    unrestorable: list[ConfigFault] = []
+    for fault in dict.fromkeys(faults):
+        real = await real_path(ctx, ev.server, fault.path)
+        backup = await _previous_version(ctx, ev.server, real, fault.path)
         if backup is None:
+            unrestorable.append(fault)
             continue
-        said = await _restore(ctx, ev, fault, backup)
+        said = await _restore(ctx, ev, fault, real, backup)
         if said:
             return said
+    if unrestorable:
+        fault = unrestorable[0]
+        where = f"{fault.path}:{fault.line}" if fault.line else fault.path
+        return Finding(ctx.say(
+            f"конфиг {where} сломан ({fault.message[:200]}), а его прежней версии нет "
+            "(FILE.bak, FILE~, .orig, .dpkg-old… рядом с ним): угадывать правку не буду",
+            f"config {where} is broken ({fault.message[:200]}) and no previous version of it "
+            "exists (FILE.bak, FILE~, .orig, .dpkg-old… next to it): not guessing the edit"))
     return None
 
 
 def _is_config(ev: Evidence, path: str) -> bool:
     return path in ev.configs or path.endswith(CONFIG_SUFFIXES) or "/etc/" in path or any(
-        path.startswith(a) for a in exec_argv(ev.unit)[1:] if a.startswith("/"))
+        path.startswith(a) for a in ev.argv[1:] if a.startswith("/"))
 
 
-async def _previous_version(ctx: ToolContext, server: str, path: str) -> str | None:
-    """The newest existing backup of ``path`` that differs from it (Shturman's own backups
-    `PATH.shturman-*.bak` included)."""
-    names = " ".join(shlex.quote(c) for c in backup_candidates(path))
+async def real_path(ctx: ToolContext, server: str, path: str) -> str:
+    """``path`` with its symlinks resolved (``sites-enabled/x`` → ``sites-available/x``)."""
+    resolved = await ctx.sh(server, f"readlink -f {shlex.quote(path)}")
+    real = resolved.stdout.strip()
+    return real if resolved.outcome == "ok" and real.startswith("/") else path
+
+
+async def _previous_version(ctx: ToolContext, server: str, path: str, named: str
+                            ) -> str | None:
+    """The newest existing backup of ``path`` (the real file) that differs from it: next to
+    the file, and next to the name it was reported by when that is a symlink (Shturman's own
+    backups `PATH.shturman-*.bak` included)."""
+    candidates = backup_candidates(path) + [c for c in backup_candidates(named) if named != path]
+    names = " ".join(shlex.quote(c) for c in dict.fromkeys(candidates))
     own = f"{shlex.quote(path)}.shturman-*.bak"
     listing = await ctx.sh(server, f"ls -1t -- {names} {own}")
     for candidate in listing.stdout.splitlines():
         candidate = candidate.strip()
-        if not candidate or candidate == path:
+        if not candidate or candidate in (path, named):
             continue
         same = await ctx.sh(server, f"cmp -s {shlex.quote(candidate)} {shlex.quote(path)}")
         if same.exit_code == 1:  # 0 = identical, 2 = missing or unreadable
@@ -100,19 +145,23 @@ async def _previous_version(ctx: ToolContext, server: str, path: str) -> str | N
     return None
 
 
-async def _restore(ctx: ToolContext, ev: Evidence, fault: ConfigFault, backup: str
+async def _restore(ctx: ToolContext, ev: Evidence, fault: ConfigFault, real: str, backup: str
                    ) -> str | None:
-    q, qb = shlex.quote(fault.path), shlex.quote(backup)
+    """Put ``backup`` over the real file (a symlink stays a symlink), the broken copy kept
+    next to the real file."""
+    q, qb = shlex.quote(real), shlex.quote(backup)
     diff = await ctx.sh(ev.server, f"diff -u {qb} {q}")
     where = f"{fault.path}:{fault.line}" if fault.line else fault.path
+    if real != fault.path:
+        where += f" (→ {real})"
     if ctx.events is not None:
-        await ctx.events("autocorrection", {
-            "server": ev.server, "remedy": "config_diff",
-            "description": ctx.say(f"{where} сломан ({fault.message[:200]}); отличие от "
-                                   f"{backup}:", f"{where} is broken ({fault.message[:200]}); "
-                                   f"its difference from {backup}:"),
-            "diff": diff.stdout[-4000:]})
-    aside = shlex.quote(fault.path + ".broken")
+        await ctx.events(Autocorrected(
+            server=ev.server, remedy="config_diff",
+            description=ctx.say(f"{where} сломан ({fault.message[:200]}); отличие от "
+                                f"{backup}:", f"{where} is broken ({fault.message[:200]}); "
+                                f"its difference from {backup}:"),
+            diff=diff.stdout[-4000:]))
+    aside = shlex.quote(real + ".broken")
     restored = await ctx.sh(ev.server, f"cp -a {q} {aside} && cp -a {qb} {q}",
                             diff=diff.stdout)
     if restored.outcome != "ok":
@@ -124,6 +173,6 @@ async def _restore(ctx: ToolContext, ev: Evidence, fault: ConfigFault, backup: s
         tail = ctx.say(f"; проверка всё ещё не проходит: {recheck[0].command}",
                        f"; the check still fails: {recheck[0].command}")
     return ctx.say(f"конфиг {where} был сломан: восстановлен из {backup} (сломанный сохранён "
-                   f"как {fault.path}.broken){tail}",
+                   f"как {real}.broken){tail}",
                    f"config {where} was broken: restored {backup} (broken copy kept as "
-                   f"{fault.path}.broken){tail}")
+                   f"{real}.broken){tail}")

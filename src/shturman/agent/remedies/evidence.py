@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from shturman.hosts.facts import ServiceManager
@@ -39,6 +39,15 @@ ERROR_WORDS = re.compile(
     r"emerg|crit", re.IGNORECASE)
 TOOL_NOISE = re.compile(r"^\s*(Traceback \(most recent call last\)|File \"[^\"]*systemctl|"
                         r"\$ |journalctl: )")
+# a config setting that names the service's own log file: `error_log /x/error.log warn;`,
+# `log_file = "/var/log/app.log"`, `paths.log_file = …`, `logfile: …` (access logs say nothing)
+CONFIG_LOG_RE = re.compile(
+    r"^\s*(?P<key>[\w.-]*log[\w.-]*)\s*[=:\s]\s*[\"']?(?P<path>/[^\s\"';]+)",
+    re.IGNORECASE | re.MULTILINE)
+LOG_TAIL_LINES = 80
+MAX_LOG_FILES = 3
+ENV_REF = re.compile(r"\$\{(\w+)\}|\$(\w+)")
+SPECIFIER = re.compile(r"%([%inNpIP])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,16 +56,41 @@ class Evidence:
     service: str
     unit: str  # the unit file's text ("" when the manager has none)
     ports: tuple[int, ...]
-    logs: str  # the service's recent log lines (and its status text)
+    logs: str  # the service's recent log lines (its journal, status text, log files it names)
     configs: tuple[str, ...]  # config files the unit names
     workdir: str | None
     user: str | None
+    environment: tuple[tuple[str, str], ...] = ()  # Environment= and EnvironmentFile= values
+    log_files: tuple[str, ...] = ()  # log files its command line or config files name
 
     def unit_values(self, key: str) -> list[str]:
         return unit_values(self.unit, key)
 
+    @property
+    def argv(self) -> list[str]:
+        """ExecStart as the manager runs it: `$VARS` and `%i`-style specifiers expanded."""
+        return exec_argv(self.unit, dict(self.environment), self.service)
 
-Remedy = Callable[[ToolContext, Evidence], Awaitable[str | None]]
+    @property
+    def commands(self) -> list[list[str]]:
+        """Every ExecStartPre and ExecStart command line, expanded like :attr:`argv`."""
+        env = dict(self.environment)
+        return [command_argv(v, env, self.service)
+                for v in self.unit_values("ExecStartPre") + self.unit_values("ExecStart") if v]
+
+    @property
+    def group(self) -> str | None:
+        return next(iter(self.unit_values("Group")), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A cause a remedy found and must leave alone (no safe fix, or not ours to make)."""
+
+    cause: str
+
+
+Remedy = Callable[[ToolContext, Evidence], Awaitable[str | Finding | None]]
 
 
 def unit_values(unit: str, key: str) -> list[str]:
@@ -68,16 +102,82 @@ def unit_values(unit: str, key: str) -> list[str]:
     return values
 
 
-def exec_argv(unit: str) -> list[str]:
-    """The ExecStart command line as argv (systemd's `-@+!:` prefixes dropped)."""
+def exec_argv(unit: str, env: Mapping[str, str] | None = None, service: str = "") -> list[str]:
+    """The ExecStart command line as argv (systemd's `-@+!:` prefixes dropped; with ``env``
+    and ``service``, its `$VARS` and specifiers expanded)."""
     for value in unit_values(unit, "ExecStart"):
         if value:
-            try:
-                argv = shlex.split(value.lstrip("-@+!:"))
-            except ValueError:
-                argv = value.split()
-            return argv
+            return command_argv(value, env or {}, service)
     return []
+
+
+def command_argv(value: str, env: Mapping[str, str], service: str) -> list[str]:
+    """One Exec*= value as argv: `$VAR`/`${VAR}` from the unit's environment (unknown ones are
+    kept as written), then the unit-name specifiers (`%i`, `%n`, `%p`, …)."""
+    text = ENV_REF.sub(lambda m: env.get(m.group(1) or m.group(2), m.group(0)),
+                       value.lstrip("-@+!:"))
+    if service:
+        text = expand_specifiers(text, service)
+    try:
+        return shlex.split(text)
+    except ValueError:
+        return text.split()
+
+
+def expand_specifiers(text: str, service: str) -> str:
+    name = service if "." in service.rpartition("@")[2] else f"{service}.service"
+    prefix, at, instance = name.rsplit(".", 1)[0].partition("@")
+    values = {"%": "%", "n": name, "N": name.rsplit(".", 1)[0], "p": prefix, "P": prefix,
+              "i": instance if at else "", "I": instance if at else ""}
+    return SPECIFIER.sub(lambda m: values[m.group(1)], text)
+
+
+def environment(unit: str, env_file_texts: Sequence[str]) -> dict[str, str]:
+    """The variables a unit's commands see: Environment=, then its EnvironmentFile= files
+    (as in systemd, a variable set in a file overrides the same one set by Environment=)."""
+    env: dict[str, str] = {}
+    for value in unit_values(unit, "Environment"):
+        try:
+            words = shlex.split(value)
+        except ValueError:
+            words = value.split()
+        for word in words:
+            key, eq, val = word.partition("=")
+            if eq and re.fullmatch(r"\w+", key):
+                env[key] = val
+    for text in env_file_texts:
+        env.update(parse_env_file(text))
+    return env
+
+
+def parse_env_file(text: str) -> dict[str, str]:
+    """``KEY=value`` lines of an EnvironmentFile (``/etc/default/NAME``): comments, ``export``,
+    quotes as a shell would read them."""
+    env: dict[str, str] = {}
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        key, eq, value = line.removeprefix("export ").partition("=")
+        key = key.strip()
+        if not eq or not re.fullmatch(r"[A-Za-z_]\w*", key):
+            continue
+        try:
+            words = shlex.split(value, comments=True)
+        except ValueError:
+            words = [value.strip().strip("\"'")]
+        env[key] = " ".join(words)
+    return env
+
+
+def log_paths(config_text: str) -> list[str]:
+    """Log files a config file names for the service's own messages (not access logs)."""
+    found = []
+    for match in CONFIG_LOG_RE.finditer(config_text):
+        path = match.group("path").rstrip(".,")
+        if "access" not in match.group("key").lower() and "access" not in path.rsplit("/")[-1]:
+            found.append(path)
+    return list(dict.fromkeys(found))
 
 
 def paths_in(text: str) -> list[str]:
@@ -141,27 +241,49 @@ def interesting_lines(logs: str, limit: int = 8) -> list[str]:
 
 
 async def gather(ctx: ToolContext, server: str, service: str, logs: str) -> Evidence:
-    """Read the unit file and the config files it names; learn the service's ports."""
+    """Read the unit file, its environment and the config files its command line names;
+    learn the service's ports; when ``logs`` were read, add the tails of the log files the
+    command line or the configs name (a daemon that logs only to its own file)."""
     mgr = await ctx.manager(server)
     unit = ""
     if mgr in (ServiceManager.SYSTEMD, ServiceManager.SYSTEMCTL3):
         shown = await ctx.sh(server, service_command(mgr, "show", service))
         unit = shown.stdout if shown.outcome == "ok" else ""
-    argv = exec_argv(unit)
-    env_files = [v.lstrip("-") for v in unit_values(unit, "EnvironmentFile")]
-    configs = [p for p in paths_in(" ".join(argv[1:]) + "\n" + "\n".join(env_files))
-               if p.endswith(CONFIG_SUFFIXES) or p in env_files]
+    env_files = [expand_specifiers(v.lstrip("-"), service)
+                 for v in unit_values(unit, "EnvironmentFile") if v.lstrip("-")]
+    texts = {p: t for p in env_files if (t := await _read(ctx, server, p)) is not None}
+    env = environment(unit, list(texts.values()))
+    argv = exec_argv(unit, env, service)
+    configs = [p for p in paths_in(" ".join(argv[1:])) if p.endswith(CONFIG_SUFFIXES)]
+    configs += [p for p in env_files if p not in configs]
     for directory in config_dirs(argv):
         configs += [p for p in await _config_files_in(ctx, server, directory)
                     if p not in configs]
+    for path in configs[:8]:
+        if path not in texts and (text := await _read(ctx, server, path)) is not None:
+            texts[path] = text
+    named_logs = [p for p in paths_in(" ".join(argv[1:])) if p.endswith(".log")]
+    named_logs += [p for t in texts.values() for p in log_paths(t) if p not in named_logs]
+    if logs.strip():
+        logs = "\n".join([logs, *[t for p in named_logs[:MAX_LOG_FILES]
+                                  if (t := await _tail(ctx, server, p))]])
     # the port the service itself failed to bind is the surest; then its unit, its config
     ports = ports_in_logs(logs)
     ports += [p for p in ports_in_unit(unit) if p not in ports]
-    for path in configs[:6]:
-        text = await ctx.sh(server, f"cat {shlex.quote(path)}")
-        if text.outcome == "ok":
-            ports += [p for p in ports_in_config(text.stdout) if p not in ports]
+    for text in texts.values():
+        ports += [p for p in ports_in_config(text) if p not in ports]
     workdir = next(iter(unit_values(unit, "WorkingDirectory")), None)
     user = next(iter(unit_values(unit, "User")), None)
     return Evidence(server, service, unit, tuple(ports), logs, tuple(configs),
-                    workdir.lstrip("-") if workdir else None, user)
+                    workdir.lstrip("-") if workdir else None, user, tuple(env.items()),
+                    tuple(named_logs))
+
+
+async def _read(ctx: ToolContext, server: str, path: str) -> str | None:
+    text = await ctx.sh(server, f"cat {shlex.quote(path)}")
+    return text.stdout if text.outcome == "ok" else None
+
+
+async def _tail(ctx: ToolContext, server: str, path: str) -> str:
+    text = await ctx.sh(server, f"tail -n {LOG_TAIL_LINES} {shlex.quote(path)}")
+    return text.stdout if text.outcome == "ok" else ""

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 import shlex
 
-from shturman.agent.remedies.evidence import Evidence, exec_argv, paths_in
+from shturman.agent.remedies.evidence import Evidence, paths_in
+from shturman.agent.remedies.runtime import runtime_dirs
 from shturman.hosts.facts import backup_candidates
 from shturman.tools import ToolContext
 
@@ -29,11 +30,14 @@ async def recreate_missing(ctx: ToolContext, ev: Evidence) -> str | None:
               for p in paths_in(line)]
     if ev.workdir:
         wanted.insert(0, ev.workdir)
+    runtime = runtime_dirs(ev)  # recreate_runtime_dir's, with their owner: not a plain mkdir
     for path in dict.fromkeys(wanted):
+        if path.rstrip("/") in runtime or path.rstrip("/").rsplit("/", 1)[0] in runtime:
+            continue
         q = shlex.quote(path)
         if (await ctx.sh(ev.server, f"test -e {q}")).exit_code == 0:
             continue
-        if path in exec_argv(ev.unit)[:1]:
+        if path in ev.argv[:1]:
             continue  # the program itself is gone: not something to invent
         backup = await _existing(ctx, ev.server, backup_candidates(path))
         if backup:
@@ -85,7 +89,7 @@ async def fix_permission(ctx: ToolContext, ev: Evidence) -> str | None:
 async def relieve_log_flood(ctx: ToolContext, ev: Evidence) -> str | None:
     """A log flood: a log grew huge, or it filled the filesystem and the service cannot write
     ("No space left on device"). Free the space, keep the evidence."""
-    named = paths_in(ev.unit + "\n" + ev.logs)
+    named = paths_in(ev.unit + "\n" + ev.logs) + list(ev.log_files)
     dirs = sorted({p.rsplit("/", 1)[0] for p in named if p.endswith(".log") or "/log" in p})
     if ev.workdir and NO_SPACE_RE.search(ev.logs):
         dirs.append(ev.workdir)
