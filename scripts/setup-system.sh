@@ -18,6 +18,7 @@ want gzip gzip
 want ss iproute2
 want pkill procps
 want lsof lsof
+want git git   # the backup tests inspect and clone the repository with it
 want runuser util-linux
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
 # Voice notes: RHVoice (Debian non-free) speaks, espeak-ng is the fallback voice.
@@ -25,6 +26,10 @@ want RHVoice-test rhvoice
 want /usr/share/RHVoice/languages/Russian rhvoice-russian
 want /usr/share/RHVoice/languages/English rhvoice-english
 want espeak-ng espeak-ng
+# The web app: htmx comes from the npm registry (scripts/setup-web.sh); the browser tests drive
+# Debian's chromium through Playwright (never `playwright install`).
+want npm npm
+want /usr/bin/chromium chromium
 
 # RHVoice lives in Debian's non-free component; the base image enables main only. Adds
 # `non-free` to every deb822 `Components:` line and every one-line `deb` entry that lacks it.

@@ -33,7 +33,9 @@ if TYPE_CHECKING:
     from shturman.services.monitoring import MonitoringService
     from shturman.services.notifications import NotificationService
     from shturman.services.runs import RunService
+    from shturman.services.tokens import TokenService
     from shturman.services.users import UserService
+    from shturman.services.voice import VoiceService
     from shturman.store import Database
     from shturman.store.repositories import IncidentRepo, RunRepo
     from shturman.store.repositories.signals import Signals
@@ -332,13 +334,22 @@ class Container:
             users=self.users, jobs=self.jobs, approvals=self.approvals, events=self.events,
             notifications=self.notifications, inventory=self.inventory, runs=self.runs,
             audit=self.audit, model_configured=self.settings.llm.configured,
-            version=__version__)
+            version=__version__, voice=self.voice)
         return TelegramBot(services, BotConfig(
             token=token, api_url=tg.api_url, allow_groups=tg.allow_groups,
             rate_limit_per_minute=tg.rate_limit_per_minute, language=self.settings.language,
             webhook_url=tg.webhook_url, webhook_listen=tg.webhook_listen,
             drop_pending_updates=tg.drop_pending_updates, edit_interval=tg.edit_interval,
             notify_interval=tg.notify_interval, polling_timeout=tg.polling_timeout))
+
+    @property
+    def voice(self) -> VoiceService:
+        """Offline speech (the model loads on first use, into the home's model cache)."""
+        if "voice" not in self.extras:
+            from shturman.services.voice import VoiceService
+
+            self.extras["voice"] = VoiceService(self.settings.home / "models")
+        return cast("VoiceService", self.extras["voice"])
 
     async def run_bot(self, ready: Callable[[Any], None] | None = None, *,
                       workers: bool = False) -> None:
@@ -358,6 +369,50 @@ class Container:
         components.append(bot)
         await Daemon(components).run(None if ready is None else lambda _: ready(bot))
 
+    # --- the web app (docs/web.md) ---
+
+    @property
+    def tokens(self) -> TokenService:
+        """Web sessions and API tokens (digests only)."""
+        if "tokens" not in self.extras:
+            from shturman.services.tokens import TokenService
+            from shturman.store.repositories.tokens import TokenRepo
+
+            self.extras["tokens"] = TokenService(TokenRepo(self.db.engine), self.users,
+                                                 self.audit)
+        return cast("TokenService", self.extras["tokens"])
+
+    def web_server(self, *, port: int | None = None) -> Any:
+        """The web app as a daemon component (``interfaces.web.WebServer``)."""
+        from shturman import __version__
+        from shturman.interfaces.web import WebConfig, WebServer, WebServices, create_app
+
+        web = self.settings.web
+        services = WebServices(
+            users=self.users, tokens=self.tokens, jobs=self.jobs, approvals=self.approvals,
+            events=self.events, notifications=self.notifications, inventory=self.inventory,
+            runs=self.runs, audit=self.audit)
+        app = create_app(services, WebConfig(
+            host=web.host, port=web.port, secure_cookies=web.secure_cookies,
+            session_lifetime=web.session_lifetime, login_attempts=web.login_attempts,
+            login_window=web.login_window, language=self.settings.language,
+            model_configured=self.settings.llm.configured, version=__version__))
+        return WebServer(app, web.host, web.port if port is None else port)
+
+    async def run_web(self, ready: Callable[[Any], None] | None = None, *,
+                      workers: bool = False, port: int | None = None) -> None:
+        """`shturman web`: the web app alone (``workers``: with the job workers that run what
+        it submits; ``port``: instead of ``web.port``) until SIGINT/SIGTERM."""
+        from shturman.daemon import Component, Daemon
+
+        components: list[Component] = []
+        if workers:
+            await self.watch_servers()
+            components.extend(self.jobs_runtime(workers=True).components)
+        web = self.web_server(port=port)
+        components.append(web)
+        await Daemon(components).run(None if ready is None else lambda _: ready(web))
+
     def interruptions(self) -> list[Any]:
         """Commands interrupted on remote servers in this process (Ctrl-C, SIGTERM), each
         with whether its process group was stopped there (``hosts.executor.Interruption``)."""
@@ -366,6 +421,9 @@ class Container:
         return list(getattr(built, "interruptions", []))
 
     async def close(self) -> None:
+        monitoring: MonitoringService | None = self.extras.get("monitoring")
+        if monitoring is not None:  # alert webhooks still in flight get a moment
+            await monitoring.drain(timeout=10.0)
         signals: Signals | None = self.extras.get("signals")
         if signals is not None:
             await signals.close()
@@ -574,6 +632,8 @@ async def serve(settings: Settings, ready: Callable[[Path], None]) -> None:
         bot = await c.telegram_bot()  # with a token only; it refuses without linked users
         if bot is not None:
             components.append(bot)
+        if settings.web.enabled:  # `web.enabled` / SHTURMAN_WEB__ENABLED
+            components.append(c.web_server())
         await Daemon(components).run(lambda daemon: ready(handoff.path))
 
 

@@ -196,6 +196,11 @@ class WebSettings(_Strict):
     login_window: float = Field(default=300.0, gt=0)  # … within this many seconds
 
 
+def _autofix_word(value: Any) -> Any:
+    """YAML reads a bare ``off`` as false: take it as the word it was meant to be."""
+    return "off" if value is False else value
+
+
 class HttpCheckConfig(_Strict):
     """An HTTP check of a server, made from the Shturman host."""
 
@@ -212,6 +217,8 @@ class MonitoredServer(_Strict):
     autofix: Literal["off", "safe", "all"] | None = None  # None: ``monitoring.autofix``
     interval: float | None = Field(default=None, ge=5)
     http: list[HttpCheckConfig] = []
+
+    _autofix = field_validator("autofix", mode="before")(_autofix_word)
 
 
 class MonitoringSettings(_Strict):
@@ -232,6 +239,8 @@ class MonitoringSettings(_Strict):
     webhook_timeout: float = Field(default=5.0, gt=0, le=60)  # per attempt
     webhook_attempts: int = Field(default=3, ge=1, le=10)
     servers: dict[str, MonitoredServer] = {}
+
+    _autofix = field_validator("autofix", mode="before")(_autofix_word)
 
 
 class Settings(BaseSettings):

@@ -6,102 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from shturman.config import load_settings
 from shturman.domain.errors import ConfigError
 from shturman.domain.jobs import Job
 from shturman.interfaces.telegram.commands import COMMANDS
-from tests.telegram.fakebot import Call, FakeTelegram
-
-ALICE, VIKTOR, STRANGER = 1001, 1002, 666  # operator, viewer, nobody
-
-
-@dataclass
-class World:
-    fake: FakeTelegram
-    c: Any  # the container
-    bot: Any = None
-    workers: Any = None
-
-    async def start_bot(self, serving: str = "getUpdates") -> None:
-        mark = self.fake.mark()
-        self.bot = await self.c.telegram_bot()
-        await self.bot.start()
-        await self.fake.wait_for(serving, since=mark)
-
-    async def stop_bot(self) -> None:
-        if self.bot is not None:
-            await self.bot.stop()
-            self.bot = None
-
-    async def start_workers(self) -> None:
-        self.workers = self.c.jobs_runtime(workers=True)
-        await self.workers.start()
-
-    async def jobs(self) -> list[Job]:
-        return list(await self.c.jobs.recent(None, 100))
-
-    async def audit(self, action: str) -> list[Any]:
-        return [a for a in await self.c.audit.recent(200) if a.action == action]
-
-    def sends(self, since: int = 0, chat_id: int | None = None) -> list[Call]:
-        return [call for call in self.fake.calls[since:]
-                if call.method.lower().startswith("send")
-                and (chat_id is None or str(call.params.get("chat_id")) == str(chat_id))]
-
-
-def texts(calls: list[Call]) -> list[str]:
-    return [str(call.params.get("text", "")) for call in calls]
-
-
-async def until(check: Callable[[], Awaitable[bool]], timeout: float = 30.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)
-
-
-def settings_for(home: Path, fake: FakeTelegram, agent: dict[str, Any] | None = None,
-                 **telegram: Any) -> Any:
-    return load_settings(home=home, telegram={
-        "token": fake.token, "api_url": fake.base_url, "edit_interval": 0.2,
-        "notify_interval": 0.2, "polling_timeout": 1, **telegram},
-        jobs={"poll_interval": 0.1}, agent=agent or {})
-
-
-@pytest.fixture
-def telegram_options() -> dict[str, Any]:
-    return {}
-
-
-@pytest.fixture
-def agent_options() -> dict[str, Any]:
-    return {}
-
-
-@pytest.fixture
-async def world(fakebot: FakeTelegram, home: Path, telegram_options: dict[str, Any],
-                agent_options: dict[str, Any]) -> AsyncIterator[World]:
-    from shturman.app import container
-
-    async with container(settings_for(home, fakebot, agent_options,
-                                      **telegram_options)) as c:
-        await c.users.add("alice", "operator", telegram_id=ALICE)
-        await c.users.add("viktor", "viewer", telegram_id=VIKTOR)
-        w = World(fakebot, c)
-        try:
-            yield w
-        finally:
-            await w.stop_bot()
-            if w.workers is not None:
-                await w.workers.stop()
+from tests.telegram.fakebot import FakeTelegram
+from tests.telegram.world import ALICE, STRANGER, VIKTOR, World, settings_for, texts, until
 
 
 async def test_commands_are_registered_in_russian_and_english(world: World) -> None:

@@ -51,17 +51,17 @@ class JobService:
 
     async def submit_run(self, text: str, actor: Actor, *, server: str | None = None,
                          mode: RunMode = RunMode.INTERACTIVE,
-                         priority: int = Priority.MEDIUM) -> Job:
+                         priority: int = Priority.MEDIUM, lang: str | None = None) -> Job:
         """A run in the background. Its ``run_id`` is set at once (when the service knows
         the run service): follow it with ``EventService.subscribe(job.run_id)``; an unknown
         ``server`` raises here, before anything is queued."""
         payload: JobPayload = {"text": text, "server": server, "mode": mode.value,
-                               "actor": {"kind": actor.kind, "id": actor.id}}
+                               "actor": {"kind": actor.kind, "id": actor.id}, "lang": lang}
         run_id = None
         if self._runs is not None:
             from shturman.services.runs import RunRequest
 
-            run_id = await self._runs().reserve(RunRequest(text, actor, mode, server))
+            run_id = await self._runs().reserve(RunRequest(text, actor, mode, server, lang))
             payload["run_id"] = run_id
         return await self.submit("run", payload, priority=priority, server=server,
                                  actor=actor, run_id=run_id)
@@ -113,7 +113,7 @@ def register_builtin(registry: HandlerRegistry, runs: Callable[[], RunService],
             text=str(payload["text"]),
             actor=Actor(str(who.get("kind", "job")), str(who.get("id", ctx.job.id))),
             mode=RunMode(payload.get("mode", RunMode.INTERACTIVE.value)),
-            server=payload.get("server"))
+            server=payload.get("server"), lang=payload.get("lang"))
         await ctx.acted("run started")  # from here on, never run it again on a crash
         status, verified = "", False
         async for event in runs().stream(request, approver(), run_id=payload.get("run_id")):

@@ -30,10 +30,13 @@ from shturman.store.repositories import IncidentRepo, RunRepo
 
 @dataclass(frozen=True, slots=True)
 class RunRequest:
+    """``lang``: the language of the run's report (the asker's; default: the settings')."""
+
     text: str
     actor: Actor
     mode: RunMode = RunMode.INTERACTIVE
     server: str | None = None
+    lang: str | None = None
 
 
 class IncidentMemory:
@@ -145,7 +148,8 @@ class RunService:
         journal = EventJournal(self._runs, run_id, queue)
         emit = journal.emit
 
-        agent = Agent(self._guarded, servers, self._settings.agent, self._settings.language,
+        agent = Agent(self._guarded, servers, self._settings.agent,
+                      request.lang or self._settings.language,
                       self._planner_factory(servers), IncidentMemory(self._incidents), approver,
                       self._settings.ssh.command_timeout)
         task = Task(text, request.actor, request.mode, request.server, run_id)
@@ -246,6 +250,38 @@ class RunService:
                                      "step": st.id} for st in plan.ordered()
                                     for a in st.actions]
         return decided
+
+    async def changes_state(self, text: str, server: str | None = None) -> bool:
+        """Would this request change anything? Judged by what its plan does, not by its
+        words: every step a tool that only reads, an explicit command the policy allows —
+        False; anything else (a change, a repair, a request only a model could plan) — True.
+        Executes nothing. (A voice request that changes state is confirmed first.)"""
+        from shturman.agent.intents import Route, understand
+        from shturman.domain.models import Decision, Risk
+        from shturman.tools import TOOLS
+
+        servers = await self._inventory.all()
+        u = understand(text, servers)
+        if u.route is Route.NONE:
+            return False
+        if u.route is not Route.INTENT or not u.steps:
+            return True
+        fallback = (await self._inventory.get(server)) if server else None
+        for step in u.steps:
+            call = step.as_json()
+            spec = TOOLS.get(str(call["tool"]))
+            if spec is None:
+                return True  # a runbook (repair) or anything else this does not know
+            if call["tool"] == "run_command":
+                target = fallback or await self._inventory.get(str(call["server"]))
+                args = call.get("args")
+                command = str(args.get("command", "")) if isinstance(args, dict) else ""
+                verdict = self._guarded.judge(target, command)
+                if verdict.decision is not Decision.ALLOW:
+                    return True
+            elif spec.risk is not Risk.READ:
+                return True
+        return False
 
     async def analyze(self, text: str) -> dict[str, Any]:
         """Can the task be delegated to the agent? (rules, refined by a model if configured)"""

@@ -15,6 +15,7 @@ import typer
 
 from shturman.interfaces.cli import (
     approvals_cmd,
+    backup_cmd,
     bot_cmd,
     exec_cmd,
     follow_cmd,
@@ -27,6 +28,7 @@ from shturman.interfaces.cli import (
     server_cmd,
     setup_cmd,
     user_cmd,
+    web_cmd,
 )
 from shturman.interfaces.cli.runtime import CliState, Ready, state
 
@@ -94,8 +96,10 @@ app.command("audit")(setup_cmd.audit)
 app.add_typer(approvals_cmd.app, name="approvals")
 app.add_typer(user_cmd.app, name="user")
 app.add_typer(jobs_cmd.app, name="jobs")
+app.add_typer(backup_cmd.app, name="backup")
 app.command("worker")(jobs_cmd.worker)
 app.add_typer(bot_cmd.app, name="bot")
+app.command("web")(web_cmd.web)
 app.command("health")(health_cmd.health)
 app.command("monitor")(monitor_cmd.monitor)
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
+from shturman.domain.backups import BackupError
 from shturman.domain.errors import (
     ApprovalError,
     AuthError,
@@ -182,6 +183,10 @@ def describe(exc: ShturmanError, lang: str = "ru") -> str:
     """The ONE place the CLI turns an error into a sentence: what is wrong and what to do."""
     from shturman.interfaces.i18n import t
 
+    if isinstance(exc, BackupError):
+        at = f" @ {exc.commit}" if exc.commit else ""
+        return t(f"err.backup_{exc.reason}", lang, server=exc.server, path=exc.path, at=at,
+                 commit=exc.commit, detail=exc.detail)
     if isinstance(exc, ApprovalError):
         return t(f"err.approval_{exc.reason}", lang, id=exc.approval_id, status=exc.status,
                  role=exc.role)

@@ -30,12 +30,13 @@ from aiogram.utils.token import TokenValidationError
 from shturman.domain.errors import ConfigError, ShturmanError
 from shturman.domain.users import User
 from shturman.interfaces.i18n import t
-from shturman.interfaces.telegram import alerts, approvals, commands
+from shturman.interfaces.telegram import alerts, approvals, commands, voice
 from shturman.interfaces.telegram.access import Gate, RateLimit
 from shturman.interfaces.telegram.alerts import AlertRelay
 from shturman.interfaces.telegram.approvals import ApprovalDesk
 from shturman.interfaces.telegram.deps import BotConfig, BotServices
 from shturman.interfaces.telegram.progress import RunDesk
+from shturman.interfaces.telegram.voice import VoiceDesk
 from shturman.observability.logging import get_logger
 
 log = get_logger(__name__)
@@ -60,6 +61,7 @@ class TelegramBot:
         self._web: Any = None
         self.desk: ApprovalDesk | None = None
         self.relay: AlertRelay | None = None
+        self.voice: VoiceDesk | None = None
         self.username = ""
         self.linked = 0
 
@@ -96,6 +98,8 @@ class TelegramBot:
                     close_bot_session=False, allowed_updates=UPDATES)))
             assert self.relay is not None
             self._tasks.append(asyncio.create_task(self.relay.run()))
+            if self._services.voice is not None:  # load the speech model before the first note
+                self._tasks.append(asyncio.create_task(_warm(self._services.voice)))
         except BaseException:  # half started (a port taken, Telegram gone): undo it
             await self.stop()
             raise
@@ -110,7 +114,10 @@ class TelegramBot:
         dp = Dispatcher()
         dp.update.outer_middleware(Gate(s.users, s.audit, allow_groups=c.allow_groups))
         dp.message.outer_middleware(RateLimit(c.rate_limit_per_minute))
+        self.voice = VoiceDesk(bot, s, self._runs)
+        self._runs.speak = self.voice.speak
         dp.include_router(approvals.router(self.desk))
+        dp.include_router(voice.router(self.voice))
         dp.include_router(alerts.router(self.relay))
         dp.include_router(commands.router(commands.Commands(s, self._runs, self.desk)))
         dp.include_router(_fallback())
@@ -163,6 +170,13 @@ class TelegramBot:
         if self._bot is not None:
             await self._bot.session.close()
         log.info("telegram.stopped")
+
+
+async def _warm(voice: Any) -> None:
+    try:
+        await voice.warm_up()
+    except ShturmanError as exc:  # no weights, no engine: notes get a clear answer later
+        log.warning("telegram.voice_unavailable", reason=str(exc)[:200])
 
 
 def _fallback() -> Router:

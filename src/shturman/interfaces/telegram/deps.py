@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from shturman.services.notifications import NotificationService
     from shturman.services.runs import RunService
     from shturman.services.users import UserService
+    from shturman.services.voice import VoiceService
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class BotServices:
     audit: AuditTrail
     model_configured: bool = False
     version: str = ""
+    voice: VoiceService | None = None  # offline speech; None: voice notes are declined
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from aiogram import Bot
@@ -54,6 +54,7 @@ class RunDesk:
 
     def __init__(self, bot: Bot, services: BotServices, desk: ApprovalDesk, *,
                  edit_interval: float = 1.0) -> None:
+        self.speak: Callable[[int, User, str], Awaitable[None]] | None = None  # voice replies
         self._bot = bot
         self._services = services
         self._desk = desk
@@ -63,7 +64,7 @@ class RunDesk:
     async def start(self, chat_id: int, user: User, text: str, server: str | None = None
                     ) -> Job:
         job = await self._services.jobs.submit_run(text, actor_of(user), server=server,
-                                                   mode=mode_for(user))
+                                                   mode=mode_for(user), lang=user.language)
         view = ProgressView(user.language, f"▶ <b>{e(clip(text, 300))}</b>")
         view.waiting("tg.progress.queued", id=job.id)
         sent = await self._bot.send_message(chat_id, view.text())
@@ -96,13 +97,15 @@ class RunDesk:
                 view.waiting("tg.progress.starting")  # worker starts the reserved run)
                 live.show(view.text())
             finished = await self._events(job.run_id, live, view, user)
-            if not finished:  # cancelled or interrupted: no run_finished was stored
+            if finished is None:  # cancelled or interrupted: no run_finished was stored
                 record, _ = await self._services.runs.replay(job.run_id)
                 status = record.status if record is not None else "cancelled"
                 view.body.append(status_line(status, False, False, user.language))
             await live.close(view.text())
             if view.elided_output:
                 await self._send_outputs(live.chat_id, job.run_id, view)
+            if finished is not None and self.speak is not None:
+                await self.speak(live.chat_id, user, finished.report)
         except asyncio.CancelledError:
             with contextlib.suppress(TelegramAPIError, asyncio.CancelledError):
                 view.stopped("tg.progress.unfollowed")
@@ -117,7 +120,7 @@ class RunDesk:
                 await live.close(view.text())
 
     async def _events(self, run_id: str, live: LiveMessage, view: ProgressView,
-                      user: User) -> bool:
+                      user: User) -> RunFinished | None:
         async for event in self._services.events.subscribe(run_id):
             view.add(event)
             live.show(view.text())
@@ -126,9 +129,9 @@ class RunDesk:
                     await self._desk.offer_id(live.chat_id, user, approval_id)
                 case ApprovalDecided(approval_id=approval_id, outcome=outcome, approver=who):
                     await self._desk.settle(approval_id, outcome, who)
-                case RunFinished():
-                    return True
-        return False
+                case RunFinished() as done:
+                    return done
+        return None
 
     async def _send_outputs(self, chat_id: int, run_id: str, view: ProgressView) -> None:
         """Every command of the run with its whole output, as the audit store keeps it
