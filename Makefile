@@ -6,13 +6,16 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install system demo test lint unit bench clean
+.PHONY: install system web demo test lint unit bench clean
 
-install: system $(STAMP)  ## venv with the package (console script `shturman`) and dev tools
+install: system web $(STAMP)  ## venv with the package (console script `shturman`) and dev tools
 	@$(PY) -m compileall -q src >/dev/null  # bytecode even where PYTHONDONTWRITEBYTECODE is set
 
 system:
 	@bash scripts/setup-system.sh
+
+web:  ## htmx for the web app, from the npm registry (git-ignored static/vendor)
+	@bash scripts/setup-web.sh
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -11,6 +11,13 @@ since there are more distinct commands than the verdict cache holds (2,048) and 
 round in a cycle, the CLI figure is the uncached throughput plus process start-up, not a
 cache benchmark. `--baseline DIR` (a copy of an older `src/`) runs the same measurements
 against that code in child processes, so before/after come from one run on one machine.
+
+The `--jsonl` rows are measured with `--jobs 1` (one process) and `--jobs auto` (one worker
+per CPU for inputs of 2,000 lines or more); a baseline without `--jobs` is measured as it
+is (one process). Every tree is measured as an installed package runs: its bytecode
+compiled (`compileall`, so PYTHONDONTWRITEBYTECODE does not make each start recompile the
+changed modules) and its own compiled-rules cache, warmed once (the trees would otherwise
+evict each other's cache, which keeps only its current entry, on every turn).
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import random
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -61,8 +69,37 @@ def _recurring(entries: list[dict[str, str]], lines: int) -> list[dict[str, str]
     return random.Random(11).choices(entries, weights=weights, k=lines)
 
 
+def _tree_env(src: Path | None, cache: Path) -> dict[str, str]:
+    """The environment a tree is measured in: its own package first on the path (a
+    baseline), its own compiled-rules cache."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
+    return env
+
+
+def _prepare(src: Path, env: dict[str, str]) -> None:
+    """Bytecode compiled and the compiled-rules cache warm, as after an install and a
+    first run."""
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(src / "shturman")],
+        check=True,
+        capture_output=True,
+        env={k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"},
+    )
+    subprocess.run(
+        [sys.executable, "-c", "from shturman.policy import Policy; Policy.load().check('ls')"],
+        check=True,
+        env=env,
+    )
+
+
 def _cli_throughput(
-    entries: list[dict[str, str]], lines: int, src: Path | None = None
+    entries: list[dict[str, str]],
+    lines: int,
+    env: dict[str, str],
+    src: Path | None = None,
+    jobs: str | None = None,
 ) -> dict[str, float]:
     cmds = [e["cmd"] for e in entries]
     feed = [cmds[i % len(cmds)] for i in range(lines)]
@@ -70,17 +107,14 @@ def _cli_throughput(
     exe = Path(sys.executable).with_name("shturman")
     argv = (
         [str(exe)]
-        if exe.exists()
+        if exe.exists() and src is None
         else [sys.executable, "-c", "from shturman.app import main; main()"]
     )
-    env = dict(os.environ)
-    if src is not None:  # the baseline's package first on the path
-        env["PYTHONPATH"] = str(src)
-        argv = [sys.executable, "-c", "from shturman.app import main; main()"]
+    extra = ["--jobs", jobs] if jobs is not None else []
     start = time.perf_counter()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run(
-        [*argv, "policy", "check", "--jsonl", "-"],
+        [*argv, "policy", "check", "--jsonl", "-", *extra],
         input=payload,
         capture_output=True,
         text=True,
@@ -127,10 +161,10 @@ def _in_process(entries: list[dict[str, str]], lines: int) -> tuple[dict[str, fl
     }, decided
 
 
-def _child_in_process(src: Path, corpus: Path, lines: int) -> dict[str, float]:
+def _child_in_process(src: Path, corpus: Path, lines: int, env: dict[str, str]) -> dict[str, float]:
     """The in-process measurement of the tree at `src`, in a fresh child process: the
     parent holds the parsed corpora, whose objects the garbage collector would walk."""
-    env = {**os.environ, "PYTHONPATH": str(src)}
+    env = {**env, "PYTHONPATH": str(src)}
     proc = subprocess.run(
         [
             sys.executable,
@@ -148,6 +182,11 @@ def _child_in_process(src: Path, corpus: Path, lines: int) -> dict[str, float]:
     )
     result: dict[str, float] = json.loads(proc.stdout.splitlines()[-1])
     return result
+
+
+def _cpus() -> int:
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
 
 
 def _best(runs: list[dict[str, float]]) -> dict[str, float]:
@@ -223,55 +262,79 @@ def main() -> None:
     if args.baseline is not None:
         trees.insert(0, ("baseline ", args.baseline.resolve()))
     stream = _recurring(entries, args.lines)
-    measured: dict[str, tuple[list[dict[str, float]], ...]] = {
-        tag: ([], [], []) for tag, _ in trees
-    }
-    for _ in range(args.rounds):  # the trees take turns, so load on the machine hits both
-        for tag, src in trees:
-            measured[tag][0].append(_cli_throughput(entries, args.lines, src))
-            measured[tag][1].append(_child_in_process(src or ROOT / "src", frozen, args.lines))
-            measured[tag][2].append(_cli_throughput(stream, args.lines, src))
+    # the `--jsonl` variants of each tree: a baseline knows no --jobs (one process)
+    variants = {tag: [None] if src is not None else ["1", "auto"] for tag, src in trees}
+    series: dict[tuple[str, str], list[dict[str, float]]] = {}
+    with tempfile.TemporaryDirectory(prefix="policy-bench-") as tmp:
+        envs = {}
+        for n, (tag, src) in enumerate(trees):
+            cache = Path(tmp) / f"cache{n}"
+            cache.mkdir(mode=0o700)
+            envs[tag] = _tree_env(src, cache)
+            _prepare(src or ROOT / "src", envs[tag])
+        for _ in range(args.rounds):  # the trees take turns, so load on the machine hits both
+            for tag, src in trees:
+                env = envs[tag]
+                for jobs in variants[tag]:
+                    name = jobs or "1"
+                    series.setdefault((tag, f"cli{name}"), []).append(
+                        _cli_throughput(entries, args.lines, env, src, jobs)
+                    )
+                    series.setdefault((tag, f"rec{name}"), []).append(
+                        _cli_throughput(stream, args.lines, env, src, jobs)
+                    )
+                series.setdefault((tag, "in"), []).append(
+                    _child_in_process(src or ROOT / "src", frozen, args.lines, env)
+                )
     frozen.unlink()
-    rows = [
-        (tag, _best(measured[tag][0]), _best(measured[tag][1]), _best(measured[tag][2]))
-        for tag, _ in trees
-    ]
-    _, cli, inproc, recurring = rows[-1]
+    best = {key: _best(runs) for key, runs in series.items()}
+    cli, cli_auto = best[("", "cli1")], best[("", "cliauto")]
+    recurring, recurring_auto = best[("", "rec1")], best[("", "recauto")]
+    inproc = best[("", "in")]
     decided = _decisions(entries)
     acc = _accuracy(entries, decided)
+    print(f"corpus: {', '.join(p.name for p in paths)} ({len(entries)} distinct commands)")
+    print(f"{'mode':<40}{'lines':>7}{'seconds':>9}{'decisions/s':>13}{'per CPU s':>11}")
+
+    def row(label: str, r: dict[str, float], cached: bool = False) -> None:
+        if cached:
+            print(f"{label:<40}{r['lines']:>7.0f}{'':>9}{r['cached_per_second']:>13,.0f}")
+            return
+        print(
+            f"{label:<40}{r['lines']:>7.0f}{r['seconds']:>9.3f}"
+            f"{r['per_second']:>13,.0f}{r['per_cpu_second']:>11,.0f}"
+        )
+
+    for tag, _ in trees:
+        for jobs in variants[tag]:
+            name = jobs or "1"
+            shown = f" --jobs {name}" if jobs else " (1 process)"
+            row(f"{tag}cli --jsonl{shown}", best[(tag, f"cli{name}")])
+            row(f"{tag}cli --jsonl{shown}, recurring", best[(tag, f"rec{name}")])
+        row(f"{tag}in-process (no cache)", best[(tag, "in")])
+        row(f"{tag}in-process (cached)", best[(tag, "in")], cached=True)
     base: dict[str, object] = {}
     if args.baseline is not None:
-        b_cli, b_in, b_rec = rows[0][1], rows[0][2], rows[0][3]
+        b_cli, b_rec, b_in = (best[("baseline ", k)] for k in ("cli1", "rec1", "in"))
         base = {"src": str(args.baseline), "cli": b_cli, "in_process": b_in, "recurring": b_rec}
-    print(f"corpus: {', '.join(p.name for p in paths)} ({len(entries)} distinct commands)")
-    print(f"{'mode':<34}{'lines':>8}{'seconds':>10}{'decisions/s':>14}{'per CPU s':>12}")
-    for tag, c, i, r in rows:
-        print(
-            f"{tag + 'cli --jsonl (1 process)':<34}{c['lines']:>8.0f}{c['seconds']:>10.3f}"
-            f"{c['per_second']:>14,.0f}{c['per_cpu_second']:>12,.0f}"
-        )
-        print(
-            f"{tag + 'cli --jsonl, recurring':<34}{r['lines']:>8.0f}{r['seconds']:>10.3f}"
-            f"{r['per_second']:>14,.0f}{r['per_cpu_second']:>12,.0f}"
-        )
-        print(
-            f"{tag + 'in-process (no cache)':<34}{i['lines']:>8.0f}{i['seconds']:>10.3f}"
-            f"{i['per_second']:>14,.0f}{i['per_cpu_second']:>12,.0f}"
-        )
-        print(
-            f"{tag + 'in-process (cached)':<34}{i['lines']:>8.0f}{'':>10}"
-            f"{i['cached_per_second']:>14,.0f}"
-        )
-    if base:
         for key, label in (("per_second", "wall"), ("per_cpu_second", "CPU")):
             print(
                 f"ratio vs baseline ({label}): "
-                f"cli {cli[key] / b_cli[key]:.2f}x, "
-                f"recurring {recurring[key] / b_rec[key]:.2f}x, "
+                f"cli --jobs 1 {cli[key] / b_cli[key]:.2f}x, "
+                f"--jobs auto {cli_auto[key] / b_cli[key]:.2f}x; "
+                f"recurring --jobs 1 {recurring[key] / b_rec[key]:.2f}x, "
+                f"--jobs auto {recurring_auto[key] / b_rec[key]:.2f}x; "
                 f"in-process {inproc[key] / b_in[key]:.2f}x"
             )
+    print(
+        f"--jobs auto vs --jobs 1 (wall, this tree): cli "
+        f"{cli_auto['per_second'] / cli['per_second']:.2f}x, recurring "
+        f"{recurring_auto['per_second'] / recurring['per_second']:.2f}x "
+        f"({_cpus()} CPUs, load average {os.getloadavg()[0]:.1f})"
+    )
     print("(distinct commands outnumber the CLI's verdict cache: the first CLI row is uncached;")
-    print(" the recurring stream repeats commands with Zipf weights, as an agent's polls do)")
+    print(" the recurring stream repeats commands with Zipf weights, as an agent's polls do;")
+    print(" seconds and decisions/s are wall time of the whole process, start-up included)")
     print(f"\n{'expected':<10}" + "".join(f"{d:>9}" for d in DECISIONS))
     for exp in DECISIONS:
         row = acc["by_expected"][exp]  # type: ignore[index]
@@ -286,6 +349,10 @@ def main() -> None:
             {
                 "cli": cli,
                 "cli_recurring": recurring,
+                "cli_jobs_auto": cli_auto,
+                "cli_recurring_jobs_auto": recurring_auto,
+                "cpus": _cpus(),
+                "load_average": os.getloadavg()[0],
                 "in_process": inproc,
                 "accuracy": acc,
                 "corpus_size": len(entries),

@@ -27,6 +27,7 @@ CROSS_SITES = {
     "render.py": 1,    # the ✗ mark of a failed verification in a run's events
     "follow_cmd.py": 2,  # runs follow: ambiguous prefix, no such run (run_cmd.py's sentences)
     "user_cmd.py": 1,  # user add/set --password-stdin with nothing on stdin
+    "policy_batch.py": 1,  # policy check --jsonl: a worker died (test_cli_policy_jobs.py)
 }
 
 

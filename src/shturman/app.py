@@ -7,7 +7,7 @@ commands start fast.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -502,7 +502,20 @@ async def build(settings: Settings, *, executor_overrides: dict[str, Executor] |
     )
     # a stored `run_finished` becomes a notification, whichever channel started the run
     runs_repo.listeners.append(lambda events: built.notifications.on_run_events(events))
+    # a file a command changes is saved to the config backups first (built on first use)
+    guarded.snapshots = LazySnapshots(built)
     return built
+
+
+class LazySnapshots:
+    """``hosts.guarded.Snapshots`` over the container's backup service, built on first use."""
+
+    def __init__(self, container: Container) -> None:
+        self._container = container
+
+    async def snapshot(self, server: str, paths: Sequence[str], reason: str, *,
+                       actor: Any) -> str:
+        return await self._container.backups.snapshot(server, paths, reason, actor=actor)
 
 
 class LazySsh:

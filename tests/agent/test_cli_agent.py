@@ -140,7 +140,8 @@ def test_every_template_renders() -> None:
         "incidents": [{"query": "q", "outcome": "o", "commands": ["c"]}],
         "error_report": "e", "step": "s", "action": "a", "result": "r", "attempt": 1,
         "limit": 4, "status": "s", "verification": "v", "actions": ["a"], "rules": {},
-        "intent": "disk_usage", "args": "", "results": [], "remedies": [], "changed": True,
+        "intent": "disk_usage", "title": "Место на диске", "args": "", "results": [],
+        "remedies": [], "changed": True,
         "verified": False, "refused": ["x"], "notes": ["n"],
     }
     names = template_names()

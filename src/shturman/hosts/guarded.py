@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -28,7 +28,7 @@ from shturman.domain.approval import (
     ApprovalOutcome,
     ApprovalRequest,
 )
-from shturman.domain.errors import HostError
+from shturman.domain.errors import HostError, ShturmanError
 from shturman.domain.events import (
     ApprovalDecided,
     ApprovalRequested,
@@ -142,6 +142,14 @@ class GuardedResult:
     approval: ApprovalDecision | None = None
 
 
+class Snapshots(Protocol):
+    """Saves files as they are before a command changes them (the config backups to git).
+    Returns the commit that holds them; raises when they could not be saved."""
+
+    async def snapshot(self, server: str, paths: Sequence[str], reason: str, *,
+                       actor: Actor) -> str: ...
+
+
 class GuardedExecutor:
     def __init__(
         self,
@@ -151,12 +159,14 @@ class GuardedExecutor:
         *,
         redact: Callable[[str], str] = lambda s: s,
         default_timeout: float = 120.0,
+        snapshots: Snapshots | None = None,
     ) -> None:
         self._executor = executor
         self._policy = policy
         self._audit = audit
         self._redact = redact
         self._timeout = default_timeout
+        self.snapshots = snapshots  # set by the composition root once backups exist
 
     def judge(self, server: Server, command: str) -> Verdict:
         """The policy verdict for this server, with the server's access profile applied."""
@@ -188,7 +198,11 @@ class GuardedExecutor:
         timeout: float | None = None,
         events: EventSink | None = None,
         diff: str = "",
+        touches: Sequence[str] = (),
     ) -> GuardedResult:
+        """``touches``: the files the command changes; once it may run they are snapshotted
+        first (``snapshots``), and a snapshot that fails refuses the command — nothing is
+        changed that could not be saved."""
         verdict = self.judge(server, command)
         metrics.POLICY_DECISIONS.labels(decision=verdict.decision.value).inc()
         await _emit(events, PolicyDecided(
@@ -205,13 +219,24 @@ class GuardedExecutor:
             approval = await self._approve(request, mode, approver, events)
             if not (approval.approved and approval.matches(request)):
                 refusal = (CommandOutcome.DENIED, f"not approved ({approval.outcome.value})")
+        snapshot = ""
+        if refusal is None and touches and self.snapshots is not None:
+            try:
+                snapshot = await self.snapshots.snapshot(
+                    server.name, list(touches), f"before: {command.splitlines()[0][:120]}",
+                    actor=actor)
+            except (ShturmanError, OSError) as exc:
+                refusal = (CommandOutcome.DENIED,
+                           f"no snapshot of {', '.join(touches)} could be taken ({exc}): "
+                           "not changed")
         if refusal is not None:
             result = _refused(server, command, *refusal)
             await self._record(server, command, actor, run_id, verdict, approval, result)
             return GuardedResult(verdict, result, approval)
 
         running = _refused(server, command, CommandOutcome.OK, "")
-        entry = self._entry(server, command, actor, run_id, verdict, approval, running)
+        note = f"snapshot {snapshot[:12]}" if snapshot else ""
+        entry = self._entry(server, command, actor, run_id, verdict, approval, running, note)
         audit_id = await self._audit.begin(replace(entry, outcome="running", exit_code=None,
                                                    duration=None))
         await _emit(events, CommandStarted(server=server.name, command=command))
@@ -220,7 +245,7 @@ class GuardedExecutor:
                 raw = await self._executor.run(server, command, timeout=timeout or self._timeout)
         except HostError as exc:
             self._complete(audit_id, server, command, actor, run_id, verdict, approval,
-                           _refused(server, command, CommandOutcome.ERROR, exc.detail))
+                           _refused(server, command, CommandOutcome.ERROR, exc.detail), note)
             raise
         except (asyncio.CancelledError, KeyboardInterrupt) as exc:
             # Ctrl-C / SIGTERM mid-command: the row ends `interrupted`, never stays `running`;
@@ -235,7 +260,7 @@ class GuardedExecutor:
         result = self._redacted(raw)
         metrics.COMMANDS.labels(outcome=result.outcome.value).inc()
         metrics.COMMAND_SECONDS.observe(result.duration)
-        self._complete(audit_id, server, command, actor, run_id, verdict, approval, result)
+        self._complete(audit_id, server, command, actor, run_id, verdict, approval, result, note)
         return GuardedResult(verdict, result, approval)
 
     async def _approve(self, request: ApprovalRequest, mode: RunMode, approver: Approver | None,
@@ -281,8 +306,8 @@ class GuardedExecutor:
 
     def _complete(self, audit_id: int, server: Server, command: str, actor: Actor,
                   run_id: str | None, verdict: Verdict, approval: ApprovalDecision | None,
-                  result: CommandResult) -> None:
-        entry = self._entry(server, command, actor, run_id, verdict, approval, result)
+                  result: CommandResult, note: str = "") -> None:
+        entry = self._entry(server, command, actor, run_id, verdict, approval, result, note)
         self._audit.complete(audit_id, exit_code=entry.exit_code,
                              duration=entry.duration or 0.0, outcome=entry.outcome,
                              detail=entry.detail, stdout=result.stdout.text,
@@ -298,7 +323,8 @@ class GuardedExecutor:
 
     def _entry(self, server: Server, command: str, actor: Actor, run_id: str | None,
                verdict: Verdict, approval: ApprovalDecision | None,
-               result: CommandResult) -> AuditEntry:
+               result: CommandResult, note: str = "") -> AuditEntry:
+        """``note``: what happened on the way (the snapshot taken before a change)."""
         detail = "; ".join(f"{r.rule_id}: {r.en}" for r in verdict.reasons)
         if approval is not None:
             detail = f"{detail}; approval={approval.outcome.value} by {approval.approver}"
@@ -306,6 +332,8 @@ class GuardedExecutor:
                 detail = f"{detail} ({approval.note})"
         if result.error:
             detail = f"{detail}; {result.error}"
+        if note:
+            detail = f"{detail}; {note}"
         return AuditEntry(
             at=datetime.now(UTC),
             actor=str(actor),

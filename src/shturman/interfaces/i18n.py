@@ -515,6 +515,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                      "Running — events appear as they are stored."),
     "web.run.commands": ("Команды (журнал)", "Commands (audit)"),
     "web.run.full_output": ("полный вывод", "full output"),
+    "web.output.none": ("Команда ничего не вывела.", "The command printed nothing."),
     "web.ev.started": ("Запуск: {text}", "Started: {text}"),
     "web.ev.started_detail": ("режим {mode}, маршрут {route}, серверы: {servers}",
                               "mode {mode}, route {route}, servers: {servers}"),

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -79,9 +81,12 @@ def schedules(cfg: JobsSettings) -> list[Schedule]:
 
 def build_runtime(engine: AsyncEngine, cfg: JobsSettings, registry: HandlerRegistry, *,
                   workers: bool, scheduler: bool | None = None,
-                  redactor: Redacts | None = None) -> JobsRuntime:
+                  redactor: Redacts | None = None, extra_schedules: Sequence[Schedule] = (),
+                  kinds: Sequence[str] = ()) -> JobsRuntime:
     """``workers``: this process runs jobs (`serve`, `worker`); otherwise it only submits and
-    inspects (the CLI). ``scheduler`` (default: with workers) runs the configured schedules."""
+    inspects (the CLI). ``scheduler`` (default: with workers) runs the configured schedules
+    and ``extra_schedules`` (the monitoring checks). ``kinds``: the workers claim only these
+    job kinds (`shturman monitor`)."""
     registry.load_modules(cfg.handler_modules)
     repo = JobRepo(engine, redactor)
     defaults = JobDefaults(cfg.default_timeout, cfg.max_attempts)
@@ -98,18 +103,21 @@ def build_runtime(engine: AsyncEngine, cfg: JobsSettings, registry: HandlerRegis
     runtime = JobsRuntime(StoredJobQueue(repo, defaults, waker), registry, repo)
     if not workers:
         return runtime
-    pool = WorkerPool(repo, registry, pool_settings(cfg))
+    pool = WorkerPool(repo, registry, dataclasses.replace(pool_settings(cfg),
+                                                          kinds=tuple(kinds)))
     runtime.pool = pool
     runtime.components.append(pool)
     if distributed:
         from shturman.jobs.distributed import TaskiqFeeder
 
         assert cfg.redis_url is not None
-        runtime.components.append(TaskiqFeeder(pool, cfg.redis_url, cfg.workers))
+        if not kinds:  # a pool for some kinds only takes no messages: it polls the store
+            runtime.components.append(TaskiqFeeder(pool, cfg.redis_url, cfg.workers))
     else:
         runtime.queue.waker = LocalWaker(pool)
     if scheduler is None or scheduler:
-        runtime.scheduler = Scheduler(repo, schedules(cfg), defaults, runtime.queue.waker,
+        runtime.scheduler = Scheduler(repo, [*schedules(cfg), *extra_schedules], defaults,
+                                      runtime.queue.waker,
                                       tick=cfg.scheduler_tick, lease=cfg.schedule_lease)
         runtime.components.append(runtime.scheduler)
     return runtime

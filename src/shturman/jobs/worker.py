@@ -68,6 +68,7 @@ class PoolSettings:
     retry_base: float = 2.0
     retry_cap: float = 300.0
     grace: float = 10.0  # on stop: how long running jobs may finish before they are interrupted
+    kinds: tuple[str, ...] = ()  # claim only these kinds (`shturman monitor`); () = any
 
 
 class WorkerPool:
@@ -166,7 +167,7 @@ class WorkerPool:
         if loop_time - self._last_expiry >= self._cfg.poll:
             self._last_expiry = loop_time
             await self._repo.expire_overdue()
-        return await self._repo.claim(self.owner, self._cfg.per_server)
+        return await self._repo.claim(self.owner, self._cfg.per_server, self._cfg.kinds)
 
     def _spawn(self, job: Job) -> None:
         async def run_and_release() -> None:

@@ -30,15 +30,14 @@ places their values may point at (`Grammar.config`); anything else needs a human
 from __future__ import annotations
 
 import fnmatch
+import pickle
 import posixpath
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
-
-import yaml
 
 from shturman.domain.errors import PolicyError
 from shturman.policy.checkers import CHECKERS, Parsed, Rejection
@@ -247,9 +246,52 @@ def compile_spec(name: str, spec: SpecModel | str | None, parent: Grammar | None
     return g
 
 
+class ProgramTable(Mapping[str, Grammar]):
+    """Program name → its grammar. From the compiled-rules cache each program's grammar
+    is a pickle of its own, rebuilt on first use: a process that judges a few programs
+    does not unpickle the grammars of all ~450 (most of what a cached load cost)."""
+
+    __slots__ = ("_blobs", "_built")
+
+    def __init__(self, built: dict[str, Grammar], blobs: dict[str, bytes] | None = None) -> None:
+        self._built = built  # every grammar (compiled now), or those rebuilt so far
+        self._blobs = blobs or {}  # from the cache: every program, pickled; never changes
+
+    def __getitem__(self, name: str) -> Grammar:
+        g = self.get(name)
+        if g is None:
+            raise KeyError(name)
+        return g
+
+    def get(self, name: str, default: Grammar | None = None) -> Grammar | None:  # type: ignore[override]
+        g = self._built.get(name)
+        if g is None:
+            blob = self._blobs.get(name)
+            if blob is None:
+                return default
+            # our own private cache file (compiled.cached); two threads may both rebuild it
+            g = self._built[name] = pickle.loads(blob)
+        return g
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._built or name in self._blobs
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._blobs or self._built)  # the one that lists every program
+
+    def __len__(self) -> int:
+        return len(self._blobs or self._built)
+
+    def __reduce__(self) -> tuple[type[ProgramTable], tuple[dict[str, Grammar], dict[str, bytes]]]:
+        blobs = self._blobs or {
+            n: pickle.dumps(g, protocol=pickle.HIGHEST_PROTOCOL) for n, g in self._built.items()
+        }
+        return (ProgramTable, ({}, blobs))
+
+
 @dataclass(frozen=True, slots=True)
 class Grammars:
-    programs: dict[str, Grammar]
+    programs: Mapping[str, Grammar]
     version_only: frozenset[str]
 
     def get(self, name: str) -> Grammar | None:
@@ -472,6 +514,7 @@ def load(path: Path = DEFAULT_GRAMMARS) -> Grammars:
 
 def _load(path: Path) -> Grammars:
     # pydantic is imported here, not at module load: `import shturman.policy` stays light
+    import yaml  # only when the compiled-rules cache misses
     from pydantic import ValidationError
 
     from shturman.policy.schema import GrammarFile
@@ -482,7 +525,7 @@ def _load(path: Path) -> Grammars:
         gf = GrammarFile.model_validate(data)
     except (OSError, yaml.YAMLError, ValidationError) as exc:
         raise PolicyError(f"{path}: {exc}") from exc
-    return Grammars(_compile_all(gf.programs), frozenset(gf.version_only))
+    return Grammars(ProgramTable(_compile_all(gf.programs)), frozenset(gf.version_only))
 
 
 def compile_grammars(programs: dict[str, object]) -> dict[str, Grammar]:

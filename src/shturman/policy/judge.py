@@ -216,11 +216,19 @@ class Judge:
             if rules.grammars
             else base
         )
-        # global options that take a value, from the grammars too: `docker --host X ps`
-        self._value_opts = {
-            name: rules.value_options.get(name, frozenset()) | self.grammars.value_options(name)
-            for name in set(rules.value_options) | set(self.grammars.programs)
-        }
+        # global options that take a value, from the grammars too: `docker --host X ps`;
+        # computed per program when first asked (a grammar is unpickled on first use)
+        self._value_opts: dict[str, frozenset[str]] = {}
+
+    def _value_options(self, name: str) -> frozenset[str]:
+        found = self._value_opts.get(name)
+        if found is None:
+            found = self.rules.value_options.get(name, frozenset()) | self.grammars.value_options(
+                name
+            )
+            if len(self._value_opts) < 8192:  # bounded: names come from untrusted input
+                self._value_opts[name] = found
+        return found
 
     def script(self, source: str, out: Findings, depth: int = 0) -> None:
         if depth > MAX_DEPTH:
@@ -429,7 +437,7 @@ class Judge:
         facts = _facts(
             inv.name,
             args,
-            self._value_opts.get(inv.name, frozenset()),
+            self._value_options(inv.name),
             " ".join([text, stdin]).strip(),
             eff,
             assigns,

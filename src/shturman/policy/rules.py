@@ -14,8 +14,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
-
 from shturman.domain.errors import PolicyError
 from shturman.domain.models import Decision
 from shturman.domain.verdict import Autonomy
@@ -382,6 +380,7 @@ def concrete_examples(pattern: str) -> list[str]:
 def load_file(path: Path) -> RuleFile:
     """Read and validate one rule file; errors name the file and the field."""
     # pydantic is imported here, not at module load: `import shturman.policy` stays light
+    import yaml  # only when the compiled-rules cache misses
     from pydantic import TypeAdapter, ValidationError
 
     from shturman.policy.schema import GrammarFile

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 
+from shturman.domain.audit import AuditFilter
 from shturman.domain.models import AuditEntry
 from shturman.store.repositories import AuditCompletion, AuditRepo, StoredOutput
 
@@ -73,3 +74,8 @@ class AuditTrail:
     async def output(self, audit_id: int) -> StoredOutput | None:
         await self.flush()
         return await self._repo.output(audit_id)
+
+    async def search(self, f: AuditFilter) -> list[AuditEntry]:
+        """Newest first: the rows matching the filter (the web app's audit page)."""
+        await self.flush()
+        return await self._repo.search(f)

@@ -251,3 +251,53 @@ notifications = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, index=True),
     Column("read_at", DateTime(timezone=True)),
 )
+
+
+# --- web sessions and API tokens (migration 0004): only digests are stored ---
+
+user_tokens = Table(
+    "user_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user", String(64), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("digest", String(64), nullable=False, unique=True),  # sha256 of the token
+    Column("label", String(128), nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True)),
+    Column("last_used_at", DateTime(timezone=True)),
+)
+
+
+# --- monitoring: check results (a time series, pruned) and check states (migration 0005) ---
+
+check_results = Table(
+    "check_results",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("server", String(128), nullable=False),
+    Column("check", String(255), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("value", Float),
+    Column("duration", Float, nullable=False, default=0.0),
+    Column("detail", Text, nullable=False, default=""),
+    Index("ix_check_results_server_check_at", "server", "check", "at"),
+    Index("ix_check_results_at", "at"),
+)
+
+check_states = Table(
+    "check_states",
+    metadata,
+    Column("server", String(128), primary_key=True),
+    Column("check", String(255), primary_key=True),
+    Column("state", String(16), nullable=False),
+    Column("since", DateTime(timezone=True), nullable=False),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("incident", Integer, nullable=False, default=0),
+    Column("worst", String(16), nullable=False),
+    Column("alerted", Boolean, nullable=False, default=False),
+    Column("detail", Text, nullable=False, default=""),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("run_id", String(36)),
+)

@@ -124,7 +124,7 @@ class ToolContext:
         raise UnknownServerError(name)
 
     async def sh(self, server: str, command: str, *, timeout: float | None = None,
-                 diff: str = "") -> CommandRecord:
+                 diff: str = "", touches: tuple[str, ...] = ()) -> CommandRecord:
         """Run one command through the GuardedExecutor; never raises for host trouble."""
         target = self.server(server)
         if self.events is not None:
@@ -133,7 +133,7 @@ class ToolContext:
             guarded: GuardedResult = await self.guarded.run(
                 target, command, actor=self.actor, mode=self.mode, approver=self.approver,
                 run_id=self.run_id, timeout=timeout or self.command_timeout,
-                events=self.events, diff=diff,
+                events=self.events, diff=diff, touches=touches,
             )
         except HostError as exc:
             record = CommandRecord(target.name, command, "allow", CommandOutcome.ERROR.value,

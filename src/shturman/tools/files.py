@@ -47,7 +47,7 @@ async def write_file(ctx: ToolContext, server: str, path: str, content: str) -> 
     backup = f"{path}.shturman-{time.strftime('%Y%m%d%H%M%S')}.bak"
     save = f"cp -a {quoted} {shlex.quote(backup)}" if current.outcome == "ok" else "true"
     command = f"{save} && cat > {quoted} <<'{HEREDOC_MARK}'\n{content}{HEREDOC_MARK}"
-    record = await ctx.sh(server, command, diff=diff)
+    record = await ctx.sh(server, command, diff=diff, touches=(path,))
     ok = record.outcome == "ok"
     return ToolResult("write_file", server, ok,
                       f"wrote {path} (backup {backup})" if ok else f"write failed: "

@@ -163,7 +163,7 @@ async def _restore(ctx: ToolContext, ev: Evidence, fault: ConfigFault, real: str
             diff=diff.stdout[-4000:]))
     aside = shlex.quote(real + ".broken")
     restored = await ctx.sh(ev.server, f"cp -a {q} {aside} && cp -a {qb} {q}",
-                            diff=diff.stdout)
+                            diff=diff.stdout, touches=(real,))
     if restored.outcome != "ok":
         return None
     recheck = [c for c in await run_checkers(ctx, ev) if not c.passed]

@@ -1,6 +1,7 @@
 """The commands that must start fastest, answered before typer, pydantic or SQLAlchemy load.
 
-- `policy check --json CMD` and `policy check --jsonl FILE` (corpora, benchmarks);
+- `policy check --json CMD` and `policy check --jsonl FILE [--jobs auto|N]` (corpora,
+  benchmarks; a large batch is split across worker processes: `policy_batch`);
 - `exec SERVER… -- CMD` and `plan --json TEXT` when a `shturman serve` is running and takes
   them; `--version`;
 - `exec [--in-process] local -- CMD` with no daemon: the same policy, GuardedExecutor, local
@@ -69,18 +70,21 @@ def _root_options(argv: list[str]) -> tuple[Path | None, list[str] | None]:
 
 def _policy_check(args: list[str]) -> int | str:
     as_json, jsonl, rules, command = False, None, [], None
-    lang_ok = True
+    lang_ok = jobs_ok = True
+    jobs: int | None = None
     i = 0
     while i < len(args):
         arg = args[i]
         value = args[i + 1] if i + 1 < len(args) else None
         if arg == "--json":
             as_json, i = True, i + 1
-        elif arg in ("--jsonl", "--rules", "--lang") and value is not None:
+        elif arg in ("--jsonl", "--rules", "--lang", "--jobs") and value is not None:
             if arg == "--jsonl":
                 jsonl = value
             elif arg == "--rules":
                 rules.append(Path(value))
+            elif arg == "--jobs":
+                jobs, jobs_ok = _jobs(value)
             else:
                 lang_ok = value in ("ru", "en")
             i += 2
@@ -90,25 +94,42 @@ def _policy_check(args: list[str]) -> int | str:
             command, i = arg, i + 1
         else:
             return DECLINED
-    if not lang_ok or not (jsonl is not None or (as_json and command is not None)):
-        return DECLINED  # human output, a bad --lang, a missing command: typer says it
+    if not (lang_ok and jobs_ok) or not (jsonl is not None or (as_json and command is not None)):
+        return DECLINED  # human output, a bad --lang or --jobs, no command: typer says it
     if jsonl is not None and jsonl != "-" and not Path(jsonl).is_file():
         return DECLINED
-    import json
-
     from shturman.services.policy_checks import PolicyChecks, payload
 
     checks = PolicyChecks(tuple(rules))
     if jsonl is not None:
-        if jsonl == "-":
-            checks.judge_lines(sys.stdin, sys.stdout)
-        else:
-            with open(jsonl, encoding="utf-8", errors="replace") as src:
-                checks.judge_lines(src, sys.stdout)
+        from shturman.interfaces.cli.policy_batch import WorkerDied, judge_batch
+
+        try:
+            if jsonl == "-":
+                judge_batch(checks, sys.stdin, sys.stdout, jobs)
+            else:
+                with open(jsonl, encoding="utf-8", errors="replace") as src:
+                    judge_batch(checks, src, sys.stdout, jobs)
+        except WorkerDied as exc:
+            sys.stdout.flush()
+            sys.stderr.write(exc.sentence() + "\n")
+            return 1
         return 0
+    import json
+
     assert command is not None
     sys.stdout.write(json.dumps(payload(checks.verdict(command)), ensure_ascii=False) + "\n")
     return 0
+
+
+def _jobs(value: str) -> tuple[int | None, bool]:
+    """`--jobs auto|N`: (None = auto, or N; and whether the value is valid)."""
+    from shturman.interfaces.cli.policy_batch import parse_jobs
+
+    try:
+        return parse_jobs(value), True
+    except ValueError:
+        return None, False
 
 
 def _exec(args: list[str], config: Path | None, local: LocalCommands | None) -> int | str:

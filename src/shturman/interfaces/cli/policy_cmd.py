@@ -38,6 +38,18 @@ def _check_lang(value: str) -> str:
 LangOpt = Annotated[str, typer.Option("--lang", help="Language of reasons: ru | en.",
                                       callback=_check_lang)]
 
+
+def _check_jobs(value: str) -> str:
+    from shturman.interfaces.cli.policy_batch import parse_jobs
+
+    try:
+        parse_jobs(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"'{value}': use auto or a number ≥ 1 / auto или число ≥ 1"
+        ) from None
+    return value
+
 _LABELS = {
     "ru": {
         "allow": "РАЗРЕШЕНО",
@@ -76,22 +88,40 @@ def check(
     ] = None,
     rules: RulesOpt = None,
     lang: LangOpt = "ru",
+    jobs: Annotated[
+        str,
+        typer.Option(
+            "--jobs",
+            help="--jsonl only: worker processes, auto (one per CPU) or N. An input of "
+            "2,000 lines or more is split across them (forked after the rules load); the "
+            "output is the same, in the same order. 1 = judge in this process. "
+            "/ Число процессов для --jsonl.",
+            callback=_check_jobs,
+        ),
+    ] = "auto",
 ) -> None:
-    """Judge a command: allow, confirm or block. Exit code 0 whatever the decision.
+    """Judge a command: allow, confirm or block. Exit code 0 whatever the decision
+    (1 when a --jsonl worker process died: the batch is incomplete).
 
     Example: shturman policy check --json 'df -h && rm -rf /'
     """
+    from shturman.interfaces.cli.policy_batch import WorkerDied, judge_batch, parse_jobs
     from shturman.services.policy_checks import PolicyChecks, payload
 
     if jsonl is None and command is None:
         raise typer.BadParameter("give a COMMAND or --jsonl FILE")
     checks = PolicyChecks(tuple(rules or ()))
     if jsonl is not None:
-        if jsonl == "-":
-            checks.judge_lines(sys.stdin, sys.stdout)
-        else:
-            with open(jsonl, encoding="utf-8", errors="replace") as src:
-                checks.judge_lines(src, sys.stdout)
+        try:
+            if jsonl == "-":
+                judge_batch(checks, sys.stdin, sys.stdout, parse_jobs(jobs))
+            else:
+                with open(jsonl, encoding="utf-8", errors="replace") as src:
+                    judge_batch(checks, src, sys.stdout, parse_jobs(jobs))
+        except WorkerDied as exc:
+            sys.stdout.flush()
+            typer.echo(exc.sentence(), err=True)
+            raise typer.Exit(1) from None
         return
     assert command is not None
     verdict = checks.verdict(command)

@@ -110,3 +110,37 @@ def set_user(
         await with_container(settings, body)
 
     run(ctx, work)
+
+
+@app.command("token")
+def user_token(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="User name: the token acts with this user's role.")],
+    label: Annotated[str, typer.Option("--label", help="What the token is for (shown in the "
+                                       "audit log).")] = "",
+    revoke: Annotated[bool, typer.Option("--revoke", help="Revoke every API token and web "
+                                         "session of the user instead.")] = False,
+) -> None:
+    """Create an API token for machines (web API: `Authorization: Bearer TOKEN`). It is printed
+    once on stdout; only its digest is stored. `--revoke` removes all of the user's tokens and
+    sessions.
+
+    Создать API-токен (печатается один раз; хранится только его хеш)."""
+
+    async def work(settings: Any) -> None:
+        async def body(c: Any) -> None:
+            from shturman.services.users import local_principal
+
+            actor = str(local_principal().actor)
+            if revoke:
+                count = await c.tokens.revoke_all(name, actor=actor)
+                out.print(t("user.token.revoked", settings.language, name=name, count=count),
+                          markup=False)
+                return
+            token = await c.tokens.issue(name, label, actor=actor)
+            err.print(t("user.token.issued", settings.language, name=name), markup=False)
+            print(token)
+
+        await with_container(settings, body)
+
+    run(ctx, work)

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from shturman.domain.audit import AuditFilter
 from shturman.domain.models import AuditEntry
 from shturman.store import tables as t
 from shturman.store.repositories._redaction import Redacts, or_default
@@ -113,6 +114,30 @@ class AuditRepo:
         r = self._redactor.redact
         return [replace(e, actor=r(e.actor), command=r(e.command), detail=r(e.detail))
                 for e in (_audit_from_row(row._mapping) for row in reversed(rows))]
+
+    async def search(self, f: AuditFilter) -> list[AuditEntry]:
+        """Newest first, at most ``f.limit`` rows matching every given field."""
+        c = t.audit_log.c
+        query = select(t.audit_log)
+        if f.server:
+            query = query.where(c.server == f.server)
+        if f.actor:
+            query = query.where(c.actor.contains(f.actor, autoescape=True))
+        if f.decision:
+            query = query.where(c.decision == f.decision)
+        if f.outcome:
+            query = query.where(c.outcome == f.outcome)
+        if f.since is not None:
+            query = query.where(c.at >= f.since)
+        if f.until is not None:
+            query = query.where(c.at < f.until)
+        if f.run_id:
+            query = query.where(c.run_id == f.run_id)
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query.order_by(c.id.desc()).limit(f.limit))).all()
+        r = self._redactor.redact
+        return [replace(e, actor=r(e.actor), command=r(e.command), detail=r(e.detail))
+                for e in (_audit_from_row(row._mapping) for row in rows)]
 
     async def output(self, audit_id: int) -> StoredOutput | None:
         async with self._engine.connect() as conn:

@@ -139,11 +139,13 @@ class JobRepo:
                         error="deadline passed before it started"))
         return int(result.rowcount or 0)
 
-    async def claim(self, owner: str, per_server: int) -> Job | None:
-        """Take the most urgent queued job this worker may run, or None."""
+    async def claim(self, owner: str, per_server: int, kinds: Sequence[str] = ()
+                    ) -> Job | None:
+        """Take the most urgent queued job this worker may run (of ``kinds`` only, when
+        given), or None."""
         async with self._begin() as conn:
-            row = await (self._claim_pg(conn, owner, per_server) if self._pg
-                         else self._claim_sqlite(conn, owner, per_server))
+            row = await (self._claim_pg(conn, owner, per_server, kinds) if self._pg
+                         else self._claim_sqlite(conn, owner, per_server, kinds))
             if row is None:
                 return None
             job = _job(row)
@@ -157,21 +159,23 @@ class JobRepo:
         return {"status": _R, "owner": owner, "started_at": at, "heartbeat_at": at,
                 "attempts": t.jobs.c.attempts + 1}
 
-    async def _claim_sqlite(self, conn: AsyncConnection, owner: str, per_server: int) -> Any:
+    async def _claim_sqlite(self, conn: AsyncConnection, owner: str, per_server: int,
+                            kinds: Sequence[str] = ()) -> Any:
         q = t.jobs.alias("q")
         r = t.jobs.alias("r")
         busy = (select(func.count()).select_from(r)
                 .where(r.c.server == q.c.server, r.c.status == _R)
                 .correlate(q).scalar_subquery())
         at = now()
-        candidate = (select(q.c.id).where(*_ready(q, at), or_(q.c.server.is_(None),
+        candidate = (select(q.c.id).where(*_ready(q, at, kinds), or_(q.c.server.is_(None),
                                                              busy < per_server))
                      .order_by(q.c.priority, q.c.id).limit(1).scalar_subquery())
         stmt = (update(t.jobs).where(t.jobs.c.id == candidate, t.jobs.c.status == _Q)
                 .values(**self._claimed(owner)).returning(*t.jobs.c))
         return (await conn.execute(stmt)).first()
 
-    async def _claim_pg(self, conn: AsyncConnection, owner: str, per_server: int) -> Any:
+    async def _claim_pg(self, conn: AsyncConnection, owner: str, per_server: int,
+                        kinds: Sequence[str] = ()) -> Any:
         """Lock ONE candidate at a time (SKIP LOCKED: rows other claimers hold are passed
         over); a candidate whose server is full puts that server aside and the next is tried.
         Locking a batch would make concurrent claimers skip the whole batch — and with it
@@ -179,7 +183,7 @@ class JobRepo:
         full: list[str] = []
         for _ in range(64):
             at = now()
-            query = (select(t.jobs.c.id, t.jobs.c.server).where(*_ready(t.jobs, at))
+            query = (select(t.jobs.c.id, t.jobs.c.server).where(*_ready(t.jobs, at, kinds))
                      .order_by(t.jobs.c.priority, t.jobs.c.id).limit(1)
                      .with_for_update(skip_locked=True))
             if full:
@@ -349,10 +353,11 @@ class JobRepo:
         return (0, 0) if row is None else (int(row[0]), int(row[1]))
 
 
-def _ready(table: Any, at: datetime) -> Sequence[Any]:
+def _ready(table: Any, at: datetime, kinds: Sequence[str] = ()) -> Sequence[Any]:
     c = table.c
-    return (c.status == _Q, or_(c.not_before.is_(None), c.not_before <= at),
-            or_(c.deadline.is_(None), c.deadline > at))
+    ready = (c.status == _Q, or_(c.not_before.is_(None), c.not_before <= at),
+             or_(c.deadline.is_(None), c.deadline > at))
+    return (*ready, c.kind.in_(list(kinds))) if kinds else ready
 
 
 async def _end_attempt(conn: AsyncConnection, job_id: int, number: int,

@@ -1,0 +1,40 @@
+"""`shturman web`: the web app alone (uvicorn), until SIGTERM or Ctrl-C."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from shturman.interfaces.cli.runtime import out, run, with_container
+from shturman.interfaces.i18n import t
+
+
+def web(
+    ctx: typer.Context,
+    with_workers: Annotated[bool, typer.Option(
+        "--with-workers", help="Also run the job workers that carry out the runs started "
+        "from the web (otherwise `shturman worker` or `shturman serve` must be running).")
+    ] = False,
+    port: Annotated[int | None, typer.Option(
+        "--port", help="Listen on this port instead of web.port (SHTURMAN_WEB__PORT, "
+        "default 8765).")] = None,
+) -> None:
+    """Run the web app in the foreground on web.host:web.port (SHTURMAN_WEB__HOST,
+    SHTURMAN_WEB__PORT; default 127.0.0.1:8765) until SIGTERM or Ctrl-C. GET /healthz
+    answers without a login; everything else needs a session (`shturman user add NAME --role
+    admin --password-stdin`) or an API token (`shturman user token NAME`). The JSON API is
+    under /api, its schema at /api/openapi.json.
+
+    Запустить веб-приложение до SIGTERM или Ctrl-C. Без входа отвечает только /healthz."""
+
+    async def work(settings: Any) -> None:
+        async def body(c: Any) -> None:
+            def ready(component: Any) -> None:
+                out.print(t("web.ready", settings.language, url=component.url), markup=False)
+
+            await c.run_web(ready, workers=with_workers, port=port)
+
+        await with_container(settings, body)
+
+    run(ctx, work)

@@ -1,0 +1,2 @@
+"""One router module per noun; ``public`` routes need no login, the rest are mounted behind
+``auth.authenticated`` (app.py)."""

@@ -1,0 +1,223 @@
+"""Monitoring as a use-case: check a server, move each check's state, alert on transitions,
+start a diagnosis run when a listed service goes down, answer `shturman health`.
+
+One ``check`` job checks one server (:func:`register` adds the kind; :func:`schedules` gives
+one schedule per server for the job scheduler). Everything a check job decides is stored
+before it is told: results and states in one transaction, so a restart neither forgets an
+incident nor alerts it twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from shturman.domain.jobs import JobPayload, JobSpec, Priority
+from shturman.domain.models import LOCAL_SERVER, RunMode, Server
+from shturman.domain.monitoring import (
+    Autofix,
+    CheckKind,
+    CheckResult,
+    CheckState,
+    CheckStatus,
+    Transition,
+    advance,
+)
+from shturman.jobs import HandlerRegistry, JobContext, Schedule
+from shturman.observability.logging import get_logger
+from shturman.services.inventory import Inventory
+from shturman.services.monitoring.alerts import Alert, AlertSender
+from shturman.services.monitoring.probes import ACTOR, HttpProbe, Probe, Prober, Thresholds
+from shturman.services.monitoring.probes import failed_units as units_of
+from shturman.store.repositories.monitoring import MonitoringRepo
+
+if TYPE_CHECKING:
+    from shturman.config import MonitoringSettings
+    from shturman.services.jobs import JobService
+
+log = get_logger("shturman.monitoring")
+
+CHECK_KIND = "check"  # the job kind
+REPAIR_TEXT = {"ru": "почини {service} на {server}", "en": "repair {service} on {server}"}
+MAX_RUNS_PER_INCIDENT = 3  # failed units: one run each, at most this many
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    """One check job's work: the results, what they changed, the runs started."""
+
+    server: str
+    results: list[CheckResult]
+    transitions: list[Transition]
+    runs: list[str]
+
+    def as_json(self) -> JobPayload:
+        return {"server": self.server, "checks": len(self.results),
+                "failed": [r.check for r in self.results if not r.ok],
+                "transitions": [f"{t.status.check}: {t.before or 'new'} → {t.status.state}"
+                                for t in self.transitions if t.changed],
+                "runs": self.runs}
+
+
+class MonitoringService:
+    def __init__(self, cfg: MonitoringSettings, inventory: Inventory, repo: MonitoringRepo,
+                 prober: Prober, alerts: AlertSender, jobs: Callable[[], JobService], *,
+                 language: str = "ru") -> None:
+        self._cfg = cfg
+        self._inventory = inventory
+        self._repo = repo
+        self._prober = prober
+        self._alerts = alerts
+        self._jobs = jobs
+        self._lang = language
+
+    # --- what is watched --------------------------------------------------------------
+
+    def watched(self, server: Server) -> bool:
+        own = self._cfg.servers.get(server.name)
+        if own is not None and not own.enabled:
+            return False
+        return server.name != LOCAL_SERVER or self._cfg.local
+
+    async def targets(self) -> list[Server]:
+        """Every server the checks cover (config file, registry, and `local` if asked)."""
+        return [s for s in await self._inventory.all() if self.watched(s)]
+
+    def autofix(self, server: str) -> Autofix:
+        own = self._cfg.servers.get(server)
+        chosen = own.autofix if own is not None and own.autofix is not None else self._cfg.autofix
+        return Autofix(chosen)
+
+    def interval(self, server: str) -> float:
+        own = self._cfg.servers.get(server)
+        return own.interval if own is not None and own.interval else self._cfg.interval
+
+    def probe(self, server: Server) -> Probe:
+        own = self._cfg.servers.get(server.name)
+        http = tuple(HttpProbe(h.url, h.expect_status, h.timeout)
+                     for h in (own.http if own is not None else []))
+        return Probe(server, Thresholds(self._cfg.disk_percent, self._cfg.memory_percent,
+                                        self._cfg.load_per_core), http)
+
+    # --- one round ----------------------------------------------------------------------
+
+    async def check_server(self, name: str) -> Round:
+        """Check one server now: store the results, move the states, alert on transitions,
+        start a diagnosis run for what went down (by its ``autofix``), prune old results."""
+        server = await self._inventory.get(name)
+        results = await self._prober.run(self.probe(server))
+        transitions = await self._repo.record(results, self._decide)
+        runs: list[str] = []
+        by_check = {r.check: r for r in results}
+        for transition in transitions:
+            if transition.alert is None:
+                continue
+            alert = await self._respond(server, transition, by_check[transition.status.check])
+            if alert.run_id is not None:
+                runs.append(alert.run_id)
+            await self._alerts.send(alert)
+        await self._forget_unlisted(server, results)
+        cutoff = datetime.now(UTC) - timedelta(days=self._cfg.retention_days)
+        await self._repo.prune(cutoff, server.name)
+        return Round(server.name, results, transitions, runs)
+
+    def _decide(self, stored: CheckStatus | None, result: CheckResult) -> Transition:
+        return advance(stored, result, down_after=self._cfg.down_after,
+                       alert_failing=self._cfg.alert_on_failing)
+
+    async def _respond(self, server: Server, transition: Transition,
+                       result: CheckResult) -> Alert:
+        """What to do about a transition: on ``down`` of a service (or, with ``autofix:
+        all``, of failed units) a repair run in autonomous mode; otherwise the alert names
+        the request a person can hand to the agent."""
+        autofix = self.autofix(server.name)
+        status = transition.status
+        services = self._repairable(status, result, autofix)
+        repair = self.repair_text(services[0], server.name) if services else None
+        if transition.alert is not CheckState.DOWN or not services or autofix is Autofix.OFF:
+            return Alert(transition, repair=repair, autofix=autofix.value)
+        run_ids = []
+        for service in services[:MAX_RUNS_PER_INCIDENT]:
+            job = await self._jobs().submit_run(
+                self.repair_text(service, server.name), ACTOR, server=server.name,
+                mode=RunMode.AUTONOMOUS, priority=Priority.HIGH)
+            log.info("monitoring.diagnosis_started", server=server.name, check=status.check,
+                     job=job.id, run=job.run_id)
+            if job.run_id is not None:
+                run_ids.append(job.run_id)
+        run_id = run_ids[0] if run_ids else None
+        if run_id is not None:
+            await self._repo.set_run(server.name, status.check, status.incident, run_id)
+        return Alert(transition, run_id=run_id, repair=repair, autofix=autofix.value)
+
+    @staticmethod
+    def _repairable(status: CheckStatus, result: CheckResult, autofix: Autofix) -> list[str]:
+        kind, _, target = status.check.partition(":")
+        if kind == CheckKind.SERVICE.value and target:
+            return [target]
+        if kind == CheckKind.FAILED_UNITS.value and autofix is Autofix.ALL:
+            return [u.removesuffix(".service") for u in units_of(result)]
+        return []
+
+    def repair_text(self, service: str, server: str) -> str:
+        """The request a diagnosis run starts with: the no-model engine's ``service_repair``
+        (status → logs → known remedies → restart → verify)."""
+        return REPAIR_TEXT.get(self._lang, REPAIR_TEXT["en"]).format(service=service,
+                                                                     server=server)
+
+    async def _forget_unlisted(self, server: Server, results: Sequence[CheckResult]) -> None:
+        """A service taken off the server's list, an HTTP check removed: its state goes."""
+        if not results[0].ok:  # unreachable: the other checks were not run, keep them
+            return
+        current = {r.check for r in results}
+        gone = [s.check for s in await self._repo.states(server.name)
+                if s.check not in current]
+        await self._repo.forget(server.name, gone)
+
+    # --- reading --------------------------------------------------------------------------
+
+    async def health(self, server: str | None = None) -> list[CheckStatus]:
+        """The stored state of every check (of one server, by name or alias)."""
+        name = (await self._inventory.get(server)).name if server is not None else None
+        return await self._repo.states(name)
+
+    async def history(self, server: str, check: str | None = None, *,
+                      limit: int = 100) -> list[CheckResult]:
+        name = (await self._inventory.get(server)).name
+        return await self._repo.results(name, check, limit=limit)
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Wait (at most ``timeout`` seconds) for alert webhooks still being delivered."""
+        await self._alerts.drain(timeout)
+
+
+def schedules(servers: Sequence[Server], monitoring: MonitoringService,
+              cfg: MonitoringSettings) -> list[Schedule]:
+    """One ``check`` schedule per watched server (``check:NAME``): the scheduler fires each
+    once per interval across all processes, and skips a tick whose previous check still runs."""
+    return [Schedule(f"check:{s.name}", JobSpec(
+        kind=CHECK_KIND, payload={"server": s.name}, priority=int(Priority.HIGH),
+        server=s.name, timeout=cfg.check_timeout, actor=str(ACTOR)),
+        every=monitoring.interval(s.name))
+        for s in servers if monitoring.watched(s)]
+
+
+def register(registry: HandlerRegistry, monitoring: Callable[[], MonitoringService]) -> None:
+    """The ``check`` kind: payload ``{"server": NAME}``. Read-only commands only, so a
+    retried check is harmless; the state machine makes a repeated result idempotent in
+    what it alerts."""
+    from shturman.domain.errors import UnknownServerError
+
+    async def check(payload: JobPayload, ctx: JobContext) -> JobPayload:
+        name = str(payload["server"])
+        try:
+            done = await monitoring().check_server(name)
+        except UnknownServerError:
+            return {"server": name, "skipped": "unknown server (removed?)"}
+        if done.runs:
+            await ctx.progress(runs=done.runs)
+        return done.as_json()
+
+    registry.register(CHECK_KIND, check)
