@@ -28,6 +28,8 @@ CROSS_SITES = {
     "follow_cmd.py": 2,  # runs follow: ambiguous prefix, no such run (run_cmd.py's sentences)
     "user_cmd.py": 1,  # user add/set --password-stdin with nothing on stdin
     "policy_batch.py": 1,  # policy check --jsonl: a worker died (test_cli_policy_jobs.py)
+    "bot_cmd.py": 1,   # bot set-token with nothing on stdin
+    "health_cmd.py": 1,  # the ✗ mark of a failed check in `health SERVER --history`
 }
 
 

@@ -13,6 +13,7 @@ from shturman.domain.texts import CATALOGUE, pick, say
 
 _FIELDS = string.Formatter()
 _CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
+_FIELD = re.compile(r"\{[^}]*\}")
 
 
 def _placeholders(text: str) -> set[str]:
@@ -24,7 +25,8 @@ def test_entry_is_ru_then_en_with_the_same_placeholders(key: str) -> None:
     ru, en = CATALOGUE[key]
     assert ru and en, key
     assert _placeholders(ru) == _placeholders(en), key
-    assert _CYRILLIC.search(ru), f"{key}: the first text is not Russian"
+    neutral = not re.search("[a-z]", _FIELD.sub("", ru))  # "HTTP {target}", "🎙 «{text}»"
+    assert neutral or _CYRILLIC.search(ru), f"{key}: the first text is not Russian"
     assert not _CYRILLIC.search(en), f"{key}: the second text is not English"
 
 

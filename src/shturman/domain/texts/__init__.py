@@ -14,7 +14,7 @@ from typing import Literal
 
 Lang = Literal["ru", "en"]
 
-AREAS = ("policy", "reports", "voice")
+AREAS = ("interface", "policy", "reports", "voice")
 
 
 def _merged() -> dict[str, tuple[str, str]]:
