@@ -34,12 +34,12 @@ def _walk(routes: list[Any]) -> list[APIRoute]:
 
 
 def _routes(web: Any) -> list[tuple[str, str]]:
-    found = []
+    found: list[tuple[str, str]] = []
     for route in _walk(web.app.routes):
         if route.path not in PUBLIC:
             path = route.path.replace("{notification_id}", "1").replace("{audit_id}", "1")
             path = path.replace("{run_id}", "r").replace("{approval_id}", "a")
-            found.extend((method, path) for method in sorted(route.methods))
+            found.extend((method, path) for method in sorted(route.methods or ()))
     return found
 
 

@@ -20,8 +20,7 @@ from shturman.domain.audit import AuditFilter
 from shturman.domain.models import AuditEntry
 from shturman.domain.notifications import NotificationAction, NotificationKind
 from shturman.interfaces.web import create_app
-from tests.jobs.test_processes import SHTURMAN, ROOT
-from tests.jobs.test_worker import until
+from tests.jobs.test_processes import ROOT, SHTURMAN
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -31,6 +30,11 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
                 "SHTURMAN_CONFIG": str(tmp_path / "shturman.yaml"),
                 "PYTHONPATH": str(ROOT), **extra})
     return env
+
+
+def _start(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen([SHTURMAN, *args], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
 
 
 async def _serving(proc: subprocess.Popen[str], pattern: str) -> str:
@@ -43,8 +47,7 @@ async def _serving(proc: subprocess.Popen[str], pattern: str) -> str:
 
 
 async def test_shturman_web_serves_until_sigterm(tmp_path: Path) -> None:
-    proc = subprocess.Popen([SHTURMAN, "web", "--port", "0"], env=_env(tmp_path),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = _start(["web", "--port", "0"], _env(tmp_path))
     try:
         url = await _serving(proc, r"shturman web: (http://127\.0\.0\.1:\d+)")
         async with httpx.AsyncClient(base_url=url, timeout=10) as c:
@@ -63,8 +66,7 @@ async def test_serve_runs_the_web_app_when_enabled(tmp_path: Path) -> None:
 
     port = _free_port()
     env = _env(tmp_path, SHTURMAN_WEB__ENABLED="true", SHTURMAN_WEB__PORT=str(port))
-    proc = subprocess.Popen([SHTURMAN, "serve"], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = _start(["serve"], env)
     try:
         await _serving(proc, r"(listening on \S+)")
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as c:
@@ -175,13 +177,28 @@ async def test_language_follows_the_user(sign_in: Any, container: Any) -> None:
     assert (await container.users.get("vera")).language == "en"
 
 
-async def test_bell_stream_sends_the_count(container: Any, sign_in: Any) -> None:
-    oleg = await sign_in("oleg")
+async def test_bell_stream_sends_the_count_and_ends_on_shutdown(
+        container: Any, web: Any, users: Any) -> None:
+    """Over real HTTP (uvicorn): the ASGI test transport buffers whole responses, and this
+    stream only ends when the app stops."""
     await container.notifications.notify(NotificationKind.ALERT, "oleg", "t", "b")
-    async with oleg.client.stream("GET", "/notifications/stream") as stream:
-        async for line in stream.aiter_lines():
-            if line.startswith("data:"):
-                assert line == "data: 1"
-                break
-    assert (await oleg.client.get("/api/notifications/unread")).json() == {"count": 1}
-    await until(lambda: asyncio.sleep(0, True), 1)
+    await web.start()
+    try:
+        async with httpx.AsyncClient(base_url=web.url, timeout=10) as c:
+            from tests.web.conftest import login
+
+            assert (await login(c, "oleg")).status_code == 303
+            async with c.stream("GET", "/notifications/stream") as stream:
+                lines = stream.aiter_lines()
+                async for line in lines:
+                    if line.startswith("data:"):
+                        assert line == "data: 1"
+                        break
+                await container.notifications.notify(NotificationKind.ALERT, "oleg", "t", "b")
+                async for line in lines:  # the change arrives without a reload
+                    if line.startswith("data:"):
+                        assert line == "data: 2"
+                        break
+            assert (await c.get("/api/notifications/unread")).json() == {"count": 2}
+    finally:
+        await asyncio.wait_for(web.stop(), 30)

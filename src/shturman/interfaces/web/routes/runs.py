@@ -45,7 +45,7 @@ async def _run(svc: WebServices, run_id: str) -> tuple[RunRecord, list[RunEvent]
 async def _submit(svc: WebServices, me: WebUser, text: str, server: str | None,
                   mode: RunMode) -> RunSubmitted:
     job = await svc.jobs.submit_run(text.strip(), me.principal.actor, server=server or None,
-                                    mode=mode)
+                                    mode=mode, lang=me.user.language)
     assert job.run_id is not None  # reserved at submission (JobService knows the runs)
     return RunSubmitted(job_id=job.id, run_id=job.run_id, url=f"/runs/{job.run_id}")
 
