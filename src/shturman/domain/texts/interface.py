@@ -608,4 +608,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                           "API token for {name} (shown once, keep it safe):"),
     "user.token.revoked": ("Отозвано токенов и сессий пользователя {name}: {count}.",
                            "Tokens and sessions of {name} revoked: {count}."),
+    "notifications.none": ("Уведомлений нет.", "No notifications."),
+    "notifications.unknown": ("Уведомления {id} нет (или оно не для этого пользователя).",
+                              "No notification {id} (or it is not for this user)."),
 }

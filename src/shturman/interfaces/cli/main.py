@@ -22,6 +22,7 @@ from shturman.interfaces.cli import (
     health_cmd,
     jobs_cmd,
     monitor_cmd,
+    notifications_cmd,
     policy_cmd,
     run_cmd,
     serve_cmd,
@@ -96,6 +97,7 @@ app.command("audit")(setup_cmd.audit)
 app.add_typer(approvals_cmd.app, name="approvals")
 app.add_typer(user_cmd.app, name="user")
 app.add_typer(jobs_cmd.app, name="jobs")
+app.add_typer(notifications_cmd.app, name="notifications")
 app.add_typer(backup_cmd.app, name="backup")
 app.command("worker")(jobs_cmd.worker)
 app.add_typer(bot_cmd.app, name="bot")
