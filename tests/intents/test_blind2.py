@@ -2,7 +2,9 @@
 
 Written by an author who had not read the engine, measured before any fix (280/390 at the
 session's start, 0/57 explicit commands), then fixed against by class: it is no longer blind.
-The gate is a ratchet at the level reached; the open-ended gate is absolute.
+The gate is a ratchet at the level reached; the open-ended gate is absolute. Raised to 386 on
+2026-12-03 by the blind-4 fixes (a request inside a longer message: «слушай, глянь df на базе,
+алерт какой-то пришёл»).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from tests.intents.conftest import inventory, load_cases
 from tests.intents.test_cases import _mismatches
 
 BLIND2 = load_cases(Path(__file__).with_name("cases_blind2.yaml"))
-PASS_AT_LEAST = 385
+PASS_AT_LEAST = 386
 
 
 def test_blind2_pass_rate() -> None:

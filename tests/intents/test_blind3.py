@@ -6,7 +6,8 @@ misses are verbs and phrasings («гасни», «перегрузи … пж»,
 the black-box run did not: 295/310 here (one more: "exporter" reported as an unknown name in an
 open-ended request). Then fixed against by class — "bounce"/«переподними» restart, «гаси»/
 «гасни»/«отключи» stop, "doing overall" is the health overview — to 301/310: it is no longer
-blind. The gate is a ratchet at that level; the open-ended gate is absolute.
+blind. The gate is a ratchet at that level; the open-ended gate is absolute. Raised to 304 on
+2026-12-03 by the blind-4 fixes ("bring X up" starts, «команда для X: CMD», `sshd` kept).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from tests.intents.conftest import inventory, load_cases
 from tests.intents.test_cases import _mismatches
 
 BLIND3 = load_cases(Path(__file__).with_name("cases_blind3.yaml"))
-PASS_AT_LEAST = 301
+PASS_AT_LEAST = 304
 
 
 def test_blind3_pass_rate() -> None:

@@ -64,7 +64,18 @@ def _lines_positions(reading: Reading) -> set[int]:
             nxt = index + 1
             if nxt < len(reading.tokens) and reading.tokens[nxt].kind is Kind.NUMBER:
                 found.add(nxt)
-    return found
+    return {index for index in found if not _time_span(reading, index)}
+
+
+_TIME_UNITS = ("минут", "мин", "час", "сек", "дн", "ден", "сут", "недел", "minute", "min",
+               "hour", "sec", "day", "week", "h", "m", "d")
+
+
+def _time_span(reading: Reading, index: int) -> bool:
+    """ "за последние 30 минут", "last 2 hours": a time window, not a number of lines."""
+    nxt = index + 1
+    return nxt < len(reading.tokens) and reading.tokens[nxt].norm.startswith(_TIME_UNITS) and (
+        reading.concept_at(nxt) is not Concept.LINES)
 
 
 def find_lines(reading: Reading) -> int:

@@ -4,6 +4,7 @@
     «выполни: systemctl restart nginx»    after a colon, to the end of the text
     «запусти команду ss -tlnp на базе»    after "команду"/"command", to the end of the text
     «выполни nginx -t»                    after «выполни»/«исполни», a Latin program name
+    «команда для vm2: `uptime`»           "команда для"/"command for" a target, then the command
 
 The command is kept exactly as typed; what is left of the request (`rest`) names the targets.
 A command that runs to the end of the text may end with its target ("… на проде", "… on vm1"):
@@ -21,7 +22,8 @@ from dataclasses import dataclass
 # the verb that asks to run something, and the optional noun "команду"/"command" after it
 _VERB = re.compile(
     r"(?<![\w-])(?P<verb>выполн\w*|исполн\w*|запуст\w*|прогон\w*|vypoln\w*|ispoln\w*|"
-    r"zapust\w*|run|execute|exec|launch)"
+    r"zapust\w*|run|execute|exec|launch|"
+    r"команда(?=\s+(?:для|на)\s)|command(?=\s+(?:for|on)\s))"
     r"(?P<noun>(?:\s+(?:the|this|a|following|эту|мне|следующую|пожалуйста|please|shell))*"
     r"\s+(?:команд[уаы]|command))?(?![\w-])",
     re.IGNORECASE,

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from shturman.agent.intents import services as service_names
 from shturman.agent.intents.arguments import find_container, find_lines, find_port
+from shturman.agent.intents.context import focus
 from shturman.agent.intents.explicit import understand_command
 from shturman.agent.intents.plans import Slot as PlanSlot
 from shturman.agent.intents.plans import intent_args, needed_slots, plan
+from shturman.agent.intents.reading import Reading
 from shturman.agent.intents.recognition import read
 from shturman.agent.intents.routing import Clues, decide
 from shturman.agent.intents.servers import find_targets, resolve
@@ -33,8 +36,22 @@ def understand(text: str, servers: Sequence[Server]) -> Understanding:
     service_names.mark_approximate(reading, servers)
     reading.mark_approximate()
     service_names.mark_named(reading)
+    service_names.mark_fixed_unit(reading)
     if container is None:
         container = find_container(reading)
+    understood = _understand(reading, servers, container)
+    if understood.route is Route.LLM and understood.intent is None:
+        request = focus(reading)  # «почему-то тормозит всё, глянь проц на vm1»
+        if request is not None:
+            focused = _understand(request, servers, find_container(request))
+            if focused.route is Route.INTENT:
+                return replace(focused, language=understood.language)
+    return understood
+
+
+def _understand(reading: Reading, servers: Sequence[Server], container: str | None
+                ) -> Understanding:
+    """Route and plan a request whose words have all been recognised."""
     port = find_port(reading)
     targets = find_targets(reading, servers)
     mentioned = service_names.repair_subject(reading, reading.services())
@@ -56,6 +73,8 @@ def understand(text: str, servers: Sequence[Server]) -> Understanding:
             Route.LLM, None, targets_named, IntentArgs(), (), language, targets.unresolved
         )
     service = next((s for s in mentioned if s != "docker"), mentioned[0] if mentioned else None)
+    if service is not None:  # "restart sshd on db1": the unit the user named, not Debian's `ssh`
+        service = service_names.unit_name(reading, service, servers, targets_named)
     found = IntentArgs(service, port, container, only_if_down=decision.only_if_down)
     args = intent_args(decision.intent, found)
     if not candidates and args.service is None:  # "перезапусти сервис на проде"

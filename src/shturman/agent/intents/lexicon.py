@@ -94,7 +94,7 @@ WORDS: dict[Concept, str] = {
     C.PAST_REBOOT: """
         перезагружал* перезагружен* ребутал* ребутнул* перезапускал* rebooted booted
         boot{,ed}_time last_reboot* last_boot* последн*_перезагрузк* последн*_ребут*
-        был{,а,о}_перезагрузк* был_ребут* was_rebooted was_restarted
+        был{,а,о}_перезагрузк* был_ребут* was_rebooted was_restarted последн*_загрузк*
     """,
     C.WHEN: "когда when",
     C.PROCESSES: """
@@ -133,7 +133,7 @@ WORDS: dict[Concept, str] = {
     C.PROBLEM: "проблем* problem{,s} issue{,s} неполадк* неисправн* косяк*",
     C.STATUS: """
         статус* status state состояни* работает работают живой жив{,а,ы,о} alive active
-        активен включен* выключен* остановлен* stopped поднят функционир* enabled
+        активен живые живых включен* выключен* остановлен* stopped поднят функционир* enabled
     """,
     C.RUNNING: "запущен* running крутит* крутя* работающ* =up",
     C.HEALTH: """
@@ -186,7 +186,7 @@ WORDS: dict[Concept, str] = {
         выруби{,ть,те} вырубай{,те} выключай{,те} погаси{,ть,те} загаси* потуши{,ть} туши
         гаси{,ть,те} гасни отключи{,те} shutdown
         shut_down halt
-        kill{,s} убей{,те} убить прибей{,те} прибить тормозни*
+        kill{,s} убей{,те} убить прибей{,те} прибить тормозни* положи{,те,ть}
     """,
     C.FIX: """
         почин* чин{и,ить,ите} исправ* fix{,es,ed,ing} repair* восстанов* подлеч* лечи вылечи
@@ -208,6 +208,7 @@ WORDS: dict[Concept, str] = {
         чекн* check* show* display* view* inspect* дай{,те} скажи{,те} подскаж* узна* tell
         get give выдай{,те} расскаж* найди{,те} найти поищи{,те} find search look глянуть
         посчитай сосчитай определи{,те} report_on
+        пришлите скинь{,те} уточни{,те} scan{,s}
     """,
     C.LIST: "список* спис{ок,ка,ке,ку} list* перечисл* =ls перечень",
     C.FREE: """
@@ -267,14 +268,15 @@ WORDS: dict[Concept, str] = {
         умеешь what_can_you_do анекдот* шутк* шутить пошути* joke* погод* weather как_настроение
         настроени* люблю love скучн* bored =пока bye goodbye до_свидания увидимся see_you
         спокойной_ночи good_night о_себе about_yourself кто_тебя_создал who_made_you =бот
-        =bot робот* robot* нейросет* проверка_связи what_is_up
+        =bot робот* robot* нейросет* проверка_связи провер*_связ* what_is_up
         чем_занят* как_спал* смысл_жизни meaning_of_life
         штурман* shturman
     """,
     C.ACK: """
         ладно понял{,а} понятно ясно угу ага =да =нет yes =no yep nope cool круто отлично супер
         got_it =лол =лол =lol помощь help хелп =тест =test sorry извини{,те} =ой oops забей
-        не_туда_написал* не_туда wrong_chat wrong_window never_mind nevermind неважно
+        не_туда_написал* не_туда не_тебе_написал* не_тебе_писал* не_тебе сорри сори ничего_не_надо
+        ничего_не_нужно wrong_chat wrong_window never_mind nevermind неважно
     """,
     C.LINES: "строк{,и,у,а} строчек строчк* lines line",
     C.LOCAL_WORD: """
@@ -293,7 +295,8 @@ WORDS: dict[Concept, str] = {
     """,
     C.NEUTRAL: """
         использовани* использован* потреблени* usage current сейчас now right_now today сегодня
-        вчера yesterday минут* час{,а,ов} hour{,s} minute{,s} day{,s} дн{я,ей}
+        вчера yesterday момент{,а} на_время обслуживани* maintenance
+        минут* час{,а,ов} hour{,s} minute{,s} day{,s} дн{я,ей}
         сутк{и,у,ам} суток =гб =gb =mb =мб гиг* мегабайт* гигабайт* процент* percent* много сильно
         much many
         больше меньше more less last последн* recent свеж* хвост* если if сделай{,те} do
@@ -318,7 +321,8 @@ STOPWORDS: frozenset[str] = frozenset(
         "asap побыстрее поскорее прошу просьба необходимо требуется следует желательно "
         "именно вообще себя был была было были будет можно "
         "тогда кстати какие-нибудь какой-нибудь какие-то что-нибудь что-то всю весь насколько "
-        "короче типа вроде блин плс плиииз еще-раз ещё раз-то the a an is are was were be been "
+        "короче типа вроде по-быстрому побыстрому утро утром кофе кофейку блин плс плиииз "
+        "еще-раз ещё раз-то the a an is are was were be been "
         "being am do does did done on in at of for to from by with about into onto over under me "
         "my mine i you your we us our it its this that these those there please pls plz can could "
         "would will shall should may might must need needs want wanna gonna let lets just quickly "

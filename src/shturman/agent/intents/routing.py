@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from shturman.agent.intents.lexicon import Concept
 from shturman.agent.intents.reading import Reading
 from shturman.agent.intents.shapes import (
+    about_assistant,
     asks_definition,
     asks_how_to,
     conditional_start,
     load_of_other_resource,
+    never_started,
     plural_service_noun,
     unknown_command,
 )
@@ -69,6 +71,9 @@ def decide(reading: Reading, clues: Clues) -> Decision:
     if not any(t.norm.strip() for t in reading.tokens):
         return NONE
     about_work = bool(concepts - SOCIAL or clues.services)
+    if not (clues.services or clues.candidates or clues.container or clues.port is not None
+            or clues.targeted) and about_assistant(reading):
+        return NONE  # «какие команды ты понимаешь?», «как добавить сервер в штурман?»
     if about_work and (asks_how_to(reading) or asks_definition(reading)):
         return LLM  # "как посмотреть логи", "что такое load average": the model explains
     if load_of_other_resource(reading):
@@ -136,12 +141,15 @@ INVESTIGATE_VERBS = ("разбер", "разобра", "выясн", "debug", "i
 
 
 def _repair_with_symptoms(reading: Reading, concepts: set[Concept], clues: Clues) -> bool:
-    """"nginx не стартует после правки конфига, почини": one named service that is down, an
-    explicit fix request, and the task-like words only describe the symptom (nouns such as
+    """"nginx не стартует после правки конфига, почини": one named service, an explicit fix
+    request (or a start/restart of a service that is down), and the task-like words only
+    describe the symptom (nouns such as
     "конфиг", "permission"), not another job (no task verb such as "настрой")."""
     remedy = C.FIX in concepts or bool(concepts & {C.START, C.RESTART})
-    if C.MULTI in concepts or C.DOWN not in concepts or not remedy or len(clues.services) != 1:
+    if C.MULTI in concepts or not remedy or len(clues.services) != 1:
         return False
+    if C.DOWN not in concepts and not (C.FIX in concepts and _symptom(reading, concepts)):
+        return False  # "почини" names the job whatever the symptom ("отдаёт 502 Bad Gateway")
     task_words = [t.norm for i, (t, slot) in enumerate(zip(reading.tokens, reading.slots,
                                                           strict=True))
                   if slot.concept is C.LLM_TASK and not _after_since(reading, i)]
@@ -150,6 +158,15 @@ def _repair_with_symptoms(reading: Reading, concepts: set[Concept], clues: Clues
         word.startswith(TASK_VERBS) and not word.startswith(INVESTIGATE_VERBS)
         for word in task_words
     )
+
+
+def _symptom(reading: Reading, concepts: set[Concept]) -> bool:
+    """A complaint besides "down": errors, "a problem", an HTTP error status (4xx, 5xx)."""
+    if C.WHY in concepts:
+        return False
+    return bool(concepts & {C.PROBLEM, C.ERRORS}) or any(
+        t.kind is Kind.NUMBER and not t.suffix and 400 <= (t.number or 0) < 600
+        for t in reading.tokens)
 
 
 SINCE = frozenset({"после", "after", "since"})
@@ -176,7 +193,11 @@ def _unclaimed(reading: Reading, concepts: set[Concept], clues: Clues, unknown: 
 
 
 def _unknown_weight(reading: Reading) -> int:
-    return sum(2 if reading.tokens[i].kind is Kind.PATH else 1 for i in reading.unknown_words())
+    """Unknown words count one, paths two; a path asked about for space («забит ли /var») is
+    the filesystem meant, not an unknown."""
+    mount = 0 if reading.has(C.DISK, C.FREE) else 2
+    return sum(mount if reading.tokens[i].kind is Kind.PATH else 1
+               for i in reading.unknown_words())
 
 
 def _known_count(reading: Reading) -> int:
@@ -193,6 +214,8 @@ def _known_count(reading: Reading) -> int:
 
 def _pick(reading: Reading, concepts: set[Concept], clues: Clues) -> IntentName | None:
     services = [s for s in clues.services if s != "docker"] or list(clues.services)
+    if clues.port is not None and {C.WHO, C.OCCUPY} <= concepts and not concepts & ACTIONS:
+        return I.PORT_OWNER  # «nginx не стартует: порт 80 занят, кто его держит?»
     if _about_containers(reading, concepts, clues) or _docker_contents(reading, concepts, clues):
         return _container_intent(concepts, clues)
     if services or clues.candidates:
@@ -239,8 +262,11 @@ def _service_intent(reading: Reading, concepts: set[Concept]) -> IntentName:
         return I.SERVICE_REPAIR
     if conditional_start(reading):
         return I.SERVICE_START  # "is X running? if not, start it": check, then start if down
-    if C.DOWN in concepts and (restart or C.START in concepts):
-        return I.SERVICE_REPAIR
+    if C.DOWN in concepts and restart and not concepts & {C.LOGS, C.ERRORS, C.STOP}:
+        return I.SERVICE_RESTART  # «опять завис, перезапустите»: the user chose the remedy
+    if C.DOWN in concepts and C.START in concepts:
+        # «так и не стартанул, запусти»: it never came up, so start it; «лежит, подними» repairs
+        return I.SERVICE_START if never_started(reading) else I.SERVICE_REPAIR
     if {C.START, C.STOP} <= concepts and not restart:
         return I.SERVICE_RESTART
     if restart:

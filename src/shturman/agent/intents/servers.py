@@ -341,8 +341,9 @@ def _unknown_names(reading: Reading, inventory: Sequence[Server]) -> list[str]:
         before = index - 1
         while before >= 0 and reading.tokens[before].norm in _NAME_FILLERS:
             before -= 1
-        after_noun = before >= 0 and _is_noun(reading, before)
-        after_prep = before >= 0 and reading.tokens[before].norm in _HOST_PREPOSITIONS
+        same_clause = before >= 0 and reading.tokens[before].clause == token.clause
+        after_noun = same_clause and _is_noun(reading, before)  # not "servers? apply it"
+        after_prep = same_clause and reading.tokens[before].norm in _HOST_PREPOSITIONS
         hostname = bool(_HOSTNAME.fullmatch(name))
         sibling = hostname and re.sub(r"[\d\-_.]+$", "", name) in prefixes
         latin_word = token.script is Script.LATIN or hostname

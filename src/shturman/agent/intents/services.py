@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from shturman.agent.intents.lexicon import STOPWORDS, Concept
+from shturman.agent.intents.lexicon import STOPWORDS, Concept, vocabulary
 from shturman.agent.intents.matching import Vocabulary, WordPattern, allowed_typos, words
 from shturman.agent.intents.reading import Reading
 from shturman.agent.intents.text import Kind, Script
@@ -19,7 +19,7 @@ from shturman.domain.models import Server
 # canonical unit name: other names and spellings (Cyrillic ones also match with case endings)
 KNOWN_SERVICES: dict[str, str] = {
     "nginx": "nginx.service нжинкс нжинкc нжинх энджинкс енджинкс энжинкс нгинкс нгинх "
-    "нгиникс нджинкс энджин-икс engine-x нгинс нжинс",
+    "нгиникс нджинкс энджин-икс engine-x нгинс нжинс engine+x энджин+икс",
     "apache2": "apache apache2 httpd апач апачи апаче апачик апач2",
     "postgresql": "postgres postgresql postgre pg постгрес постгре постгрескл постгресс постгря "
     "постгри пострес постгрескуэль постгрес-сервер",
@@ -91,6 +91,23 @@ KNOWN_SERVICES: dict[str, str] = {
     "pm2": "pm2",
     "auditd": "auditd",
 }
+# Other distributions' unit names for the same service: `ssh` is Debian's unit, `sshd` Red Hat's
+# (and an alias on Debian only while ssh.service is enabled). A user who types one of these
+# names the unit their server has, so it is kept (see `unit_name`).
+DISTRO_UNITS: dict[str, frozenset[str]] = {
+    canonical_name: frozenset(names.split())
+    for canonical_name, names in {
+        "ssh": "sshd",
+        "apache2": "httpd",
+        "cron": "crond cronie",
+        "mysql": "mysqld",
+        "redis": "redis-server",
+        "mongodb": "mongod",
+        "chrony": "chronyd",
+        "ntp": "ntpd",
+        "supervisor": "supervisord",
+    }.items()
+}
 # Latin words a guessed service name cannot be ("restart the app" names no unit).
 _NOT_A_NAME = frozenset(
     words(
@@ -121,8 +138,8 @@ def _catalog(inventory_services: tuple[str, ...]) -> Vocabulary[str]:
             catalog.add([[WordPattern(p, fuzzy=False)] for p in parts], name)
     for canonical, spellings in KNOWN_SERVICES.items():
         catalog.add([[WordPattern(canonical)]], canonical)
-        for spelling in spellings.split():
-            catalog.add([_patterns(spelling)], canonical)
+        for spelling in spellings.split():  # "engine+x": two words, as speech recognition hears
+            catalog.add([_patterns(part) for part in spelling.split("+")], canonical)
     return catalog
 
 
@@ -133,6 +150,25 @@ def canonical(name: str) -> str:
         if lowered == known or lowered in spellings.split():
             return known
     return lowered
+
+
+def unit_name(reading: Reading, service: str, inventory: Sequence[Server],
+              targets: Sequence[str]) -> str:
+    """The unit to act on for a recognised service: the spelling the inventory lists on the
+    target servers when it lists one; else the user's own word when it is a real unit name
+    ("sshd", "httpd"); else the vocabulary's name ("редис", "postgres" → `redis`, `postgresql`)."""
+    wanted = canonical(service)
+    listed = {s.lower() for server in inventory if server.name in targets
+              for s in server.services if canonical(s) == wanted}
+    if len(listed) == 1:
+        return listed.pop()
+    if listed:
+        return service
+    typed = {token.norm.removesuffix(".service")
+             for token, slot in zip(reading.tokens, reading.slots, strict=True)
+             if slot.service == service}
+    own = typed & DISTRO_UNITS.get(service, frozenset())
+    return own.pop() if len(own) == 1 else service
 
 
 def inventory_services(inventory: Iterable[Server]) -> tuple[str, ...]:
@@ -262,6 +298,33 @@ def mark_named(reading: Reading) -> None:
         )
         if named:
             reading.slots[index].service = token.norm.removesuffix(".service")
+
+
+_UNIT = re.compile(r"[a-z][a-z0-9]*(?:[-_.][a-z0-9]+)*[-_.][a-z][a-z0-9]*")
+_HOST_WORDS = frozenset(words("на on at host server сервер"))
+
+
+def mark_fixed_unit(reading: Reading) -> None:
+    """The unit of a fix request that names no known service: «gate-proxy на box12 отдаёт 502,
+    почини». A Latin compound name (`gate-proxy`, `billing_worker`) that no server claims and
+    no host word precedes is the unit, even when one of its parts is a known word ("proxy")."""
+    if not reading.has(Concept.FIX) or reading.services() or reading.candidates():
+        return
+    found = [
+        index for index, (token, slot) in enumerate(zip(reading.tokens, reading.slots,
+                                                         strict=True))
+        if token.script is Script.LATIN and _UNIT.fullmatch(token.norm)
+        and not (slot.server or slot.unresolved or slot.phrase or slot.stop)
+        and (slot.concept is None or _vocabulary_word(token.norm) is None)
+        and not (index and reading.tokens[index - 1].norm in _HOST_WORDS)
+    ]
+    if len(found) == 1:
+        slot = reading.slots[found[0]]
+        slot.concept, slot.service = None, reading.tokens[found[0]].norm
+
+
+def _vocabulary_word(word: str) -> Concept | None:
+    return vocabulary().exact([word])
 
 
 _COMPLAINTS = frozenset({Concept.DOWN, Concept.PROBLEM, Concept.ERRORS})

@@ -146,12 +146,35 @@ def conditional_start(reading: Reading) -> bool:
     if not (negated or stopped or reading.has(Concept.DOWN)):
         return False
     for index, word in enumerate(norms):
-        if vocabulary().exact([word]) is not Concept.START:
+        if Concept.START not in (vocabulary().exact([word]), reading.slots[index].concept):
             continue
         before = norms[index - 1] if index else ""
         if before not in _NEGATION or (index > 1 and norms[index - 2] in _CONDITION):
             return True
     return False
+
+
+_START_STEMS = ("старт", "запуст", "запуск", "поднял", "подня", "start")
+_PAST = re.compile(r"[а-я]+(?:л|ла|ло|ли|лся|лась|лось|лись)")
+
+
+def never_started(reading: Reading) -> bool:
+    """ "так и не стартанул", «не запустился после деплоя», "never started", "didn't start":
+    every down word says only that it has not started yet (no "упал", "лежит", "crashed")."""
+    downs = reading.positions(Concept.DOWN)
+    if not downs:
+        return False
+    for index in downs:
+        word = reading.tokens[index].norm
+        if word in _NEGATION or word == "never":
+            continue
+        before = reading.tokens[index - 1].norm if index else ""
+        started = word.startswith(_START_STEMS) and (
+            _PAST.fullmatch(word) or word in ("start", "started")
+        )
+        if not (started and before in (*_NEGATION, "never", "did")):
+            return False
+    return True
 
 
 _SERVICES_PLURAL = ("сервисы", "сервисов", "сервисах", "службы", "служб", "службах", "services",
@@ -180,10 +203,25 @@ def mark_revival(reading: Reading) -> None:
     if not (reading.services() or reading.candidates()):
         return
     for index in range(len(reading.tokens)):
-        span = _revival_at(reading, index)
+        span, concept = _revival_at(reading, index), Concept.FIX
+        if not span:
+            span, concept = _bring_up(reading, index), Concept.START
         for position in span:
             slot = reading.slots[position]
-            slot.concept, slot.stop, slot.phrase = Concept.FIX, False, True
+            slot.concept, slot.stop, slot.phrase = concept, False, True
+
+
+def _bring_up(reading: Reading, index: int) -> list[int]:
+    """ "bring admin-api up", "bring it up": a start, unless "back"/"again" makes it a revival."""
+    if not set(reading.forms(index)) & _BRING:
+        return []
+    for position in range(index + 1, min(len(reading.tokens), index + 2 + _REVIVAL_GAP)):
+        slot = reading.slots[position]
+        if reading.tokens[position].norm == "up":
+            return [index, position]
+        if slot.concept is not None and slot.concept is not Concept.RUNNING:
+            return []
+    return []
 
 
 def _revival_at(reading: Reading, index: int) -> list[int]:
@@ -209,3 +247,61 @@ def _revival_at(reading: Reading, index: int) -> list[int]:
     # «верни nginx»; «redis сдох, верни его»: the service named before, a pronoun after
     before = any(slot.service or slot.candidates for slot in reading.slots[:index])
     return [index] if back_to and (named or before) else []
+
+
+# Questions about the assistant itself: «какие команды ты понимаешь?», "what version are you?",
+# «как добавить сервер в штурман?». Nothing on a server is asked, so nobody needs to act.
+_YOU = frozenset(words("ты тебя тебе тобой you yourself"))
+_MODALS = ("мож", "смож", "мог", "сумее", "can", "could", "would", "will")
+_YOUR_VERB = re.compile(r"[а-я]{3,}(?:ешь|ишь)")  # «понимаешь», «знаешь», «поддерживаешь»
+_OWN_NAME = ("штурман", "shturman")
+_ABOUT = frozenset(words("в во к ко про о об у in into to about of for with"))
+_SERVER_WORK = frozenset({
+    Concept.DISK, Concept.MEMORY, Concept.CPU, Concept.UPTIME, Concept.PAST_REBOOT,
+    Concept.PROCESSES, Concept.PORTS, Concept.CONTAINER, Concept.DOCKER_PS, Concept.LOGS,
+    Concept.ERRORS, Concept.STATUS, Concept.RUNNING, Concept.HEALTH, Concept.DOWN,
+    Concept.PROBLEM, Concept.WHY, Concept.RESTART, Concept.REBOOT, Concept.START, Concept.STOP,
+    Concept.FIX,
+})
+
+
+def about_assistant(reading: Reading) -> bool:
+    """A question about the assistant: "you" with a verb of knowing (not "can you …"), a last
+    word "you", or the assistant's own name as an object («в штурман»); nothing on a server."""
+    norms = _norms(reading)
+    if not ("?" in reading.text or reading.asks_what or asks_how_to(reading)):
+        return False
+    if reading.concepts() & _SERVER_WORK or any(t.kind is not Kind.WORD for t in reading.tokens):
+        return False
+    if any(word.startswith(_MODALS) for word in norms):
+        return False
+    you = bool(_YOU & set(norms)) and (
+        norms[-1] in _YOU
+        or any(_YOUR_VERB.fullmatch(w) for w in norms if not w.startswith(_MODALS))
+    )
+    named = any(word.startswith(_OWN_NAME) and index and norms[index - 1] in _ABOUT
+                for index, word in enumerate(norms))
+    return you or named
+
+
+_SINCE = ("после", "того", "как")
+_SINCE_SPAN = 6
+
+
+def mark_past_events(reading: Reading) -> None:
+    """ "после того как я поменял конфиг": what happened before the request is story, not a
+    task; the span up to its past-tense verb (and that verb's object) carries no meaning."""
+    norms = _norms(reading)
+    for index in range(len(norms) - 3):
+        if tuple(norms[index:index + 3]) != _SINCE:
+            continue
+        end = next((i for i in range(index + 3, min(len(norms), index + 3 + _SINCE_SPAN))
+                    if _PAST.fullmatch(norms[i])), None)
+        if end is None:
+            continue
+        if end + 1 < len(norms) and reading.slots[end + 1].concept is Concept.LLM_TASK:
+            end += 1  # its object: «поменял конфиг»
+        for position in range(index, end + 1):
+            slot = reading.slots[position]
+            if not (slot.service or slot.server):
+                slot.concept, slot.stop = None, True

@@ -8,7 +8,7 @@ transliterated Russian and Cyrillic spellings of Latin names meet the same vocab
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 
@@ -35,6 +35,7 @@ class Token:
     alt: str = ""
     number: int | None = None
     suffix: str = ""  # the ending of a number written "1-й", "2-ом"
+    clause: int = 0  # which clause of the text (split at , ; ? ! and a sentence's end) it is in
 
 
 _CONTRACTIONS = (
@@ -225,13 +226,24 @@ def _word_token(raw: str) -> Token:
     return Token(raw=raw, norm=norm, kind=Kind.WORD, script=script, alt=alt)
 
 
+# what ends a clause: a comma, ";", "?", "!", "…", a dash between spaces, and "." or ":" before
+# a space or the end ("host:vm1" and "10.0.0.1" are one token each)
+_CLAUSE_END = re.compile(r"[,;?!…]|[.:](?=\s|$)|(?<=\s)[—–-](?=\s)")
+
+
 def tokenize(text: str) -> tuple[Token, ...]:
     tokens: list[Token] = []
-    for match in _TOKEN.finditer(normalise(text)):
+    normalised = normalise(text)
+    clause, end = 0, 0
+    for match in _TOKEN.finditer(normalised):
         kind = match.lastgroup
         value = match.group()
+        stop = _CLAUSE_END.search(normalised, end)
+        if tokens and stop is not None and stop.start() < match.start():
+            clause += 1
+        end = match.end()
         if kind == "word":
-            tokens.append(_word_token(value))
+            tokens.append(replace(_word_token(value), clause=clause))
         elif kind == "num":
             digits, _, suffix = value.partition("-")
             tokens.append(
@@ -242,14 +254,16 @@ def tokenize(text: str) -> tuple[Token, ...]:
                     Script.NONE,
                     number=int(digits),
                     suffix=suffix.lower(),
+                    clause=clause,
                 )
             )
         elif kind == "port":
-            tokens.append(Token(value, value, Kind.PORT, Script.NONE, number=int(value[1:])))
+            tokens.append(Token(value, value, Kind.PORT, Script.NONE, number=int(value[1:]),
+                                clause=clause))
         elif kind in ("path", "url"):
-            tokens.append(Token(value, value.lower(), Kind.PATH, Script.NONE))
+            tokens.append(Token(value, value.lower(), Kind.PATH, Script.NONE, clause=clause))
         else:
-            tokens.append(Token(value, value.lower(), Kind.FLAG, Script.NONE))
+            tokens.append(Token(value, value.lower(), Kind.FLAG, Script.NONE, clause=clause))
     return tuple(tokens)
 
 
