@@ -35,8 +35,16 @@ class Gates:
 # environment (policy/templates.py)
 GATES = {
     "corpus_redteam.yaml": Gates(block_as_allow=2, confirm_as_allow=1, allow_kept=0.94),
-    # block→allow 5 → 4 after the config-tester / object-dump / wrapped-script classes
-    "corpus_final_blind.yaml": Gates(block_as_allow=4, confirm_as_allow=4, allow_kept=0.86),
+    # block→allow 5 → 4 after the config-tester / object-dump / wrapped-script classes; 4 → 3
+    # and allow kept 314 → 318 of 362 after the blind4 classes (aggregates only)
+    "corpus_final_blind.yaml": Gates(block_as_allow=3, confirm_as_allow=4, allow_kept=0.87),
+    # blind #4 (1,418, another author who never read the policy), measured blind before any
+    # fix: block 396 → 7 allow / 38 confirm / 351 block; confirm 436 → 3 / 405 / 28; allow
+    # 586 → 567 / 18 / 1 (96.8% kept). After fixing by class: block 0 / 33 / 363,
+    # confirm 2 / 407 / 27, allow 582 / 3 / 1 (99.3%). The two confirm→allow
+    # are by decision: `ssh HOST uptime` (a wrapped read stays allowed; the policy sees no
+    # inventory) and `curl -sI URL` (a HEAD to a literal URL carries no local data).
+    "corpus_blind4.yaml": Gates(block_as_allow=0, confirm_as_allow=2, allow_kept=0.99),
 }
 
 

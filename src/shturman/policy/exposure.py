@@ -16,6 +16,7 @@ from shturman.policy.effects import (
     _positionals,
     normalise_path,
 )
+from shturman.policy.fields import reads_secret_field
 from shturman.policy.inline import inline_code, interpreter_family
 from shturman.policy.secrets import Kind, Secret, classify_command, classify_path, classify_tree
 from shturman.policy.shell import Word
@@ -200,6 +201,9 @@ def credentials(
             hit = classify_tree(normalise_path(r))
             if hit is not None:
                 found.append(hit)
+    field = reads_secret_field(inv.name, values)  # `grep requirepass redis.conf` (`fields`)
+    if field is not None:
+        found.append(Secret(Kind.CREDENTIAL_STORE, field))
     return found
 
 

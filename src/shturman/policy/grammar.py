@@ -315,6 +315,8 @@ class Grammars:
             ):
                 return None
             return Rejection("grammar.unknown_program", name)
+        if len(args) == 1 and args[0].value in ("--help", "--version") and args[0].value in g.long:
+            return None  # `tar --help`: a lone help/version option the program knows prints text
         if g.bundled and args and args[0].value[:1].isalpha():
             first = args[0]
             args = [Word("-" + first.value, first.raw, first.literal), *args[1:]]

@@ -24,11 +24,18 @@ from shturman.policy.inline import (
     interpreter_family,
     sed_executes,
 )
-from shturman.policy.limits import Budget
+from shturman.policy.limits import Budget, confusable_path
 from shturman.policy.rules import Facts, Rule, RuleSet, present
 from shturman.policy.shell import SimpleCommand, Word, decode_ansi_c, parse
 from shturman.policy.texts import reason
-from shturman.policy.unwrap import SHELLS, Invocation, find_name_pattern, program_name, unwrap
+from shturman.policy.unwrap import (
+    SHELLS,
+    Invocation,
+    Unwrapped,
+    find_name_pattern,
+    program_name,
+    unwrap,
+)
 
 MAX_DEPTH = 8
 FETCHERS = frozenset(
@@ -265,6 +272,10 @@ class Judge:
         if not head.value.isascii() and any(c.isalpha() and not c.isascii() for c in head.value):
             # `cаt` with a Cyrillic `а`: a look-alike of a known program
             out.add("shell.confusable_name", Decision.BLOCK, text)
+        if any(confusable_path(w.value) for w in cmd.words[1:]) or any(
+            r.target is not None and confusable_path(r.target.value) for r in cmd.redirects
+        ):
+            out.add("shell.confusable_path", Decision.BLOCK, text)
         if not head.literal or any(c in head.value for c in _GLOB):
             self._dynamic_name(cmd, text, out, depth)
             return
@@ -297,6 +308,10 @@ class Judge:
         password = exposure.password_variable(assigns)
         if password is not None:
             out.add("secrets.password_argv", Decision.BLOCK, text, what=password)
+        for a in assigns:  # `GIT_PAGER='curl … | sh' git log`: the value is a command line
+            var, _, value = a.partition("=")
+            if var in _COMMAND_VARS and value.strip():
+                self.script(value.strip().lstrip("|").replace("%s", "FILE"), out, depth + 1)
         for i, inv in enumerate(chain.chain):
             last = i == len(chain.chain) - 1
             self._invocation(
@@ -308,6 +323,7 @@ class Judge:
                 depth,
                 runs_script=bool(chain.scripts or chain.dynamic),
             )
+        _runs_elsewhere(chain, text, out)
         inner = chain.inner
         fam = interpreter_family(inner.name)
         if fam and fam != "awk" and not chain.interactive:
@@ -468,6 +484,7 @@ class Judge:
                 inv.name not in _PURE_READERS
                 or (inv.name in _CONTENT_PRINTERS and _names_unseen(cmd, inv.via))
             )
+            and not (inv.name == "ps" and _pids_only(cmd))
         ):
             out.add("wrap.unknown_args", Decision.CONFIRM, text)
         for source in extra_shell:
@@ -538,7 +555,7 @@ class Judge:
         if not cmd.upstream:
             out.add("shell.interactive", Decision.CONFIRM, text)
             return
-        for up in cmd.upstream:
+        for up in _through_passthroughs(cmd.upstream):
             if not up.words:
                 continue
             up_name = program_name(up.words[0].value)
@@ -568,6 +585,82 @@ class Judge:
             break
         for source in found.shell:
             self.script(source, out, depth + 1)
+
+
+_TRACERS = frozenset(["strace", "ltrace", "valgrind", "gdb", "perf", "uftrace", "ptrace"])
+
+
+def _runs_elsewhere(chain: Unwrapped, text: str, out: Findings) -> None:
+    """What a wrapper does beyond its inner command: a tracer (`strace -f ls`) runs the
+    program under ptrace, so it executes code and prints its arguments and data."""
+    if any(i.name in _TRACERS for i in chain.chain[:-1]):
+        out.add("trace.runs_program", Decision.CONFIRM, text)
+
+
+# environment variables whose value a program runs as a command line (pagers, editors,
+# preprocessors, helpers); shell.hijack_env already makes them human-only
+_COMMAND_VARS = frozenset(
+    [
+        "PAGER",
+        "GIT_PAGER",
+        "MANPAGER",
+        "SYSTEMD_PAGER",
+        "EDITOR",
+        "VISUAL",
+        "GIT_EDITOR",
+        "SUDO_EDITOR",
+        "SYSTEMD_EDITOR",
+        "GIT_SEQUENCE_EDITOR",
+        "LESSOPEN",
+        "LESSCLOSE",
+        "GIT_SSH_COMMAND",
+        "GIT_EXTERNAL_DIFF",
+        "GIT_PROXY_COMMAND",
+        "PROMPT_COMMAND",
+        "BROWSER",
+    ]
+)
+_PASSTHROUGH = frozenset(["tee", "pv", "cat", "dos2unix", "stdbuf"])
+
+
+def _through_passthroughs(ups: Sequence[SimpleCommand]) -> list[SimpleCommand]:
+    """The commands whose output reaches a reader: `curl … | tee f | bash` runs what curl
+    fetched, since `tee` (or `cat`/`pv` without files) copies its stdin on."""
+    found: list[SimpleCommand] = []
+    seen: set[int] = set()
+    stack = list(ups)
+    while stack:
+        up = stack.pop()
+        if id(up) in seen:
+            continue
+        seen.add(id(up))
+        name = program_name(up.words[0].value) if up.words else ""
+        files = [w for w in up.words[1:] if not w.value.startswith("-")]
+        if up.upstream and (name == "tee" or (name in _PASSTHROUGH and not files)):
+            stack.extend(up.upstream)
+            if name == "tee":
+                continue
+        found.append(up)
+    return found
+
+
+_PID_LISTERS = frozenset(["pgrep", "pidof"])
+_PID_LISTER_NAMES = frozenset(["-l", "-a", "--list-name", "--list-full"])
+
+
+def _pids_only(cmd: SimpleCommand) -> bool:
+    """`pgrep nginx | xargs ps -p`: the words xargs appends are process ids (pgrep without
+    -l/-a prints nothing else), so `ps` cannot be handed an option such as `e`."""
+    ups = [u for u in cmd.upstream if u.words]
+    return bool(ups) and all(
+        program_name(u.words[0].value) in _PID_LISTERS
+        and not any(
+            w.value in _PID_LISTER_NAMES
+            or (w.value[:1] == "-" and w.value[1:2] != "-" and set(w.value[1:]) & set("la"))
+            for w in u.words[1:]
+        )
+        for u in ups
+    )
 
 
 def _names_unseen(cmd: SimpleCommand, via: Sequence[str]) -> bool:
@@ -610,7 +703,7 @@ def _credentials(inv: Invocation, cmd: SimpleCommand, eff: fx.Effects, out: Find
             out.add("net.exfiltration", Decision.BLOCK, inv.text(), payload="interpreter code")
     # data sent off the machine (see `sinks`): a pipe counts unless it only echoes literals
     piped = any(_echo_output(u) is None for u in cmd.upstream)
-    found = sinks.leaks(inv.name, inv.args, cmd.redirects, piped)
+    found = sinks.leaks(inv.name, inv.args, cmd.redirects, piped, cmd.carried)
     if found and (
         any(leak.sensitive for leak in found) or not sinks.to_loopback(inv.name, inv.args)
     ):

@@ -2,14 +2,18 @@
 
 A command line is refused before or while it is judged when it is too long
 (`input.too_long`), holds NUL or terminal control bytes (`input.control`), nests deeper
-than the walker may recurse (`input.too_deep`) or would cost more work than one command
-may (`input.budget`). Every limit is a cheap counter (characters, syntax nodes, nesting
-levels, simple commands judged), never a clock: the same input always gets the same answer.
+than the walker may recurse (`input.too_deep`), would cost more work than one command
+may (`input.budget`) or expands into more than a command may touch (`input.expansion`: brace
+expansion `{a,b}{a,b}…` doubling per group, path globs fanning out per wildcard level, summed
+over the line — an estimate, so the shell's work is bounded before it starts). Every limit
+is a cheap counter (characters, syntax nodes, nesting levels, simple commands judged,
+estimated words), never a clock: the same input always gets the same answer.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import tree_sitter
 
@@ -17,6 +21,8 @@ MAX_CHARS = 64 * 1024  # a config file written by a heredoc (write_file) fits; 1
 MAX_WORD = 4 * 1024  # one argument outside a heredoc body: a blob to hide something in
 MAX_NODES = 40_000  # syntax-tree nodes of one parse
 MAX_TREE_DEPTH = 120  # nesting levels of one parse (`(`, `$(`, `&&` chains, `if`…)
+MAX_EXPANSION = 100_000  # words that brace expansion and globs may produce for one line
+GLOB_FANOUT = 8  # guessed entries per wildcard directory level (`/tmp/*/*/*` ≈ 8³ paths)
 MAX_COMMANDS = 1_500  # simple commands judged for one line, nested scripts and guesses included
 # C0 controls except TAB, LF and CR, plus DEL: NUL truncates the line for the shell (what
 # was checked would not be what runs) and escapes rewrite what a person sees when approving
@@ -43,6 +49,8 @@ def tree_problem(root: tree_sitter.Node) -> str | None:
         return "input.budget"
     if root.end_byte - root.start_byte > MAX_WORD and _long_word(root):
         return "input.too_long"
+    if _expansion(root) > MAX_EXPANSION:
+        return "input.expansion"
     if count <= MAX_TREE_DEPTH:
         return None  # fewer nodes than levels allowed: it cannot be too deep
     cursor = root.walk()
@@ -85,4 +93,84 @@ def _long_word(root: tree_sitter.Node) -> bool:
         if node.type in _WORDS:
             return True
         stack.extend(node.children)
+    return False
+
+
+_BRACE_GROUP = re.compile(r"(?<!\$)\{([^{}\s]*)\}")
+_SEQUENCE = re.compile(r"^(-?\d+|[A-Za-z])\.\.(-?\d+|[A-Za-z])(?:\.\.-?\d+)?$")
+
+
+def _word_size(text: str) -> int:
+    """Words one unquoted shell word expands into: brace groups multiply, each wildcard path
+    level multiplies by GLOB_FANOUT (`**` by its cube)."""
+    size = 1
+    for m in _BRACE_GROUP.finditer(text):
+        body = m.group(1)
+        seq = _SEQUENCE.match(body)
+        if seq is not None:
+            a, b = seq.group(1), seq.group(2)
+            lo, hi = (
+                (int(a), int(b))
+                if a.lstrip("-").isdigit() and b.lstrip("-").isdigit()
+                else (ord(a), ord(b))
+            )
+            size *= abs(hi - lo) + 1
+        elif "," in body:
+            size *= body.count(",") + 1
+        if size > MAX_EXPANSION:
+            return size
+    for segment in text.split("/"):
+        if segment == "**":
+            size *= GLOB_FANOUT**3
+        elif any(c in segment for c in "*?["):
+            size *= GLOB_FANOUT
+        if size > MAX_EXPANSION:
+            return size
+    return size
+
+
+def _expansion(root: tree_sitter.Node) -> int:
+    """Estimated words the line's unquoted words expand into (quoted text does not expand)."""
+    total = 0
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type in ("word", "concatenation", "brace_expression"):
+            text = (node.text or b"").decode("utf-8", "replace")
+            if "{" in text or any(c in text for c in "*?["):
+                total += _word_size(text)
+                if total > MAX_EXPANSION:
+                    return total
+            continue
+        if node.type in ("raw_string", "string", "heredoc_body", "comment", "ansi_c_string"):
+            continue
+        stack.extend(node.children)
+    return total
+
+
+_LOOKALIKE_SCRIPTS = ("CYRILLIC", "GREEK", "FULLWIDTH", "ARMENIAN", "CHEROKEE")
+
+
+def confusable_path(value: str) -> bool:
+    """A path segment that mixes Latin letters with look-alikes of other scripts
+    (`/etc/ѕhadow` with a Cyrillic `ѕ`): it names a file other than the one it shows. A
+    segment written wholly in one script (`/srv/отчёты`) is an ordinary name. Invisible
+    format characters (zero-width space, joiners, BOM) in a path hide the same way."""
+    if value.isascii() or "/" not in value:
+        return False
+    if any(unicodedata.category(c) == "Cf" for c in value):
+        return True  # an invisible character (`rm -rf /\u200b`): the path shown is not the one used
+    for segment in value.split("/"):
+        if segment.isascii():
+            continue
+        latin = any(c.isascii() and c.isalpha() for c in segment)
+        other = any(
+            not c.isascii()
+            and c.isalpha()
+            and unicodedata.name(c, "").startswith(_LOOKALIKE_SCRIPTS)
+            for c in segment
+        )
+        fullwidth = any(unicodedata.name(c, "").startswith("FULLWIDTH") for c in segment)
+        if (latin and other) or fullwidth:
+            return True
     return False

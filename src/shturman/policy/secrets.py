@@ -201,6 +201,11 @@ _TABLE: tuple[tuple[Kind, tuple[str, ...], tuple[str, ...]], ...] = (
             "/etc/NetworkManager/system-connections/**",
             "**/wp-config.php",
             "/etc/openvpn/**/*.key",
+            # cluster keyrings hold the secret keys themselves (apt's keyrings are public keys)
+            "/etc/ceph/*keyring*",
+            "/var/lib/ceph/**/keyring",
+            "**/ceph.*.keyring",
+            "**/*.client.*.keyring",
         ),
         (".env.example", ".env.sample", ".env.template", ".env.dist", ".env.defaults"),
     ),

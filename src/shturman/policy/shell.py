@@ -75,6 +75,8 @@ class SimpleCommand:
     downstream: tuple[SimpleCommand, ...] = ()
     function: str = ""  # name of the function whose body holds it
     cwd: str | None = None  # directory after a literal `cd` earlier in the script
+    # loop variables bound to a substitution's output (`for l in $(cat f)`): data, not names
+    carried: frozenset[str] = frozenset()
 
     @property
     def argv(self) -> list[str]:
@@ -103,7 +105,7 @@ def _parser() -> tree_sitter.Parser:
 # UTF-8 character (upstream tree-sitter-bash#337). Characters outside the Basic Multilingual
 # Plane are never shell syntax, so the parser sees U+FFFD in their place: the structure it
 # finds is the same, and such a character in a command name is not a known program anyway.
-_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 def parse(source: str) -> Script:
@@ -194,6 +196,7 @@ class _Walker:
         self.env: dict[str, str] = {}
         self.function = ""
         self.cwd: str | None = None
+        self.carried: set[str] = set()  # see SimpleCommand.carried
 
     # ---- statements -------------------------------------------------------------------
     def walk(self, node: tree_sitter.Node) -> list[SimpleCommand]:
@@ -224,6 +227,7 @@ class _Walker:
                 self.script.backgrounded = True
             if node.field_name_for_child(i) == "value" and t == "for_statement":
                 self.word(child)
+                self._carry(node, child)
                 continue
             if child.type in (
                 "word",
@@ -243,6 +247,22 @@ class _Walker:
                 continue
             found.extend(self.walk(child))
         return found
+
+    def _carry(self, loop: tree_sitter.Node, value: tree_sitter.Node) -> None:
+        """`for v in $(…)`: v holds a substitution's output from here on."""
+        var = loop.child_by_field_name("variable")
+        if var is None:
+            return
+        stack = [value]
+        while stack:
+            n = stack.pop()
+            if n.type in ("command_substitution", "process_substitution") or (
+                n.type in ("simple_expansion", "expansion")
+                and _text(n).strip("${}") in self.carried
+            ):
+                self.carried.add(_text(var))
+                return
+            stack.extend(n.children)
 
     def _function(self, node: tree_sitter.Node) -> list[SimpleCommand]:
         name_node = node.child_by_field_name("name")
@@ -387,6 +407,7 @@ class _Walker:
             redirects=own_redirects,
             function=self.function,
             cwd=self.cwd,
+            carried=frozenset(self.carried),
         )
         if stdin is not None:
             cmd.stdin_text, cmd.stdin_script_quoted = stdin
@@ -449,8 +470,12 @@ class _Walker:
                     # `$(< file)` is bash for `$(cat file)`: the file is read
                     redirects, _ = self._redirect(child, [])
                     self.script.commands.append(
-                        SimpleCommand(words=[Word("cat", "")], redirects=redirects,
-                                      function=self.function, cwd=self.cwd)
+                        SimpleCommand(
+                            words=[Word("cat", "")],
+                            redirects=redirects,
+                            function=self.function,
+                            cwd=self.cwd,
+                        )
                     )
                     continue
                 self.walk(child)
@@ -486,8 +511,10 @@ class _Walker:
             return self._join(node.children, quoted=True)
         if t == "concatenation":
             value, literal, disguised = self._join(node.children, quoted=False)
-            if literal and "{" in value and all(
-                c.type == "word" for c in node.children if b"{" in (c.text or b"")
+            if (
+                literal
+                and "{" in value
+                and all(c.type == "word" for c in node.children if b"{" in (c.text or b""))
             ):
                 value = _expand_braces(value)
             return value, literal, disguised

@@ -70,6 +70,7 @@ _DATA_OPTS = (
     "--body-data",
 )
 _SUBSTITUTION = re.compile(r"\$\(|`|<\(")
+_VAR_REF = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 _SECRET_VAR = re.compile(
     r"\$\{?[A-Za-z_]*(?:PASS|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE|CREDENTIAL|AUTH)"
     r"[A-Za-z0-9_]*",
@@ -125,6 +126,17 @@ def _files_sent(name: str, args: Sequence[Word]) -> list[str]:
             if w.value.upper().startswith(("FILE:", "OPEN:", "GOPEN:"))
         )
     return [f for f in files if f and f not in _QUIET_INPUT]
+
+
+def _carries_data(raw: str, carried: frozenset[str]) -> bool:
+    """A loop variable holding a substitution's output, set into a name or URL with literal
+    text around it (`$l.d.evil.example`, `http://x/?d=$l`): the data travels in the name.
+    The variable alone (`ping $h` over a host list) is a destination, not a payload."""
+    refs = [m for m in _VAR_REF.finditer(raw) if m.group(1) in carried]
+    if not refs:
+        return False
+    bare = raw.strip("\"'")
+    return not any(bare in (f"${m.group(1)}", f"${{{m.group(1)}}}") for m in refs)
 
 
 def values(args: Sequence[Word]) -> list[str]:
@@ -194,6 +206,7 @@ def leaks(
     args: Sequence[Word],
     redirects: Sequence[Redirect],
     piped: bool,
+    carried: frozenset[str] = frozenset(),
 ) -> list[Leak]:
     """The payloads a network program would send, or [] when it is no sink."""
     if name not in NETWORK or (name == "openssl" and not any(w.value == "s_client" for w in args)):
@@ -224,6 +237,9 @@ def leaks(
             break
         if not w.literal and _SECRET_VAR.search(w.raw):
             found.append(Leak("credential variable", True))
+            break
+        if not w.literal and _carries_data(w.raw, carried):
+            found.append(Leak("substitution", False))  # `for l in $(…); do dig $l.x; done`
             break
     if _reads_stdin(name, args):
         for r in redirects:

@@ -540,7 +540,7 @@ def _shell(out: Unwrapped, name: str, args: list[Word]) -> tuple[list[Word], set
     has_c = has_s = False
     while i < len(args):
         v = args[i].value
-        if v == "--":
+        if v in ("--", "-"):  # a lone `-` ends options like `--` (`curl … | bash -`)
             i += 1
             break
         if v in _SHELL_VALUE_OPTS:

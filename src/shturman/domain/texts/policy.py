@@ -21,6 +21,18 @@ TEXTS: dict[str, tuple[str, str]] = {
         "в имени программы есть нелатинские буквы, похожие на латинские (подделка имени)",
         "the program name mixes in non-Latin letters that look like Latin ones (a look-alike)",
     ),
+    "policy.shell.confusable_path": (
+        "в пути есть нелатинские буквы, похожие на латинские, вперемешку с латинскими "
+        "(подделка пути): показанный файл — не тот, что будет прочитан",
+        "a path mixes Latin letters with non-Latin look-alikes (a look-alike path): the file "
+        "shown is not the file used",
+    ),
+    "policy.trace.runs_program": (
+        "запускает программу под трассировщиком (strace, ltrace, gdb, valgrind, perf): "
+        "выполняет её код и выводит её аргументы и данные",
+        "runs a program under a tracer (strace, ltrace, gdb, valgrind, perf): executes its "
+        "code and prints its arguments and data",
+    ),
     "policy.shell.assignment": (
         "задаёт переменную оболочки",
         "sets a shell variable",
@@ -280,6 +292,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "policy.input.too_deep": (
         "команда вложена слишком глубоко для проверки (скобки, подстановки или цепочки)",
         "the command nests too deeply to check (brackets, substitutions or chains)",
+    ),
+    "policy.input.expansion": (
+        "фигурные скобки или шаблоны путей в команде развернулись бы в слишком много слов "
+        "(более 100 000): такая работа не ограничена; уточните пути",
+        "braces or path globs in the command would expand into too many words (over 100,000): "
+        "that work is unbounded; name the paths more narrowly",
     ),
     "policy.input.budget": (
         "в командной строке слишком много команд для одной проверки; разбейте её",
