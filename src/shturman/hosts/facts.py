@@ -183,3 +183,22 @@ def backup_candidates(path: str) -> list[str]:
     if stem:
         found += [f"{directory}/{stem}.bak", f"{directory}/{stem}.orig"]
     return list(dict.fromkeys(found))
+
+
+# dated and numbered copies: FILE.20261201, FILE.2026-12-01, FILE-20261201, FILE.bak.2, FILE.1
+BACKUP_GLOBS = (".[0-9]*", "-[0-9]*", ".bak.*", ".bak-*", ".bak_*", "_[0-9]*")
+COMPRESSED = (".gz", ".xz", ".bz2", ".zst", ".lz4", ".zip")
+
+
+def backup_globs(path: str) -> list[str]:
+    """Shell patterns for dated or numbered copies of ``path`` (``PATH.[0-9]*``,
+    ``PATH.bak.*``, …): ``path`` followed by one of :data:`BACKUP_GLOBS`."""
+    return [path + pattern for pattern in BACKUP_GLOBS]
+
+
+def is_plain_copy(candidate: str, path: str) -> bool:
+    """Is ``candidate`` (a name a backup glob matched) a plain copy of ``path`` — not a
+    compressed one, not our own set-aside broken copy, not the file itself?"""
+    return (candidate != path and candidate.startswith(path)
+            and not candidate.endswith((*COMPRESSED, ".broken", ".rpmnew", ".dpkg-dist",
+                                        ".dpkg-new", ".swp")))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from shturman.agent.remedies.configs import restore_config_backup
 from shturman.agent.remedies.deps import start_dependencies
+from shturman.agent.remedies.envfiles import restore_environment_file
 from shturman.agent.remedies.evidence import (
     Evidence,
     Finding,
@@ -26,6 +27,7 @@ REMEDIES: tuple[Remedy, ...] = (
     start_dependencies,
     free_taken_port,
     restore_config_backup,
+    restore_environment_file,
     recreate_runtime_dir,
     recreate_missing,
     fix_permission,

@@ -11,7 +11,13 @@ from dataclasses import dataclass
 
 from shturman.agent.remedies.evidence import CONFIG_SUFFIXES, Evidence, Finding
 from shturman.domain.events import Autocorrected
-from shturman.hosts.facts import ConfigFault, backup_candidates, parse_config_fault
+from shturman.hosts.facts import (
+    ConfigFault,
+    backup_candidates,
+    backup_globs,
+    is_plain_copy,
+    parse_config_fault,
+)
 from shturman.tools import ToolContext
 
 
@@ -134,10 +140,12 @@ async def _previous_version(ctx: ToolContext, server: str, path: str, named: str
     candidates = backup_candidates(path) + [c for c in backup_candidates(named) if named != path]
     names = " ".join(shlex.quote(c) for c in dict.fromkeys(candidates))
     own = f"{shlex.quote(path)}.shturman-*.bak"
-    listing = await ctx.sh(server, f"ls -1t -- {names} {own}")
+    dated = " ".join(shlex.quote(path) + g.removeprefix(path) for g in backup_globs(path))
+    listing = await ctx.sh(server, f"ls -1dt -- {names} {own} {dated}")
     for candidate in listing.stdout.splitlines():
         candidate = candidate.strip()
-        if not candidate or candidate in (path, named):
+        if not candidate or candidate in (path, named) or (
+                candidate.startswith(path) and not is_plain_copy(candidate, path)):
             continue
         same = await ctx.sh(server, f"cmp -s {shlex.quote(candidate)} {shlex.quote(path)}")
         if same.exit_code == 1:  # 0 = identical, 2 = missing or unreadable

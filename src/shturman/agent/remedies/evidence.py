@@ -6,6 +6,7 @@ log lines), never assumed from a lab layout.
 
 from __future__ import annotations
 
+import posixpath
 import re
 import shlex
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -21,6 +22,7 @@ from shturman.hosts.servicemgr import (
 from shturman.tools import ToolContext
 
 PATH_RE = re.compile(r"(?<![\w.])(/[\w@%+=:,./~-]+|~/[\w@%+=:,./-]+)")
+RELATIVE_RE = re.compile(r"(?<![\w/.~:-])((?:\.{1,2}/)*[A-Za-z_][\w.@+-]*(?:/[\w.@+-]+)+)")
 CONFIG_SUFFIXES = (".conf", ".cfg", ".ini", ".json", ".yaml", ".yml", ".toml", ".env",
                    ".properties", ".xml", ".cnf")
 PORT_IN_USE_RE = re.compile(
@@ -31,7 +33,8 @@ PORT_IN_USE_RE = re.compile(
 # "cannot listen on 127.0.0.1:8080: [Errno 98] …" — never the line's timestamp or pid
 BIND_PORT_RE = re.compile(ADDRESS_PORT + r"|\bport\s+(\d{2,5})\b", re.IGNORECASE)
 CONFIG_PORT_RE = re.compile(
-    r"^\s*(?:listen|port|http_port|bind_port|server\.port|PORT|LISTEN_PORT)\s*[=:\s]\s*"
+    r"^\s*[\"']?(?:listen|port|http_port|bind_port|server\.port|PORT|LISTEN_PORT)[\"']?\s*"
+    r"[=:\s]\s*"
     r"(?:[\w.\[\]*]+:)?(\d{2,5})\b", re.IGNORECASE | re.MULTILINE)
 ERROR_WORDS = re.compile(
     r"error|fatal|failed|failure|denied|refused|cannot|can't|could not|unable|no such|"
@@ -44,6 +47,12 @@ TOOL_NOISE = re.compile(r"^\s*(Traceback \(most recent call last\)|File \"[^\"]*
 CONFIG_LOG_RE = re.compile(
     r"^\s*(?P<key>[\w.-]*log[\w.-]*)\s*[=:\s]\s*[\"']?(?P<path>/[^\s\"';]+)",
     re.IGNORECASE | re.MULTILINE)
+# a section/key pair that names a log file: `[log] file = …`, YAML `log:` / `  path: …`,
+# JSON `"logging": {"file": …}`
+SECTION_RE = re.compile(r"^\s*(?:\[(?P<ini>[^\]]+)\]|[\"']?(?P<key>[\w.-]+)[\"']?\s*:\s*\{?)\s*$")
+SETTING_RE = re.compile(
+    r"^(?P<indent>\s*)[\"']?(?P<key>[\w.-]+)[\"']?\s*[=:]\s*[\"']?(?P<value>[^\s\"';,]+)")
+LOG_LEAVES = ("file", "path", "filename", "file_name", "location", "output", "target")
 LOG_TAIL_LINES = 80
 MAX_LOG_FILES = 3
 ENV_REF = re.compile(r"\$\{(\w+)\}|\$(\w+)")
@@ -170,12 +179,57 @@ def parse_env_file(text: str) -> dict[str, str]:
     return env
 
 
-def log_paths(config_text: str) -> list[str]:
-    """Log files a config file names for the service's own messages (not access logs)."""
+def log_paths(config_text: str, workdir: str | None = None) -> list[str]:
+    """Log files a config file names for the service's own messages (not access logs): a
+    ``*log*`` key, or a ``file``/``path`` key in a ``log`` section (INI, YAML, JSON); a
+    relative value is resolved against ``workdir`` (the daemon's working directory)."""
+    found = [(m.group("key"), m.group("path")) for m in CONFIG_LOG_RE.finditer(config_text)]
+    section = ""
+    for line in config_text.splitlines():
+        head = SECTION_RE.match(line)
+        if head and (head.group("ini") or line.rstrip().endswith("{") or not line[:1].isspace()):
+            section = (head.group("ini") or head.group("key") or "").strip().lower()
+            continue
+        setting = SETTING_RE.match(line)
+        if (setting and "log" in section.split(".")[-1]
+                and setting.group("key").lower() in LOG_LEAVES):
+            found.append((f"{section}.{setting.group('key')}", setting.group("value")))
+    paths = []
+    for key, value in found:
+        path = resolve(value.rstrip(".,"), workdir)
+        if (path and "access" not in key.lower() and "access" not in path.rsplit("/")[-1]
+                and path.startswith("/")):
+            paths.append(path)
+    return list(dict.fromkeys(paths))
+
+
+def resolve(path: str, workdir: str | None) -> str:
+    """``path`` as the daemon sees it: a relative one against its working directory
+    ("" when there is none, or it is not a path at all)."""
+    if path.startswith("/"):
+        return posixpath.normpath(path)
+    if not workdir or not workdir.startswith("/") or not (
+            "/" in path or path.endswith((".log", *CONFIG_SUFFIXES))):
+        return ""
+    return posixpath.normpath(posixpath.join(workdir, path))
+
+
+def relative_paths_in(text: str, workdir: str | None) -> list[str]:
+    """Relative paths a log line names (``keys/signing.key``, ``./data/x``), resolved against
+    the working directory; none without one."""
+    if not workdir:
+        return []
+    found = [resolve(m.group(1).rstrip(".,:;'\")"), workdir) for m in RELATIVE_RE.finditer(text)]
+    return list(dict.fromkeys(p for p in found if p))
+
+
+def config_args(argv: list[str], workdir: str | None) -> list[str]:
+    """Config files the command line names, absolute or relative to the working directory
+    (``--config conf/app.yaml``, ``--config=conf/app.yaml``)."""
     found = []
-    for match in CONFIG_LOG_RE.finditer(config_text):
-        path = match.group("path").rstrip(".,")
-        if "access" not in match.group("key").lower() and "access" not in path.rsplit("/")[-1]:
+    for arg in argv[1:]:
+        value = arg.partition("=")[2] if arg.startswith("-") else arg
+        if value.endswith(CONFIG_SUFFIXES) and (path := resolve(value, workdir)):
             found.append(path)
     return list(dict.fromkeys(found))
 
@@ -247,14 +301,15 @@ async def gather(ctx: ToolContext, server: str, service: str, logs: str) -> Evid
     mgr = await ctx.manager(server)
     unit = ""
     if mgr in (ServiceManager.SYSTEMD, ServiceManager.SYSTEMCTL3):
-        shown = await ctx.sh(server, service_command(mgr, "show", service))
-        unit = shown.stdout if shown.outcome == "ok" else ""
+        unit = await _unit_text(ctx, server, mgr, service)
     env_files = [expand_specifiers(v.lstrip("-"), service)
                  for v in unit_values(unit, "EnvironmentFile") if v.lstrip("-")]
     texts = {p: t for p in env_files if (t := await _read(ctx, server, p)) is not None}
     env = environment(unit, list(texts.values()))
     argv = exec_argv(unit, env, service)
+    workdir = _workdir(unit, service)
     configs = [p for p in paths_in(" ".join(argv[1:])) if p.endswith(CONFIG_SUFFIXES)]
+    configs += [p for p in config_args(argv, workdir) if p not in configs]
     configs += [p for p in env_files if p not in configs]
     for directory in config_dirs(argv):
         configs += [p for p in await _config_files_in(ctx, server, directory)
@@ -263,7 +318,8 @@ async def gather(ctx: ToolContext, server: str, service: str, logs: str) -> Evid
         if path not in texts and (text := await _read(ctx, server, path)) is not None:
             texts[path] = text
     named_logs = [p for p in paths_in(" ".join(argv[1:])) if p.endswith(".log")]
-    named_logs += [p for t in texts.values() for p in log_paths(t) if p not in named_logs]
+    named_logs += [p for t in texts.values() for p in log_paths(t, workdir)
+                   if p not in named_logs]
     if logs.strip():
         logs = "\n".join([logs, *[t for p in named_logs[:MAX_LOG_FILES]
                                   if (t := await _tail(ctx, server, p))]])
@@ -272,11 +328,27 @@ async def gather(ctx: ToolContext, server: str, service: str, logs: str) -> Evid
     ports += [p for p in ports_in_unit(unit) if p not in ports]
     for text in texts.values():
         ports += [p for p in ports_in_config(text) if p not in ports]
-    workdir = next(iter(unit_values(unit, "WorkingDirectory")), None)
     user = next(iter(unit_values(unit, "User")), None)
-    return Evidence(server, service, unit, tuple(ports), logs, tuple(configs),
-                    workdir.lstrip("-") if workdir else None, user, tuple(env.items()),
-                    tuple(named_logs))
+    return Evidence(server, service, unit, tuple(ports), logs, tuple(configs), workdir, user,
+                    tuple(env.items()), tuple(named_logs))
+
+
+def _workdir(unit: str, service: str) -> str | None:
+    value = next(iter(unit_values(unit, "WorkingDirectory")), "").lstrip("-")
+    return expand_specifiers(value, service) if value else None
+
+
+async def _unit_text(ctx: ToolContext, server: str, mgr: ServiceManager, service: str) -> str:
+    """The unit file; for an instance (``app@2``) the manager cannot show, its template's
+    (``app@.service``: the specifiers are expanded later, as the manager would)."""
+    shown = await ctx.sh(server, service_command(mgr, "show", service))
+    if shown.outcome == "ok" and shown.stdout.strip():
+        return shown.stdout
+    prefix, at, instance = service.removesuffix(".service").partition("@")
+    if not (at and instance and prefix):
+        return ""
+    template = await ctx.sh(server, service_command(mgr, "show", f"{prefix}@.service"))
+    return template.stdout if template.outcome == "ok" else ""
 
 
 async def _read(ctx: ToolContext, server: str, path: str) -> str | None:

@@ -1,7 +1,9 @@
-"""Paths the service needs: a missing directory or file, a wrong permission, a log flood.
+"""Paths the service needs: a missing directory or file, a wrong permission, a log flood, a
+log directory filled by the rotated copies of its own log.
 
-The paths come from the service's own error lines and its unit (WorkingDirectory, ExecStart
-arguments, log paths), never from a known layout.
+The paths come from the service's own error lines (a relative one resolved against the unit's
+WorkingDirectory) and its unit (WorkingDirectory, ExecStart arguments, log paths), never from
+a known layout.
 """
 
 from __future__ import annotations
@@ -9,9 +11,9 @@ from __future__ import annotations
 import re
 import shlex
 
-from shturman.agent.remedies.evidence import Evidence, paths_in
+from shturman.agent.remedies.evidence import Evidence, paths_in, relative_paths_in
 from shturman.agent.remedies.runtime import runtime_dirs
-from shturman.hosts.facts import backup_candidates
+from shturman.hosts.facts import COMPRESSED, backup_candidates
 from shturman.tools import ToolContext
 
 LOG_FLOOD_BYTES = 50 * 1024 * 1024
@@ -20,6 +22,9 @@ MISSING_RE = re.compile(r"No such file or directory|not found|does not exist|ENO
                         r"errno 2\b|\(2: |missing", re.IGNORECASE)
 DISK_FULL_PERCENT = 95
 FLOOD_TAIL_LINES = 200
+MAX_LOGS = 3
+# what logrotate leaves beside NAME.log: NAME.log.1, NAME.log.2.gz, NAME.log-20261201[.gz]
+ROTATED = (".[0-9]", ".[0-9].gz", ".[0-9][0-9]", ".[0-9][0-9].gz", "-[0-9]*")
 
 
 async def recreate_missing(ctx: ToolContext, ev: Evidence) -> str | None:
@@ -66,7 +71,7 @@ async def fix_permission(ctx: ToolContext, ev: Evidence) -> str | None:
     for line in ev.logs.splitlines():
         if not re.search(r"Permission denied|EACCES|errno 13\b|\(13: ", line, re.IGNORECASE):
             continue
-        for path in paths_in(line):
+        for path in paths_in(line) + relative_paths_in(line, ev.workdir):
             for target in _self_and_parents(path):
                 q = shlex.quote(target)
                 mode = await ctx.sh(ev.server, f"stat -c %a {q}")
@@ -94,7 +99,9 @@ async def relieve_log_flood(ctx: ToolContext, ev: Evidence) -> str | None:
     if ev.workdir and NO_SPACE_RE.search(ev.logs):
         dirs.append(ev.workdir)
     no_space = bool(NO_SPACE_RE.search(ev.logs))
-    fixed = []
+    fixed = await _remove_rotated(ctx, ev) if no_space else []
+    if fixed:
+        return "; ".join(fixed)
     for directory in list(dict.fromkeys(dirs))[:5]:
         used = await _disk_used_percent(ctx, ev.server, directory) if no_space else None
         if used is not None and used >= DISK_FULL_PERCENT:
@@ -113,6 +120,68 @@ async def relieve_log_flood(ctx: ToolContext, ev: Evidence) -> str | None:
             fixed.append(ctx.say(f"лог {path} переполнен: отложен и сжат",
                                  f"log {path} was flooded: moved aside and compressed"))
     return "; ".join(fixed) or None
+
+
+def own_logs(ev: Evidence) -> list[str]:
+    """The service's own log files: those its unit or configs name, and those its
+    "No space left on device" lines name."""
+    named = [p for line in ev.logs.splitlines() if NO_SPACE_RE.search(line)
+             for p in paths_in(line)]
+    # a `*.log` file is one program's; a shared syslog file (`maillog`, `messages`) is not
+    return [p for p in dict.fromkeys([*ev.log_files, *named]) if p.endswith(".log")]
+
+
+async def _remove_rotated(ctx: ToolContext, ev: Evidence) -> list[str]:
+    """The service cannot write its log for want of space: delete the rotated copies of its
+    own log (``NAME.log.1``, ``NAME.log.2.gz``, ``NAME.log-20261201``) next to it — never the
+    current log, nothing outside that directory, nothing of another program's."""
+    fixed = []
+    for log in own_logs(ev)[:MAX_LOGS]:
+        directory, _, name = log.rpartition("/")
+        if not directory or not name:
+            continue
+        patterns = " -o ".join(f"-name {shlex.quote(name + p)}" for p in ROTATED)
+        found = await ctx.sh(ev.server, f"find {shlex.quote(directory)} -maxdepth 1 -type f "
+                                        f"\\( {patterns} \\) -printf '%s %p\\n'")
+        sized = [(int(size), path) for size, _, path in
+                 (line.partition(" ") for line in found.stdout.splitlines())
+                 if size.isdigit() and path.startswith(f"{directory}/{name}") and path != log]
+        if not sized:
+            continue
+        said = await _delete_rotated(ctx, ev.server, sized)
+        if said is not None:
+            count, freed, how = said
+            fixed.append(ctx.say(
+                f"в каталоге {directory} кончилось место для лога {name}: {how[0]} его старые "
+                f"ротированные копии ({count} шт., освобождено {_mib(freed)} МБ); текущий "
+                "лог не тронут",
+                f"{directory} had no room left for {name}: {how[1]} {count} of its old rotated "
+                f"copies ({_mib(freed)} MB freed); the current log was kept"))
+    return fixed
+
+
+async def _delete_rotated(ctx: ToolContext, server: str, sized: list[tuple[int, str]]
+                          ) -> tuple[int, int, tuple[str, str]] | None:
+    """Delete the rotated copies (old logs: no snapshot); when deleting is not approved, empty
+    the uncompressed ones in place (a bounded change autonomy may make). (count, bytes freed,
+    how) or None."""
+    paths = " ".join(shlex.quote(path) for _, path in sized)
+    done = await ctx.sh(server, f"rm -f -- {paths}")
+    if done.outcome == "ok":
+        return len(sized), sum(size for size, _ in sized), ("удалены", "deleted")
+    plain = [(size, path) for size, path in sized if not path.endswith(COMPRESSED) and size]
+    if not plain:
+        return None
+    emptied = await ctx.sh(server, "truncate -s 0 " + " ".join(shlex.quote(p) for _, p in plain))
+    if emptied.outcome != "ok":
+        return None
+    return len(plain), sum(size for size, _ in plain), (
+        "удалить сжатые не одобрено, поэтому очищены несжатые", "deleting was not approved, so "
+        "emptied the uncompressed")
+
+
+def _mib(size: int) -> str:
+    return f"{size / 1048576:.1f}"
 
 
 async def _truncate_flooded(ctx: ToolContext, server: str, directory: str,

@@ -14,12 +14,15 @@ from dataclasses import dataclass
 from shturman.agent.remedies.evidence import Evidence, paths_in
 from shturman.tools import ToolContext
 
-NO_SUCH_RE = re.compile(r"No such file or directory|ENOENT|errno 2\b|\(2: ", re.IGNORECASE)
+NO_SUCH_RE = re.compile(r"No such file or directory|ENOENT|errno 2\b|\(2: |does not exist",
+                        re.IGNORECASE)
 # a file the service makes at start: its directory is runtime state, not content
 RUNTIME_FILE_RE = re.compile(r"\.(?:pid|sock|socket|lock|lck)$")
 RUNTIME_PART_RE = re.compile(r"(?:^|/)(?:var/)?run/")
 TMPFILES_DIRS = ("etc/tmpfiles.d", "run/tmpfiles.d", "usr/lib/tmpfiles.d")
 DEFAULT_MODE = "0755"
+MAX_MISSING_LEVELS = 3
+MKDIR_MODE_RE = re.compile(r"^(?:-m|--mode)=?(0?[0-7]{3})$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,25 +61,38 @@ def _parent(path: str) -> str:
 
 
 async def recreate_runtime_dir(ctx: ToolContext, ev: Evidence) -> str | None:
-    """Create each missing runtime directory whose own parent exists (one level: a path
-    further off is a wrong path, not a lost directory)."""
+    """Create each missing runtime directory, and its missing parents below the ``run/``
+    directory itself (one level at a time, each as declared or owned by the unit's User=);
+    a path whose ``run/`` directory is gone too is a wrong path, not a lost directory."""
     fixed = []
     for directory in runtime_dirs(ev):
-        q = shlex.quote(directory)
-        if (await ctx.sh(ev.server, f"test -d {q}")).exit_code == 0:
-            continue
-        if (await ctx.sh(ev.server, f"test -d {shlex.quote(_parent(directory))}")).exit_code:
-            continue
-        declared = await _declared(ctx, ev.server, directory)
-        said = await _create(ctx, ev, directory, declared)
-        if said:
+        chain = await _missing_chain(ctx, ev.server, directory)
+        for level in chain:
+            declared = await _declared(ctx, ev.server, level)
+            said = await _create(ctx, ev, level, declared)
+            if not said:
+                break
             fixed.append(said)
     return "; ".join(fixed) or None
 
 
+async def _missing_chain(ctx: ToolContext, server: str, directory: str) -> list[str]:
+    """The missing directories from the topmost one down to ``directory`` (empty when it
+    exists, or when the nearest existing ancestor is above the ``run/`` directory)."""
+    chain: list[str] = []
+    level = directory
+    while level.count("/") >= 2 and len(chain) < MAX_MISSING_LEVELS:
+        if (await ctx.sh(server, f"test -d {shlex.quote(level)}")).exit_code == 0:
+            below_run = bool(RUNTIME_PART_RE.search(level + "/"))
+            return chain[::-1] if below_run or not chain else []
+        chain.append(level)
+        level = _parent(level)
+    return []
+
+
 async def _create(ctx: ToolContext, ev: Evidence, directory: str, declared: Declared | None
                   ) -> str | None:
-    mode = declared.mode if declared else DEFAULT_MODE
+    mode = declared.mode if declared else _mkdir_mode(ev, directory) or DEFAULT_MODE
     user = (declared.user if declared else None) or ev.user
     group = (declared.group if declared else None) or ev.group
     q = shlex.quote(directory)
@@ -97,6 +113,18 @@ async def _create(ctx: ToolContext, ev: Evidence, directory: str, declared: Decl
         f"с правами {mode}{owned}. {_permanent_fix(ctx, ev, directory, declared)}",
         f"runtime directory {directory} was missing (it is emptied at boot): created it with "
         f"mode {mode}{owned}. {_permanent_fix(ctx, ev, directory, declared)}")
+
+
+def _mkdir_mode(ev: Evidence, directory: str) -> str | None:
+    """The mode the unit's own ``ExecStartPre=mkdir -m MODE DIR`` gives ``directory``."""
+    for argv in ev.commands:
+        if argv and argv[0].rsplit("/", 1)[-1] == "mkdir" and directory in argv:
+            for i, arg in enumerate(argv):
+                joined = f"{arg}={argv[i + 1]}" if arg in ("-m", "--mode") and i + 1 < len(
+                    argv) else arg
+                if match := MKDIR_MODE_RE.match(joined):
+                    return match.group(1).zfill(4)
+    return None
 
 
 def _permanent_fix(ctx: ToolContext, ev: Evidence, directory: str,
