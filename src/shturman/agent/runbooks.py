@@ -2,11 +2,13 @@
 
 `repair_service`: status → logs → evidence (unit file, the configs it names, the ports it
 needs) → remedies that look for their own cause on the host (agent/remedies/: a port taken, a
-broken config with a previous version, a missing directory or file, a wrong permission, a log
-flood, a dependency down) → restart → verify. When no remedy can fix it and a restart does not
-help, the report says so — naming the cause a remedy found but must leave alone (another
-account's process on the port, a broken config with no previous version) or the log line that
-says why — with the log lines that matter, and nothing else is touched.
+broken config with a previous version, an EnvironmentFile= moved aside by a package upgrade, a
+missing runtime directory, file or directory, a wrong permission, a log flood or a log
+directory filled by rotated copies, a dependency down) → restart → verify. When no remedy
+can fix it and a restart does not help, the report says so — naming the cause a remedy found
+but must leave alone (another account's process on the port, a broken config with no previous
+version) or the log line that says why — with the log lines that matter, and nothing else is
+touched.
 
 `ensure_service`: check → act only if needed (start, or repair when the start fails) → verify;
 the entry point for conditional requests ("is X running? if not, start it").
