@@ -11,9 +11,7 @@ changes nothing.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,6 +24,7 @@ from shturman.domain.jobs import AttemptOutcome, Job, JobAttempt, JobSpec, JobSt
 from shturman.store import tables as t
 from shturman.store.repositories._redaction import Redacts, or_default
 from shturman.store.repositories._time import aware, now
+from shturman.store.repositories._writes import Writes
 
 _Q, _R = JobStatus.QUEUED.value, JobStatus.RUNNING.value
 _SERVER_LOCK = 7351  # first key of pg_advisory_xact_lock(key, hashtext(server))
@@ -45,18 +44,7 @@ class JobRepo:
         self._engine = engine
         self._pg = engine.dialect.name == "postgresql"
         self._r = or_default(redactor)
-        # SQLite has one writer: queue this process's job writes here instead of letting them
-        # collide on the file lock (whose busy handler sleeps up to 100 ms a try)
-        self._lock = None if self._pg else asyncio.Lock()
-
-    @contextlib.asynccontextmanager
-    async def _begin(self) -> AsyncIterator[AsyncConnection]:
-        if self._lock is None:
-            async with self._engine.begin() as conn:
-                yield conn
-        else:
-            async with self._lock, self._engine.begin() as conn:
-                yield conn
+        self._begin = Writes(engine).begin  # SQLite: one writer (see _writes.py)
 
     # --- submit and inspect -------------------------------------------------------------
 

@@ -3,19 +3,18 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shturman.domain.monitoring import CheckResult, CheckState, CheckStatus, Transition
 from shturman.store import tables as t
 from shturman.store.repositories._redaction import Redacts, or_default
 from shturman.store.repositories._time import aware
+from shturman.store.repositories._writes import Writes
 
 Decide = Callable[[CheckStatus | None, CheckResult], Transition]
 
@@ -25,16 +24,7 @@ class MonitoringRepo:
         self._engine = engine
         self._r = or_default(redactor)
         self._pg = engine.dialect.name == "postgresql"
-        self._lock = None if self._pg else asyncio.Lock()  # SQLite: one writer
-
-    @contextlib.asynccontextmanager
-    async def _begin(self) -> AsyncIterator[AsyncConnection]:
-        if self._lock is None:
-            async with self._engine.begin() as conn:
-                yield conn
-        else:
-            async with self._lock, self._engine.begin() as conn:
-                yield conn
+        self._begin = Writes(engine).begin  # SQLite: one writer
 
     async def record(self, results: Sequence[CheckResult], decide: Decide) -> list[Transition]:
         """Store the results and move each check's state by ``decide(stored, result)``, all
