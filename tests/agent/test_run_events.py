@@ -61,3 +61,29 @@ async def test_first_contact_is_an_event_of_the_run_that_made_it(make_container:
         assert any(isinstance(e, CommandFinished) and e.server == host.name for e in mine)
     again = await run(first)  # pinned already: no second event
     assert not any(isinstance(e, HostKeyPinned) for e in again)
+
+
+async def test_run_finished_is_stored_before_the_status_turns_final(make_container: Any,
+                                                                    hostlab: HostLab) -> None:
+    """A follower in another process ends when the status is final and nothing is left to
+    read; so the last event must be in the store by then (events are written in the
+    background, off the loop's critical path)."""
+    c = await make_container(hostlab)
+    repo = c.runs._runs
+    stored_at_finish: list[list[str]] = []
+    finish = repo.finish
+
+    async def finishing(run_id: str, *args: Any, **kwargs: Any) -> None:
+        stored_at_finish.append([e.type for e in await repo.events(run_id)])
+        await finish(run_id, *args, **kwargs)
+
+    original_append = repo.append_events
+
+    async def slow_append(events: Any) -> Any:
+        await asyncio.sleep(0.05)  # a busy store: the writer lags behind the loop
+        return await original_append(events)
+
+    repo.finish = finishing  # type: ignore[method-assign]
+    repo.append_events = slow_append  # type: ignore[method-assign]
+    await c.runs.run(RunRequest(f"аптайм на {hostlab.hosts[0].name}", ACTOR, RunMode.READONLY))
+    assert stored_at_finish and stored_at_finish[0][-1] == "run_finished", stored_at_finish

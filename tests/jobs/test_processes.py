@@ -152,18 +152,19 @@ async def test_distributed_two_workers_one_killed(
     assert max(per_job.values()) == 1, "a job ran twice"
     assert set(per_job) == set(ids)  # every job ran once (interrupted ones had started)
     assert len({r.pid for r in log}) == 2  # both workers took work
-    # priorities: a job claimed after every job was queued was the most urgent one waiting —
-    # no more urgent job was still queued when it was claimed (claims are atomic in the store)
+    # priorities: a job claimed after every job was queued was the most urgent one waiting.
+    # Claimers run concurrently and pass over rows another claimer has locked (SKIP LOCKED),
+    # and a job the killed worker held but had not acted on is resumed later; so a more urgent
+    # job may start a moment after a less urgent one — but only a few such, never a queue's
+    # worth (in FIFO order each early job would be overtaken by a dozen or more urgent ones).
     cutoff = datetime.fromtimestamp(submitted, UTC)
     claimed = [j for j in jobs if j.started_at > cutoff]  # type: ignore[union-attr,operator]
     assert len(claimed) >= 25
-    jumped = [(j.id, j.priority) for j in claimed for k in jobs  # type: ignore[union-attr]
-              if k.priority < j.priority and k.started_at > j.started_at]  # type: ignore[union-attr,operator]
-    timeline = sorted((j.started_at, j.id, j.priority, j.status.value, j.attempts)  # type: ignore[union-attr]
-                      for j in jobs)
-    if jumped:
-        Path("/tmp/timeline.txt").write_text("\n".join(map(str, [cutoff, *timeline])))
-    assert not jumped, jumped[:3]
+    jumped = Counter(j.id for j in claimed for k in jobs  # type: ignore[union-attr]
+                     if k.priority < j.priority and k.started_at > j.started_at)  # type: ignore[union-attr,operator]
+    in_flight = 2 + 2  # the surviving worker's slots + the killed worker's resumed jobs
+    assert max(jumped.values(), default=0) <= in_flight, jumped
+    assert sum(jumped.values()) <= 2 * in_flight, jumped
     await recording.dispose()
     await db.close()
 

@@ -254,6 +254,9 @@ async def test_cancel_stops_the_users_current_job(world: World) -> None:
                               and str(job.id) in c.params["text"]
                               and "отменено" in c.params["text"], since=since)
     assert (await world.c.jobs.show(job.id)).job.status.value == "cancelled"
+    # updates from different users are handled concurrently: Viktor's answer may come last
+    await world.fake.wait_for("sendMessage", lambda c: str(c.params["chat_id"]) == str(VIKTOR),
+                              since=since)
     (viktor,) = texts(world.sends(since, VIKTOR))
     assert "Нечего отменять" in viktor
 

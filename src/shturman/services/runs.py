@@ -18,7 +18,7 @@ from shturman.agent.loop import Agent, Outcome, Planner, Task
 from shturman.agent.memory import rank
 from shturman.config import Settings
 from shturman.domain.errors import RunStateError
-from shturman.domain.events import Event, EventSink, RunFinished, as_data, kind_of
+from shturman.domain.events import Event, RunFinished, as_data, kind_of
 from shturman.domain.models import Actor, RunMode, RunStatus, Server
 from shturman.domain.runs import Incident, RunEvent, RunRecord
 from shturman.hosts.guarded import Approver, GuardedExecutor
@@ -160,11 +160,11 @@ class RunService:
                 outcome = await agent.run(task, emit)
             except Exception as exc:  # a bug must still leave a consistent record
                 outcome = Outcome(RunStatus.FAILED, "", None, (), f"internal error: {exc!r}")
-                await self._finish(run_id, outcome, emit, request, 0.0)
+                await self._finish(run_id, outcome, journal, request, 0.0)
                 raise
             else:
                 duration = asyncio.get_running_loop().time() - started
-                await self._finish(run_id, outcome, emit, request, duration)
+                await self._finish(run_id, outcome, journal, request, duration)
             finally:
                 await journal.close()
                 await queue.put(None)
@@ -187,13 +187,16 @@ class RunService:
         assert record is not None
         return record, events
 
-    async def _finish(self, run_id: str, outcome: Outcome, emit: EventSink,
+    async def _finish(self, run_id: str, outcome: Outcome, journal: EventJournal,
                       request: RunRequest, duration: float) -> None:
         await self._audit.flush()  # the audit is complete when the run says it is done
-        await emit(RunFinished(status=outcome.status.value, verified=outcome.verified,
+        await journal.emit(RunFinished(status=outcome.status.value, verified=outcome.verified,
                                changed=outcome.changed, report=outcome.report,
                                route=outcome.route, intent=outcome.intent,
                                servers=tuple(outcome.servers)))
+        # `run_finished` is stored before the status turns final: a follower that sees a final
+        # status with nothing left to read has really seen the end
+        await journal.close()
         await self._runs.finish(run_id, outcome.status.value, outcome.report, outcome.verified,
                                 outcome.route, outcome.servers)
         metrics.RUNS.labels(status=outcome.status.value).inc()
