@@ -230,18 +230,18 @@ async def test_orphan_workers_found_through_a_log_named_only_in_the_config(
     _start_healthy(d)
     master = units.main_pid(host, d.unit)
     binary = f"srv/{d.unit}/bin/{d.unit}"
-    assert faults.wait_until(lambda: len(_children_of_binary(host, binary)) >= 3, timeout=5)
+    assert faults.wait_until(lambda: len(_children_of_binary(host, binary)) >= 3, timeout=20)
     workers = [p for p in _children_of_binary(host, binary) if p != master]
     os.kill(master, signal.SIGKILL)
-    assert faults.wait_until(lambda: not _pid_alive(master), timeout=5)
+    assert faults.wait_until(lambda: not _pid_alive(master), timeout=20)
     assert faults.http_ok(d.url)  # the orphans still answer
     host.systemctl("start", d.unit)
-    assert faults.wait_until(lambda: "Address already in use" in d.log_text(), timeout=5)
+    assert faults.wait_until(lambda: "Address already in use" in d.log_text(), timeout=20)
     assert "Address already in use" not in d.journal()
 
     done = await _repair(make_container, hostlab, d.unit)
     assert done.ok, done.summary + "\n" + done.trace()
-    assert faults.wait_until(lambda: not any(_pid_alive(p) for p in workers), timeout=5)
+    assert faults.wait_until(lambda: not any(_pid_alive(p) for p in workers), timeout=20)
     assert d.served_by_unit()
     assert f"tail -n 80 {d.log}" in done.commands()
     assert any(str(p) in done.notes() for p in workers), done.notes()
@@ -258,7 +258,7 @@ async def test_missing_runtime_directory_is_recreated_as_tmpfiles_declares_it(
     host.systemctl("stop", d.unit)
     shutil.rmtree(d.run_dir)
     host.systemctl("start", d.unit)
-    assert faults.wait_until(lambda: "cannot create pid file" in d.journal(), timeout=5)
+    assert faults.wait_until(lambda: "cannot create pid file" in d.journal(), timeout=20)
 
     done = await _repair(make_container, hostlab, d.unit)
     assert done.ok, done.summary + "\n" + done.trace()
@@ -307,7 +307,7 @@ async def test_port_held_by_another_account_is_named_and_left_alone(
     try:
         assert faults.wait_until(lambda: faults.port_open(d.port), timeout=10)
         host.systemctl("start", d.unit)
-        assert faults.wait_until(lambda: "Address already in use" in d.log_text(), timeout=5)
+        assert faults.wait_until(lambda: "Address already in use" in d.log_text(), timeout=20)
 
         done = await _repair(make_container, hostlab, d.unit)
         assert not done.ok
@@ -329,7 +329,7 @@ async def test_give_up_quotes_the_cause_instead_of_claiming_none(
     d = install_depot(host, "depot-key", log_file=True, refuse=reason)
     cleanup.append(d.unit)
     host.systemctl("start", d.unit)
-    assert faults.wait_until(lambda: reason in d.log_text(), timeout=5)
+    assert faults.wait_until(lambda: reason in d.log_text(), timeout=20)
     before = d.ini.read_text()
 
     done = await _repair(make_container, hostlab, d.unit)

@@ -67,7 +67,7 @@ async def test_timeout_fails_the_job_and_frees_its_slot(store: tuple[Any, JobRep
     after = await queue.submit(JobSpec("record", {"log": url}, priority=Priority.LOW))
     await pool.start()
     try:
-        await until(lambda: all_final(repo, [stuck.id, after.id]), timeout=4)
+        await until(lambda: all_final(repo, [stuck.id, after.id]), timeout=20)
     finally:
         await pool.stop()
     failed = await repo.get(stuck.id)
@@ -146,7 +146,7 @@ async def test_cancel_deadline_and_errors(store: tuple[Any, JobRepo, str]) -> No
         await asyncio.sleep(0.4)  # the deadline passes while the only slot is busy
         asked = await queue.cancel(running.id)
         assert asked.status is JobStatus.RUNNING and asked.cancel_requested
-        await until(lambda: all_final(repo, [running.id, late.id]), timeout=5)
+        await until(lambda: all_final(repo, [running.id, late.id]), timeout=20)
     finally:
         await pool.stop()
     assert (await repo.get(running.id)).status is JobStatus.CANCELLED  # type: ignore[union-attr]
