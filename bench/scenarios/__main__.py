@@ -1,8 +1,10 @@
-"""``python -m bench.scenarios [--set default|blind|blind3|blind4|all] [--only NAME...] [--json]``.
+"""``python -m bench.scenarios [--set default|blind|blind3..5|all] [--only NAME...] [--json]``.
 
 Runs the fault scenarios: the default set (``catalog``), the blind set (``blind``: other
 units, ports and file layout), the third blind set (``blind3``: a Debian-style host), the
-fourth (``blind4``: vendor ``/opt`` trees, RHEL/Alpine-style paths), or all.
+fourth (``blind4``: vendor ``/opt`` trees, RHEL/Alpine-style paths), the fifth (``blind5``:
+deploy-style releases with a ``current`` symlink, systemd drop-ins, unix sockets behind nginx),
+or all.
 Prints a table (or JSON) and writes ``bench/results/scenarios-<model>.json`` (default set) and
 ``bench/results/scenarios-<set>-<model>.json`` (the other sets). Needs root (the lab creates
 users, runs sshd, mounts a tmpfs). Exit code 0 only when every scenario had its correct outcome:
@@ -21,6 +23,7 @@ from dataclasses import asdict
 from .blind import BLIND_NAME_PREFIX, BLIND_SCENARIOS, BLIND_USER_PREFIX
 from .blind3 import BLIND3_NAME_PREFIX, BLIND3_SCENARIOS, BLIND3_USER_PREFIX
 from .blind4 import BLIND4_NAME_PREFIX, BLIND4_SCENARIOS, BLIND4_USER_PREFIX
+from .blind5 import BLIND5_NAME_PREFIX, BLIND5_SCENARIOS, BLIND5_USER_PREFIX
 from .catalog import SCENARIOS
 from .run import USER_PREFIX, Outcome, model_name, run_scenarios, table, write_results
 
@@ -30,6 +33,7 @@ SETS = {
     "blind": (BLIND_SCENARIOS, BLIND_USER_PREFIX, BLIND_NAME_PREFIX, "blind"),
     "blind3": (BLIND3_SCENARIOS, BLIND3_USER_PREFIX, BLIND3_NAME_PREFIX, "blind3"),
     "blind4": (BLIND4_SCENARIOS, BLIND4_USER_PREFIX, BLIND4_NAME_PREFIX, "blind4"),
+    "blind5": (BLIND5_SCENARIOS, BLIND5_USER_PREFIX, BLIND5_NAME_PREFIX, "blind5"),
 }
 
 

@@ -21,9 +21,11 @@ if TYPE_CHECKING:
     from shturman.hosts import GuardedExecutor
     from shturman.hosts.executor import Executor
     from shturman.jobs import JobsRuntime
+    from shturman.services.admin import ServerAdmin, SettingsAdmin
     from shturman.services.approvals import ApprovalService
     from shturman.services.audit import AuditTrail
     from shturman.services.backups import BackupService
+    from shturman.services.chat import ChatService
     from shturman.services.commands import CommandService
     from shturman.services.events import EventService
     from shturman.services.execution import ExecService
@@ -31,8 +33,12 @@ if TYPE_CHECKING:
     from shturman.services.inventory import Inventory
     from shturman.services.jobs import JobService
     from shturman.services.monitoring import MonitoringService
+    from shturman.services.monitoring.agent_api import AgentApi
+    from shturman.services.monitoring.peers import PeerWatch
     from shturman.services.notifications import NotificationService
     from shturman.services.runs import RunService
+    from shturman.services.setup_link import SetupLinks
+    from shturman.services.tasks import TaskService
     from shturman.services.tokens import TokenService
     from shturman.services.users import UserService
     from shturman.services.voice import VoiceService
@@ -89,7 +95,7 @@ class Container:
 
             self._runs = RunService(self.settings, self.inventory, self.guarded,
                                     self.runs_repo, self.incidents_repo, self.planner_factory,
-                                    self.audit)
+                                    self.audit, history=BackupHistory(self))
         return self._runs
 
     def jobs_runtime(self, *, workers: bool = False, scheduler: bool | None = None,
@@ -111,19 +117,26 @@ class Container:
             from shturman.services import monitoring
 
             monitoring.register(registry, lambda: self.monitoring)
+            from shturman.services.monitoring import peers
+
+            peers.register(registry, lambda: self.peers)  # peer_check, peer_action
             from shturman.services.backups import register_backup_job
 
             register_backup_job(registry, lambda: self.backups)
+            from shturman.services import tasks
+
+            tasks.register(registry, lambda: self.tasks)  # a task's analysis records into it
             cfg = self.settings.jobs
             if kinds:
                 cfg = cfg.model_copy(update={"schedules": []})
             runtime = build_runtime(self.db.engine, cfg, registry,
                                     workers=workers, scheduler=scheduler,
                                     redactor=self.extras.get("redactor"),
-                                    extra_schedules=[*self._check_schedules(),
+                                    extra_schedules=[*self._peer_schedules(),
                                                      *self._backup_schedules(kinds)]
                                     if workers else [],
                                     kinds=kinds)
+            self._watch_schedules(runtime)
             self.extras["jobs"] = runtime
         return runtime
 
@@ -160,9 +173,81 @@ class Container:
                 prober, alerts, lambda: self.jobs, language=self.settings.language)
         return cast("MonitoringService", self.extras["monitoring"])
 
+    @property
+    def peers(self) -> PeerWatch:
+        """The peer watchdog: other Shturman instances watched, restarted, power-cycled."""
+        if "peers" not in self.extras:
+            from shturman.interfaces.i18n import t
+            from shturman.services.monitoring import AlertSender, Webhook
+            from shturman.services.monitoring.peers import PeerWatch
+            from shturman.services.monitoring.power import PowerSwitch
+            from shturman.store.repositories.monitoring import MonitoringRepo
+            from shturman.store.repositories.peers import PeerRepo
+
+            cfg = self.settings.monitoring
+            redactor = self.extras.get("redactor")
+            webhook = (Webhook(cfg.webhook_url, cfg.webhook_timeout, cfg.webhook_attempts)
+                       if cfg.webhook_url else None)
+            self.extras["peers"] = PeerWatch(
+                cfg, self.inventory, MonitoringRepo(self.db.engine, redactor),
+                PeerRepo(self.db.engine, redactor), self.guarded,
+                PowerSwitch(self.guarded, self.inventory,
+                            redact=redactor.redact if redactor is not None else str),
+                AlertSender(self.notifications, self.users, t, self.settings.language,
+                            webhook),
+                self.notifications, self.users, self.audit, lambda: self.approvals,
+                lambda: self.jobs, self.peer_token, instance=self.instance_name,
+                approval_timeout=self.settings.agent.approval_timeout,
+                language=self.settings.language)
+        return cast("PeerWatch", self.extras["peers"])
+
+    @property
+    def instance_name(self) -> str:
+        """This instance's name for peers (``monitoring.instance``, else the host name)."""
+        import socket
+
+        return self.settings.monitoring.instance or socket.gethostname()
+
+    async def peer_token(self, peer: Any) -> str | None:
+        """A peer's API token: the config or the environment, else the vault entry
+        ``token_vault``; learnt by the redactor, so no log or record shows it."""
+        token = peer.token_value()
+        if token is None and peer.token_vault:
+            from shturman.domain.errors import VaultError
+            from shturman.vault import SecretKind
+
+            try:
+                token = await self.vault.get(peer.token_vault, SecretKind.TOKEN)
+            except VaultError:
+                token = None
+        redactor = self.extras.get("redactor")
+        if token and redactor is not None:
+            redactor.learn([token])
+        return token or None
+
+    def _peer_schedules(self) -> list[Any]:
+        if not self.settings.monitoring.enabled:
+            return []
+        from shturman.services.monitoring.peers import peer_schedules
+
+        return peer_schedules(self.settings.monitoring)
+
+    def agent_api(self) -> AgentApi:
+        """What the web app's agent HTTP API (``/agent``) needs beyond the web services."""
+        from shturman import __version__
+        from shturman.services.monitoring.agent_api import AgentApi
+        from shturman.store.repositories.tokens import TokenRepo
+
+        return AgentApi(instance=self.instance_name, version=__version__,
+                        tokens=TokenRepo(self.db.engine), users=self.users,
+                        jobs=lambda: self.jobs, monitoring=lambda: self.monitoring,
+                        inventory=self.inventory, guarded=self.guarded,
+                        command_timeout=min(self.settings.ssh.command_timeout, 60.0))
+
     async def watch_servers(self) -> None:
         """Learn the servers the check schedules cover (the config's and the registry's)
-        before the scheduler is built; a server added later is watched after a restart."""
+        before the scheduler is built (`shturman monitor` says how many); servers added later
+        are picked up while it runs (`_watch_schedules`)."""
         if self.settings.monitoring.enabled:
             self.extras["watched"] = await self.monitoring.targets()
 
@@ -196,24 +281,39 @@ class Container:
         return [Schedule("backups", JobSpec(kind="backup", payload={}, actor="scheduler"),
                          every=None if cfg.cron else cfg.every, cron=cfg.cron)]
 
-    def _check_schedules(self) -> list[Any]:
-        if not self.settings.monitoring.enabled:
-            return []
-        from shturman.domain.models import local_server
-        from shturman.services.monitoring import schedules
+    def _watch_schedules(self, runtime: JobsRuntime) -> None:
+        """The check schedules as a component beside the scheduler: it re-reads the watched
+        servers every ``monitoring.targets_refresh`` seconds, so a server added while the
+        daemon runs is checked without a restart (services/monitoring/targets.py)."""
+        main = runtime.scheduler
+        if not self.settings.monitoring.enabled or main is None:
+            return
+        from shturman.jobs import Schedule, Scheduler
+        from shturman.jobs.queue import JobDefaults
+        from shturman.services.monitoring.targets import WatchedSchedules
 
-        servers = self.extras.get("watched") or [
-            local_server(), *(s.to_domain() for s in self.settings.servers)]
-        return schedules(servers, self.monitoring, self.settings.monitoring)
+        cfg = self.settings.jobs
+
+        def scheduler(found: list[Schedule]) -> Scheduler:
+            return Scheduler(runtime.repo, found,
+                             JobDefaults(cfg.default_timeout, cfg.max_attempts),
+                             runtime.queue.waker, tick=cfg.scheduler_tick,
+                             lease=cfg.schedule_lease, holder=f"{main.holder}/checks")
+
+        watched = WatchedSchedules(self.monitoring, self.settings.monitoring, scheduler)
+        self.extras["watched_schedules"] = watched
+        runtime.components.append(watched)
 
     async def run_monitor(self, ready: Callable[[int], None] | None = None) -> None:
         """`shturman monitor`: the check schedules and workers for ``check`` jobs only, until
         SIGINT/SIGTERM. ``ready`` is told how many servers are watched."""
         from shturman.daemon import Daemon
         from shturman.services.monitoring import CHECK_KIND
+        from shturman.services.monitoring.peers import PEER_ACTION_KIND, PEER_CHECK_KIND
 
         await self.watch_servers()
-        runtime = self.jobs_runtime(workers=True, kinds=(CHECK_KIND,))
+        runtime = self.jobs_runtime(workers=True,
+                                    kinds=(CHECK_KIND, PEER_CHECK_KIND, PEER_ACTION_KIND))
         watched = len(self.extras.get("watched", []))
         try:
             await Daemon(runtime.components).run(
@@ -372,6 +472,31 @@ class Container:
     # --- the web app (docs/web.md) ---
 
     @property
+    def tasks(self) -> TaskService:
+        """Tasks, their background analysis and delegation (docs/web.md)."""
+        if "tasks" not in self.extras:
+            from shturman.services.tasks import TaskService
+            from shturman.store.repositories.tasks import TaskRepo
+
+            self.extras["tasks"] = TaskService(
+                TaskRepo(self.db.engine, self.extras.get("redactor")), self.inventory,
+                lambda: self.jobs, lambda: self.runs, self.notifications, self.users,
+                self.planner_factory)
+        return cast("TaskService", self.extras["tasks"])
+
+    @property
+    def chat(self) -> ChatService:
+        """Each user's conversation with the agent (runs, their events, the reports)."""
+        if "chat" not in self.extras:
+            from shturman.services.chat import ChatService
+            from shturman.store.repositories.tasks import ChatRepo
+
+            self.extras["chat"] = ChatService(
+                ChatRepo(self.db.engine, self.extras.get("redactor")), lambda: self.jobs,
+                lambda: self.tasks, self.users)
+        return cast("ChatService", self.extras["chat"])
+
+    @property
     def tokens(self) -> TokenService:
         """Web sessions and API tokens (digests only)."""
         if "tokens" not in self.extras:
@@ -382,6 +507,51 @@ class Container:
                                                  self.audit)
         return cast("TokenService", self.extras["tokens"])
 
+    @property
+    def server_admin(self) -> ServerAdmin:
+        """Servers added, edited, tested and deleted from the web app (secrets write-only)."""
+        if "server_admin" not in self.extras:
+            from shturman.services.admin import ServerAdmin
+
+            redactor = self.extras.get("redactor")
+            self.extras["server_admin"] = ServerAdmin(
+                self.inventory, self.server_access, self.commands, self.audit,
+                learn=None if redactor is None else redactor.learn)
+        return cast("ServerAdmin", self.extras["server_admin"])
+
+    @property
+    def settings_admin(self) -> SettingsAdmin:
+        """The admin settings: model provider (the YAML config file + the vault), Telegram
+        allowlist and roles, access profiles."""
+        if "settings_admin" not in self.extras:
+            from shturman.config import CONFIG_NAME
+            from shturman.services.admin import SettingsAdmin
+            from shturman.store.repositories.users import UserRepo
+
+            redactor = self.extras.get("redactor")
+            self.extras["settings_admin"] = SettingsAdmin(
+                self.users, UserRepo(self.db.engine), self.inventory, self.vault, self.audit,
+                self.settings.config_file or self.settings.home / CONFIG_NAME,
+                learn=None if redactor is None else redactor.learn)
+        return cast("SettingsAdmin", self.extras["settings_admin"])
+
+    @property
+    def setup_links(self) -> SetupLinks:
+        """The one-time link that creates the first admin (`serve --open`, `web --open`)."""
+        if "setup_links" not in self.extras:
+            from shturman.services.setup_link import SetupLinks
+            from shturman.store.repositories.tokens import TokenRepo
+
+            self.extras["setup_links"] = SetupLinks(TokenRepo(self.db.engine), self.users,
+                                                    self.audit)
+        return cast("SetupLinks", self.extras["setup_links"])
+
+    async def open_path(self) -> str:
+        """What `--open` prints after the web app's URL: a one-time ``/setup?token=…`` while
+        no user exists, else ``/`` (the login)."""
+        token = await self.setup_links.issue()
+        return "/" if token is None else f"/setup?token={token}"
+
     def web_server(self, *, port: int | None = None) -> Any:
         """The web app as a daemon component (``interfaces.web.WebServer``)."""
         from shturman import __version__
@@ -391,12 +561,15 @@ class Container:
         services = WebServices(
             users=self.users, tokens=self.tokens, jobs=self.jobs, approvals=self.approvals,
             events=self.events, notifications=self.notifications, inventory=self.inventory,
-            runs=self.runs, audit=self.audit)
+            runs=self.runs, audit=self.audit, server_admin=self.server_admin,
+            settings_admin=self.settings_admin, setup_links=self.setup_links,
+            tasks=self.tasks, chat=self.chat)
         app = create_app(services, WebConfig(
             host=web.host, port=web.port, secure_cookies=web.secure_cookies,
             session_lifetime=web.session_lifetime, login_attempts=web.login_attempts,
             login_window=web.login_window, language=self.settings.language,
-            model_configured=self.settings.llm.configured, version=__version__))
+            model_configured=self.settings.llm.configured, version=__version__),
+            agent=self.agent_api())
         return WebServer(app, web.host, web.port if port is None else port)
 
     async def run_web(self, ready: Callable[[Any], None] | None = None, *,
@@ -471,6 +644,7 @@ async def build(settings: Settings, *, executor_overrides: dict[str, Executor] |
     # command result and the log file go through it
     redactor = await _redactor(vault)
     audit = AuditTrail(AuditRepo(db.engine, redactor))
+    await _model_key_from_vault(settings, vault)
     configured = [s.to_domain() for s in settings.servers]
     from shturman.config import server_origins
 
@@ -502,6 +676,9 @@ async def build(settings: Settings, *, executor_overrides: dict[str, Executor] |
     )
     # a stored `run_finished` becomes a notification, whichever channel started the run
     runs_repo.listeners.append(lambda events: built.notifications.on_run_events(events))
+    # a task's or a chat message's run ended: the task's status, the agent's reply
+    runs_repo.listeners.append(lambda events: built.tasks.on_run_events(events))
+    runs_repo.listeners.append(lambda events: built.chat.on_run_events(events))
     # a file a command changes is saved to the config backups first (built on first use)
     guarded.snapshots = LazySnapshots(built)
     return built
@@ -516,6 +693,47 @@ class LazySnapshots:
     async def snapshot(self, server: str, paths: Sequence[str], reason: str, *,
                        actor: Any) -> str:
         return await self._container.backups.snapshot(server, paths, reason, actor=actor)
+
+
+class BackupHistory:
+    """``tools.history.ConfigHistory`` over the container's backup service: a file's newest
+    stored version (and the one command that writes it back), for the repair runbook. Reads
+    only; the remedy runs the command through the GuardedExecutor like any other."""
+
+    def __init__(self, container: Container) -> None:
+        self._container = container
+
+    async def last_version(self, server: str, path: str) -> Any:
+        from shturman.domain.backups import BackupError
+        from shturman.domain.errors import ShturmanError
+        from shturman.services.backups.restore import write_command
+        from shturman.tools.history import StoredVersion
+
+        settings = self._container.settings
+        if not settings.backups.enabled or not settings.backups.repository_path(
+                settings.home).exists():
+            return None  # nothing was ever backed up: do not create a repository here
+        backups = self._container.backups
+        try:
+            commits: list[str | None] = [None] + [
+                c.commit for c in await backups.history(server, path, limit=20)]
+            for commit in commits:
+                try:
+                    plan = await backups.plan_restore(server, path, commit)
+                except BackupError as exc:
+                    if exc.reason in ("no_backup", "directory"):
+                        continue  # not in this commit (deleted before it): an older one
+                    return None  # redacted, excluded, not text: never written back
+                if not plan.needed:
+                    return None
+                command = write_command(plan.stored, plan.current is not None,
+                                        plan.current_mode)
+                return StoredVersion(server, plan.stored.path, plan.stored.commit,
+                                     plan.stored.content.decode("utf-8"), plan.diff, command,
+                                     plan.current is not None)
+        except (ShturmanError, UnicodeDecodeError):
+            return None
+        return None
 
 
 class LazySsh:
@@ -604,6 +822,25 @@ def planner_factory(settings: Settings, model: Any = None) -> Callable[[list[Ser
     return make
 
 
+async def _model_key_from_vault(settings: Settings, vault: Vault) -> None:
+    """The model's API key: the settings (``llm.api_key``, ``SHTURMAN_LLM__API_KEY``), else
+    the vault entry the web app's admin settings store (``services.admin.LLM_SECRET``)."""
+    if settings.llm.api_key is not None or not settings.llm.configured:
+        return
+    from pydantic import SecretStr
+
+    from shturman.domain.errors import VaultError
+    from shturman.services.admin import LLM_SECRET
+    from shturman.vault import SecretKind
+
+    try:
+        key = await vault.get(LLM_SECRET, SecretKind.TOKEN)
+    except VaultError:
+        return
+    if key:
+        settings.llm = settings.llm.model_copy(update={"api_key": SecretStr(key)})
+
+
 async def _redactor(vault: Vault) -> Any:
     from shturman.domain.errors import VaultError
     from shturman.observability.logging import use_redactor
@@ -627,7 +864,8 @@ async def container(settings: Settings, **kwargs: Any) -> AsyncIterator[Containe
         await c.close()
 
 
-async def serve(settings: Settings, ready: Callable[[Path], None]) -> None:
+async def serve(settings: Settings, ready: Callable[[Path], None], *,
+                open_url: Callable[[str], None] | None = None) -> None:
     """`shturman serve`: the daemon (DESIGN.md §3), composed here from the services and its
     components; runs until SIGINT/SIGTERM. ``ready`` is told the hand-off socket's path.
 
@@ -645,9 +883,18 @@ async def serve(settings: Settings, ready: Callable[[Path], None]) -> None:
         bot = await c.telegram_bot()  # with a token only; it refuses without linked users
         if bot is not None:
             components.append(bot)
-        if settings.web.enabled:  # `web.enabled` / SHTURMAN_WEB__ENABLED
-            components.append(c.web_server())
-        await Daemon(components).run(lambda daemon: ready(handoff.path))
+        web = None
+        if settings.web.enabled or open_url is not None:  # `web.enabled` / `serve --open`
+            web = c.web_server()
+            components.append(web)
+        opened = await c.open_path() if open_url is not None else ""
+
+        def started(daemon: Any) -> None:
+            ready(handoff.path)
+            if open_url is not None and web is not None:
+                open_url(web.url + opened)
+
+        await Daemon(components).run(started)
 
 
 def _describe(exc: ShturmanError, lang: str) -> tuple[str, int]:

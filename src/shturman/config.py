@@ -8,11 +8,20 @@ Sources, strongest first: explicit keyword arguments, ``SHTURMAN_*`` environment
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -92,6 +101,11 @@ class AgentSettings(_Strict):
     max_iterations: int = Field(default=30, ge=1)
     max_wall_time: float = Field(default=900.0, gt=0)
     approval_timeout: float = Field(default=300.0, gt=0)
+    # what a disk-full repair may remove (docs/architecture.md, «Service repair runbook»):
+    # `{log_dir}` the service's own log directory, `{tmp}` its user's files in /tmp, globs
+    # (rotated and compressed logs only: `*.gz`, `*.1`, … — never a live log, never data)
+    free_paths: list[str] = ["{log_dir}", "/var/log/*.gz", "{tmp}"]
+    truncate_live_logs: bool = True  # a live log that alone fills its disk: keep its tail
 
 
 class PolicySettings(_Strict):
@@ -194,6 +208,7 @@ class WebSettings(_Strict):
     session_lifetime: float = Field(default=43200.0, gt=0)  # seconds a login lasts
     login_attempts: int = Field(default=5, ge=1)  # failures per IP and user name …
     login_window: float = Field(default=300.0, gt=0)  # … within this many seconds
+    metrics_public: bool = False  # /metrics without a session or token (a scraper inside)
 
 
 def _autofix_word(value: Any) -> Any:
@@ -217,8 +232,113 @@ class MonitoredServer(_Strict):
     autofix: Literal["off", "safe", "all"] | None = None  # None: ``monitoring.autofix``
     interval: float | None = Field(default=None, ge=5)
     http: list[HttpCheckConfig] = []
+    # thresholds of this server (None: the ``monitoring.*`` defaults)
+    disk_percent: float | None = Field(default=None, gt=0, le=100)
+    memory_percent: float | None = Field(default=None, gt=0, le=100)
+    load_per_core: float | None = Field(default=None, gt=0)
+    # the log check: services whose journal is read (None: the server's listed services)
+    # and log files, each with the service a diagnosis run repairs ("" for none)
+    log_services: list[str] | None = None
+    log_files: dict[str, str] = {}
 
     _autofix = field_validator("autofix", mode="before")(_autofix_word)
+
+
+class LogCheckSettings(_Strict):
+    """Errors in logs as a symptom (docs/monitoring.md, "Errors in logs"): every
+    ``interval`` seconds the journal of each server's listed services (and its
+    ``log_files``) is read from where the previous check stopped; a NEW error signature
+    starts a diagnosis run (by the server's ``autofix``) or, with ``autofix: off``, an alert —
+    at most once per signature per ``cooldown``."""
+
+    enabled: bool = True
+    interval: float = Field(default=120.0, ge=5)
+    cooldown: float = Field(default=3600.0, ge=0)  # seconds before a signature counts again
+    max_lines: int = Field(default=2000, ge=10, le=100000)  # per service and check
+    max_bytes: int = Field(default=1_000_000, ge=1024)  # per log file and check
+    patterns: list[str] = []  # extra error patterns (regex, case-insensitive)
+    ignore: list[str] = []  # known noise (regex, case-insensitive): never an error
+
+
+class PowerSettings(_Strict):
+    """How a peer's server is power-cycled when neither its agent nor its SSH answers
+    (docs/monitoring.md, "Peers and cross-reboot").
+
+    - ``ssh``: ``reboot_command`` is sent to the peer's server over SSH from ANOTHER server of
+      the inventory (``via``): ``ssh [user@]host REBOOT_COMMAND`` runs on ``via`` through the
+      policy (``host`` defaults to the peer server's address).
+    - ``command``: a command line run on the Shturman host (split with shlex, never through a
+      shell), e.g. a cloud CLI call with the instance id.
+    - ``webhook``: a JSON POST to ``url``, with ``secret`` (or the variable ``secret_env``)
+      in the header ``header`` when set.
+    """
+
+    kind: Literal["ssh", "command", "webhook"]
+    via: str | None = None
+    host: str | None = None
+    user: str | None = Field(default=None, pattern=r"^[a-z_][a-z0-9_.-]*$")
+    reboot_command: str = "systemctl reboot"
+    command: str | None = None
+    url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")
+    header: str = "X-Shturman-Secret"
+    secret: SecretStr | None = None
+    secret_env: str | None = None
+    timeout: float = Field(default=120.0, gt=0, le=3600)  # the action itself
+
+    @model_validator(mode="after")
+    def _complete(self) -> PowerSettings:
+        needed = {"ssh": ("via", self.via), "command": ("command", self.command),
+                  "webhook": ("url", self.url)}[self.kind]
+        if not needed[1]:
+            raise ValueError(f"power kind {self.kind!r} needs {needed[0]!r}")
+        return self
+
+    def secret_value(self) -> str | None:
+        """The webhook's header secret (``secret``, else the variable ``secret_env``)."""
+        return _secret(self.secret, self.secret_env)
+
+
+class PeerSettings(_Strict):
+    """Another Shturman instance this one watches (``monitoring.peers``). The token is an API
+    token of a user on that instance (`shturman user token NAME` there): given here, in the
+    variable ``token_env``, or in the vault under ``token_vault``; it is never logged."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+    url: str = Field(pattern=r"^https?://[^\s]+$")  # its web app, e.g. http://10.0.0.2:8765
+    token: SecretStr | None = None
+    token_env: str | None = None
+    token_vault: str | None = None
+    server: str  # the inventory server it runs on
+    service: str = Field(default="shturman", pattern=r"^[A-Za-z0-9@._-]+$")  # its unit
+    power: PowerSettings | None = None
+    reboot_requires_confirmation: bool = True
+    restart_requires_confirmation: bool = True  # false: the restart run is autonomous
+    timeout: float = Field(default=10.0, gt=0, le=120)  # the /agent/health call
+
+    def token_value(self) -> str | None:
+        """The token from the settings or the environment (the vault is asked by app.py)."""
+        return _secret(self.token, self.token_env)
+
+
+class WatchdogSettings(_Strict):
+    """How peers are watched: one ``peer_check`` job per peer every ``interval`` seconds; an
+    action after ``failures_before_action`` consecutive failures; then nothing for
+    ``cooldown_seconds``, and at most ``max_reboots_per_hour`` power-cycles per peer."""
+
+    enabled: bool = True
+    interval: float = Field(default=60.0, ge=1)
+    failures_before_action: int = Field(default=3, ge=1)
+    cooldown_seconds: float = Field(default=900.0, ge=0)
+    max_reboots_per_hour: int = Field(default=2, ge=0)
+    action_timeout: float = Field(default=1200.0, gt=0)  # a power job: the approval + action
+
+
+def _secret(value: SecretStr | None, env: str | None) -> str | None:
+    if value is not None and value.get_secret_value():
+        return value.get_secret_value()
+    if env:
+        return os.environ.get(env) or None
+    return None
 
 
 class MonitoringSettings(_Strict):
@@ -230,7 +350,9 @@ class MonitoringSettings(_Strict):
     alert_on_failing: bool = False  # also alert on the first failure of an incident
     disk_percent: float = Field(default=90.0, gt=0, le=100)  # any filesystem this full
     memory_percent: float = Field(default=90.0, gt=0, le=100)  # of MemTotal not available
-    load_per_core: float = Field(default=2.0, gt=0)  # 5-minute load average / nproc
+    load_per_core: float = Field(default=2.0, gt=0)  # 15-minute load average / nproc
+    load_readings: int = Field(default=5, ge=1)  # consecutive readings over it: load down
+    targets_refresh: float = Field(default=10.0, ge=0.2)  # seconds: servers added/removed
     retention_days: float = Field(default=14.0, gt=0)  # check results kept this long
     check_timeout: float = Field(default=60.0, gt=0)  # one check job of one server
     local: bool = True  # check the Shturman host itself (the server `local`)
@@ -238,7 +360,11 @@ class MonitoringSettings(_Strict):
     webhook_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")
     webhook_timeout: float = Field(default=5.0, gt=0, le=60)  # per attempt
     webhook_attempts: int = Field(default=3, ge=1, le=10)
+    logs: LogCheckSettings = LogCheckSettings()
     servers: dict[str, MonitoredServer] = {}
+    instance: str = ""  # this instance's name in /agent/health ("": the host name)
+    peers: list[PeerSettings] = []  # other Shturman instances this one watches
+    watchdog: WatchdogSettings = WatchdogSettings()
 
     _autofix = field_validator("autofix", mode="before")(_autofix_word)
 

@@ -48,7 +48,8 @@ def test_per_server_settings_and_schedules(tmp_path: Path, home: Path) -> None:
         Autofix.SAFE, Autofix.ALL, Autofix.OFF, Autofix.OFF]
     servers: list[Server] = [local_server(), *(s.to_domain() for s in settings.servers)]
     planned = {s.name: s for s in schedules(servers, service, m)}
-    assert set(planned) == {"check:local", "check:web", "check:db"}  # lab is not watched
+    # lab is not watched; web lists services, so its logs are read for errors too
+    assert set(planned) == {"check:local", "check:web", "check:db", "logs:web"}
     assert planned["check:web"].every == 10 and planned["check:db"].every == 30
     web = planned["check:web"].spec
     assert (web.kind, web.payload, web.server) == ("check", {"server": "web"}, "web")

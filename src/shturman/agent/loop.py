@@ -33,6 +33,7 @@ from shturman.hosts.facts import PROBES, facts_from
 from shturman.hosts.guarded import Approver, GuardedExecutor
 from shturman.tools import ToolContext
 from shturman.tools.base import clip
+from shturman.tools.history import ConfigHistory, RemedySettings
 
 # The model sees at most this much of the failure history (head and tail): prompts stay
 # bounded however long a run goes.
@@ -84,11 +85,14 @@ class Agent:
     approver: Approver | None = None
     command_timeout: float = 120.0
     clock: Any = field(default=time.monotonic)
+    history: ConfigHistory | None = None  # config backups the remedies may restore from
 
     async def run(self, task: Task, emit: Emit) -> Outcome:
         ctx = ToolContext(self.guarded, {s.name: s for s in self.servers}, task.actor,
                           task.mode, self.approver, task.run_id, emit, self.command_timeout,
-                          lang=self.language)
+                          lang=self.language, history=self.history,
+                          remedy=RemedySettings(tuple(self.settings.free_paths),
+                                                self.settings.truncate_live_logs))
         budget = IterationBudget(self.settings.max_iterations,
                                  self.clock() + self.settings.max_wall_time, self.clock)
         u = understand(task.text, list(self.servers))

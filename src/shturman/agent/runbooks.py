@@ -22,6 +22,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from shturman.agent.remedies import REMEDIES, Evidence, Finding, gather, interesting_lines
+from shturman.agent.remedies.crashes import (
+    CrashState,
+    crash_state,
+    loop_again,
+    loop_note,
+    oom_again,
+    oom_note,
+    reset_failed,
+)
 from shturman.tools import ToolContext, ToolResult
 from shturman.tools.services import (
     check_service,
@@ -50,6 +59,7 @@ class RepairReport:
     verification: str = ""
     evidence: list[str] = field(default_factory=list)  # log lines that matter, when unsolved
     findings: list[str] = field(default_factory=list)  # causes found but left alone
+    advice: list[str] = field(default_factory=list)  # what it died of, said with the result
     restarts: int = 0
 
     @property
@@ -75,13 +85,24 @@ async def repair_service(ctx: ToolContext, server: str, service: str, note: Note
             report.healthy_before = report.verified = True
             report.verification = probe.summary
             return report
+    first: CrashState | None = None
     for attempt in range(attempts):
         logs = await call(read_logs(ctx, server, service=service, lines=80))
         ev = await gather(ctx, server, service, _log_text(logs, status))
+        crash = await crash_state(ctx, ev)
+        if first is not None and (again := _died_again(ctx, ev, first, crash)):
+            report.findings.append(again)  # OOM again, or still looping: escalate
+            await note("crash_evidence", again)
+            break
+        first = first or crash
         found = await _apply_remedies(ctx, ev, note, report)
         report.remedies += found
         if attempt > 0 and not found:
             break  # a plain restart already failed and nothing was fixed: touch nothing more
+        if attempt == 0 and not await _before_restart(ctx, ev, crash, note, report):
+            report.verification = ctx.say("сброс состояния не одобрен",
+                                          "resetting the failed state was not approved")
+            return report
         restarted = await call(restart_service(ctx, server, service))
         if restarted.refused:
             report.verification = ctx.say("перезапуск не одобрен", "restart was not approved")
@@ -92,10 +113,38 @@ async def repair_service(ctx: ToolContext, server: str, service: str, note: Note
         report.verification = probe.summary
         if probe.ok:
             report.verified = True
+            if report.advice:
+                report.verification = "; ".join([probe.summary, *report.advice])
             return report
         status = await call(check_service(ctx, server, service))
     await _explain_unsolved(ctx, server, service, report, status)
     return report
+
+
+def _died_again(ctx: ToolContext, ev: Evidence, first: CrashState, now: CrashState
+                ) -> str | None:
+    """After the one restart: killed by the OOM killer again, or a loop that goes on."""
+    if now.out_of_memory and now.oom_events > first.oom_events:
+        return oom_again(ctx, ev, now)
+    if first.crash_loop:
+        return loop_again(ctx, ev)
+    return None
+
+
+async def _before_restart(ctx: ToolContext, ev: Evidence, crash: CrashState, note: Note,
+                          report: RepairReport) -> bool:
+    """Say what the service died of; a crash loop's failed state is reset (a manager that
+    hit its start limit refuses a plain start). False: the reset was refused."""
+    if crash.out_of_memory:
+        said = oom_note(ctx, ev, crash)
+        report.advice.append(said)
+        await note("out_of_memory", said)
+    if crash.crash_loop:
+        said = loop_note(ctx, ev, crash)
+        report.advice.append(said)
+        await note("crash_loop", said)
+        return await reset_failed(ctx, ev)
+    return True
 
 
 async def ensure_service(ctx: ToolContext, server: str, service: str, note: Note

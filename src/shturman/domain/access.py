@@ -14,6 +14,7 @@ from enum import StrEnum
 class TokenKind(StrEnum):
     SESSION = "session"  # a browser's login; expires
     API = "api"  # a machine's bearer token (`shturman user token NAME`); until revoked
+    SETUP = "setup"  # the one-time link that creates the first admin; expires, single use
 
 
 @dataclass(frozen=True, slots=True)

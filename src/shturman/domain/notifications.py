@@ -13,6 +13,7 @@ class NotificationKind(StrEnum):
     RUN_FINISHED = "run_finished"
     ALERT = "alert"
     DELEGATION_SUGGESTED = "delegation_suggested"
+    AUTO_EXECUTION_SUGGESTION = "auto_execution_suggestion"  # a task the agent can take
 
 
 class NotificationAction(StrEnum):
@@ -21,7 +22,7 @@ class NotificationAction(StrEnum):
     NONE = "none"
     ANSWER_APPROVAL = "answer_approval"  # data: approval_id, server, command
     SHOW_RUN = "show_run"  # data: run_id
-    DELEGATE = "delegate"  # data: text (the task to hand to the agent)
+    DELEGATE = "delegate"  # data: task_id (a task), or text (+ server) to hand to the agent
 
 
 @dataclass(frozen=True, slots=True)

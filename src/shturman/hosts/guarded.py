@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, cast
 
 from shturman.domain.approval import (
     ApprovalDecision,
@@ -55,6 +55,25 @@ from shturman.observability import metrics
 
 class CommandPolicy(Protocol):
     def check(self, command: str, server: Server | None = None) -> Verdict: ...
+
+
+class PeerPolicy(CommandPolicy, Protocol):
+    """A policy told which hosts are registered servers (an ssh/scp/rsync to another host
+    needs confirmation): ``shturman.policy.Policy``."""
+
+    def check(self, command: str, server: Server | None = None,
+              peers: frozenset[str] | None = None) -> Verdict: ...
+
+
+class Peers(Protocol):
+    """The registered servers (the inventory), whose names, aliases and addresses are the
+    hosts a command may reach over ssh without a person deciding."""
+
+    async def all(self) -> Sequence[Server]: ...
+
+
+# a command line naming none of these connects to no other host: the inventory is not read
+_REMOTE_CLIENTS = ("ssh", "scp", "sftp", "rsync", "mosh", "slogin")
 
 
 class Approver(Protocol):
@@ -160,6 +179,7 @@ class GuardedExecutor:
         redact: Callable[[str], str] = lambda s: s,
         default_timeout: float = 120.0,
         snapshots: Snapshots | None = None,
+        peers: Peers | None = None,
     ) -> None:
         self._executor = executor
         self._policy = policy
@@ -167,11 +187,40 @@ class GuardedExecutor:
         self._redact = redact
         self._timeout = default_timeout
         self.snapshots = snapshots  # set by the composition root once backups exist
+        # the inventory: its hosts reach the policy, so `ssh HOST …` to a host that is not
+        # a registered server needs confirmation (without it, every such host does)
+        self.peers = peers
+        self._known: frozenset[str] = frozenset()  # as last read by run(); judge() uses it
 
-    def judge(self, server: Server, command: str) -> Verdict:
-        """The policy verdict for this server, with the server's access profile applied."""
+    async def known_hosts(self, command: str) -> frozenset[str]:
+        """The registered servers' names, aliases and addresses, read afresh from ``peers``
+        when the command could connect to another host. No inventory (or one that cannot be
+        read): the empty set, so every host is unknown — stricter, never looser."""
+        if not any(c in command for c in _REMOTE_CLIENTS):
+            return self._known
+        if self.peers is None:
+            return frozenset()
+        from shturman.policy.peers import known_names
+
         try:
-            verdict = self._policy.check(command, server)
+            servers = await self.peers.all()
+        except Exception:
+            self._known = frozenset()
+            return self._known
+        self._known = known_names(n for s in servers for n in (s.name, s.host, *s.aliases))
+        return self._known
+
+    def judge(self, server: Server, command: str,
+              peers: frozenset[str] | None = None) -> Verdict:
+        """The policy verdict for this server, with the server's access profile applied.
+        ``peers`` defaults to the registered hosts as last read by :meth:`run` (none before
+        the first read: every host an ssh/scp/rsync reaches is then unknown)."""
+        known = peers if peers is not None else self._known
+        try:
+            if any(c in command for c in _REMOTE_CLIENTS):
+                verdict = cast("PeerPolicy", self._policy).check(command, server, peers=known)
+            else:
+                verdict = self._policy.check(command, server)
         except Exception as exc:  # fail closed: refused, and audited by run()
             reason = Reason("policy.error", Decision.BLOCK,
                             f"the policy could not judge this command ({type(exc).__name__})",
@@ -203,7 +252,7 @@ class GuardedExecutor:
         """``touches``: the files the command changes; once it may run they are snapshotted
         first (``snapshots``), and a snapshot that fails refuses the command — nothing is
         changed that could not be saved."""
-        verdict = self.judge(server, command)
+        verdict = self.judge(server, command, await self.known_hosts(command))
         metrics.POLICY_DECISIONS.labels(decision=verdict.decision.value).inc()
         await _emit(events, PolicyDecided(
             server=server.name, command=command, decision=verdict.decision.value,
@@ -258,8 +307,7 @@ class GuardedExecutor:
                                  stdout="", stderr="", stdout_bytes=0, stderr_bytes=0)
             raise
         result = self._redacted(raw)
-        metrics.COMMANDS.labels(outcome=result.outcome.value).inc()
-        metrics.COMMAND_SECONDS.observe(result.duration)
+        metrics.count_command(result.outcome.value, result.duration)
         self._complete(audit_id, server, command, actor, run_id, verdict, approval, result, note)
         return GuardedResult(verdict, result, approval)
 

@@ -18,6 +18,7 @@ from shturman.domain.errors import AuthError, HostKeyError, UnreachableError
 from shturman.domain.models import AuthMethod, CommandOutcome, CommandResult, Server
 from shturman.hosts.executor import DEFAULT_CAP, Interruption, finished_result, timeout_result
 from shturman.hosts.output import OutputBuffer
+from shturman.observability import metrics
 
 
 class CredentialSource(Protocol):
@@ -74,6 +75,7 @@ class SshExecutor:
         self._cap = output_cap
         self._channels = channels_per_server
         self._conns: dict[str, asyncssh.SSHClientConnection] = {}
+        metrics.track_connections(self, self._conns)
         self._locks: dict[str, asyncio.Lock] = {}
         self._limits: dict[str, asyncio.Semaphore] = {}
         # commands interrupted in this process and whether their remote process group stopped

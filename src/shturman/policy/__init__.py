@@ -22,6 +22,8 @@ from shturman.policy.unwrap import program_name, unwrap
 
 __all__ = ["Policy", "Redactor", "frame_untrusted", "sanitize"]
 
+_Key = tuple[str, Server | None, frozenset[str] | None]
+
 
 class Policy:
     """Loaded rules plus the judge; cheap to call, load once."""
@@ -30,28 +32,36 @@ class Policy:
         self._judge = Judge(ruleset)
         # verdicts are immutable and the policy is pure: repeated commands (health checks,
         # status polls) are answered from a bounded cache; cache_size=0 turns it off
-        self._cache: OrderedDict[tuple[str, Server | None], Verdict] = OrderedDict()
+        self._cache: OrderedDict[_Key, Verdict] = OrderedDict()
         self._cache_size = cache_size
 
     @classmethod
     def load(cls, extra_rule_files: Sequence[Path] = ()) -> Policy:
         return cls(rules_mod.load(tuple(extra_rule_files)))
 
-    def check(self, command: str, server: Server | None = None) -> Verdict:
-        key = (command, server)
+    def check(
+        self, command: str, server: Server | None = None, peers: frozenset[str] | None = None
+    ) -> Verdict:
+        """``peers``: the registered servers' names, aliases and addresses
+        (``shturman.policy.peers.known_names``); an ssh/scp/rsync to any other host needs
+        confirmation (an empty set: every host is unknown). None: the caller has no inventory,
+        so hosts are not judged, only the commands run on them."""
+        key = (command, server, peers)
         cached = self._cache.get(key)
         if cached is not None:
             self._cache.move_to_end(key)
             return cached
-        verdict = self.check_uncached(command, server)
+        verdict = self.check_uncached(command, server, peers)
         if self._cache_size:
             self._cache[key] = verdict
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return verdict
 
-    def check_uncached(self, command: str, server: Server | None = None) -> Verdict:
-        out = Findings()
+    def check_uncached(
+        self, command: str, server: Server | None = None, peers: frozenset[str] | None = None
+    ) -> Verdict:
+        out = Findings(peers=peers)
         if not command.strip():
             out.add("input.empty", Decision.BLOCK, "")
         else:

@@ -53,6 +53,14 @@ _SHELL_CALL = re.compile(
     r"((?:\s*,\s*(['\"])(?:\\.|(?!\4).)*\4)*)",
     re.S,
 )
+# a shell started by name: `pty.spawn("/bin/sh")`, `os.execl("/bin/sh", …)`, perl's bare
+# `exec "/bin/sh"` / `system "sh"` (no parentheses)
+_SPAWN_CALL = re.compile(
+    r"(?:pty\.spawn|os\.exec[lv]p?e?|os\.spawn[lv]p?e?|execve?|Process\.spawn|spawn)\s*\(\s*\[?\s*"
+    r"(?:r|b)?(['\"])((?:\\.|(?!\1).)*)\1"
+    r"|(?<![\w.$])(?:exec|system)\s+(['\"])((?:\\.|(?!\3).)*)\3",
+    re.S,
+)
 _BACKTICKS = re.compile(r"`([^`]+)`|qx\s*[({/](.*?)[)}/]", re.S)
 _DELETE_CALL = re.compile(
     r"(rmtree|remove|unlink|rmdir|removedirs|rm_rf|rm_r|rmSync|unlinkSync|rmdirSync|"
@@ -113,6 +121,10 @@ def analyse_code(code: str) -> CodeFindings:
         found.shell.append(" ".join([first, *(r[1] for r in rest)]))
     for m in _BACKTICKS.finditer(code):
         found.shell.append(m.group(1) or m.group(2) or "")
+    for m in _SPAWN_CALL.finditer(code):
+        line = m.group(2) if m.group(2) is not None else m.group(4)
+        if line and line not in found.shell:
+            found.shell.append(line)
     for m in _DELETE_CALL.finditer(code):
         recursive = m.group(1) in ("rmtree", "rm_rf", "rm_r", "rmSync", "removedirs") or m.group(
             1

@@ -13,7 +13,7 @@ from functools import lru_cache
 from shturman.domain.models import Decision
 from shturman.domain.verdict import Reason
 from shturman.policy import effects as fx
-from shturman.policy import exposure, grammar, sinks
+from shturman.policy import exposure, grammar, peers, sinks
 from shturman.policy.autonomy import Backups
 from shturman.policy.checkers import Rejection
 from shturman.policy.daemons import remote_daemon
@@ -204,6 +204,9 @@ class Findings:
     reasons: list[Reason] = field(default_factory=list)
     commands: list[str] = field(default_factory=list)
     budget: Budget = field(default_factory=Budget)  # shared by everything one line runs
+    # registered servers' names, aliases and addresses (`peers.known_names`): an ssh-family
+    # client reaching any other host needs confirmation; None: no inventory to compare with
+    peers: frozenset[str] | None = None
 
     def add(self, rule_id: str, decision: Decision, cmd: str, **fmt: str) -> None:
         self.reasons.append(reason(rule_id, decision, cmd, **fmt))
@@ -336,6 +339,10 @@ class Judge:
             and not any(w.value in ("-f", "-l", "-r", "-d", "-c") for w in inner.args)
         ):
             self._stdin_program(inner, cmd, text, out, depth)
+        if chain.interactive and inner.name in SHELLS and _escaped_to(inner.via):
+            # `sudo find . -exec /bin/sh \;`, `sudo env /bin/sh`: a root shell by way of
+            # another program (the GTFOBins shape)
+            out.add("priv.shell_escape", Decision.BLOCK, text, via=_escaped_to(inner.via))
         if chain.interactive:
             if inner.name in SHELLS or interpreter_family(inner.name):
                 self._stdin_program(inner, cmd, text, out, depth)
@@ -377,7 +384,7 @@ class Judge:
             if not out.budget.spend():
                 out.add("input.budget", Decision.BLOCK, text)
                 return
-            sub = Findings(budget=out.budget)
+            sub = Findings(budget=out.budget, peers=out.peers)
             words = [Word(w, w) for w in g.split()] + cmd.words[1:]
             guess = SimpleCommand(
                 words=words,
@@ -414,6 +421,13 @@ class Judge:
             out.add("secrets.password_argv", Decision.BLOCK, text, what=password)
         if inv.name == "sshpass":
             out.add("auth.password_wrapper", Decision.CONFIRM, text)
+        if inv.name in peers.REMOTE_CLIENTS:
+            for host in peers.unknown(inv.name, [w.value for w in inv.args], out.peers)[:1]:
+                out.add("ssh.unknown_host", Decision.CONFIRM, text, host=host)
+            for source in peers.local_commands(inv.name, [w.value for w in inv.args]):
+                if _spawns_shell(source):  # the far end's bytes become a local shell's input
+                    out.add("ssh.proxy_shell", Decision.BLOCK, text)
+                self.script(source, out, depth + 1)
         daemon = remote_daemon(inv, assigns)
         if daemon is not None:
             out.add("docker.remote_daemon", Decision.CONFIRM, text, what=daemon)
@@ -487,6 +501,8 @@ class Judge:
             and not (inv.name == "ps" and _pids_only(cmd))
         ):
             out.add("wrap.unknown_args", Decision.CONFIRM, text)
+        if last and _privileged(inv.via):
+            _root_escapes(inv, extra_shell, text, out)
         for source in extra_shell:
             self.script(source, out, depth + 1)
 
@@ -585,6 +601,77 @@ class Judge:
             break
         for source in found.shell:
             self.script(source, out, depth + 1)
+
+
+# programs that run what follows them with another user's rights
+_PRIVILEGE = frozenset(["sudo", "doas", "pkexec", "runuser", "run0", "sudo-rs", "su"])
+# interactive programs a person drives, which all open a shell on request (`!sh` in a pager
+# or an editor, `:shell`, a pager under `git -p`): under sudo each is a root shell away
+_ROOT_INTERACTIVE = frozenset(
+    [
+        "less", "more", "most", "pg", "man", "vi", "vim", "view", "nvim", "rvim", "rview",
+        "vimdiff", "gvim", "ex", "nano", "pico", "emacs", "emacsclient", "ed", "red", "joe",
+        "jed", "mcedit", "mc", "screen", "tmux", "ftp", "lftp", "sftp", "gdb", "w3m", "lynx",
+        "elinks", "links", "irb", "ghci", "iftop", "nmap", "telnet", "byobu", "info", "pinfo",
+    ]
+)
+_VI = frozenset(["vi", "vim", "view", "nvim", "rvim", "rview", "vimdiff", "gvim", "ex"])
+# a vi command that runs a program or code (`!sh`, `:shell`, `:terminal`, `:py …`)
+_VI_RUNS = re.compile(
+    r"!|\b(sh(ell)?|term(inal)?|py(thon)?3?|pyx|lua|perl|ruby|tcl|mz|call|exe(cute)?|"
+    r"system|so(urce)?|r(ead)?\s*!|w(rite)?\s*!)\b",
+    re.I,
+)
+
+
+def _privileged(via: Sequence[str]) -> bool:
+    return any(v in _PRIVILEGE for v in via)
+
+
+def _escaped_to(via: Sequence[str]) -> str:
+    """The programs between the last privilege wrapper and a shell (`sudo find … sh` →
+    `find`); empty when the shell is the wrapper's own command (`sudo bash`: a root shell
+    asked for plainly, which needs a person but is no escape)."""
+    last = max((i for i, v in enumerate(via) if v in _PRIVILEGE), default=-1)
+    if last < 0:
+        return ""
+    return " → ".join(v for v in via[last + 1 :] if v not in _PRIVILEGE)
+
+
+def _spawns_shell(source: str) -> bool:
+    """`sh`, `/bin/bash -i`, `exec sh -p`: a shell started with no script to run."""
+    words = source.split()
+    while words and words[0] in ("exec", "command", "env", "nohup"):
+        words = words[1:]
+    if not words or program_name(words[0]) not in SHELLS:
+        return False
+    return not any(
+        w.startswith("-") and not w.startswith("--") and "c" in w[1:] for w in words[1:]
+    ) or "-i" in words[1:]
+
+
+def _root_escapes(inv: Invocation, shells: Sequence[str], text: str, out: Findings) -> None:
+    """Under sudo/doas/pkexec: a shell spawned from an interpreter, awk or an editor's
+    command is a root shell by escape → block; an interactive program that can open one on
+    a keystroke (a pager, an editor, `man`) needs a person."""
+    if any(_spawns_shell(s) for s in shells):
+        out.add("priv.shell_escape", Decision.BLOCK, text, via=inv.name)
+        return
+    args = [w.value for w in inv.args]
+    if inv.name in _VI:
+        cmds = [a[1:] for a in args if a.startswith("+")]
+        cmds += [args[i + 1] for i, a in enumerate(args[:-1]) if a in ("-c", "--cmd")]
+        if any(_VI_RUNS.search(c) for c in cmds) or any(a in ("-S", "-u") for a in args):
+            out.add("priv.shell_escape", Decision.BLOCK, text, via=inv.name)
+            return
+    if inv.name in ("less", "more", "man") and any(
+        (a.startswith("+") and "!" in a) or a in ("-P", "--pager") or a.startswith("--pager=")
+        for a in args
+    ):
+        out.add("priv.shell_escape", Decision.BLOCK, text, via=inv.name)
+        return
+    if inv.name in _ROOT_INTERACTIVE:
+        out.add("priv.interactive", Decision.CONFIRM, text)
 
 
 _TRACERS = frozenset(["strace", "ltrace", "valgrind", "gdb", "perf", "uftrace", "ptrace"])

@@ -26,6 +26,7 @@ from shturman.domain.errors import ApprovalError
 from shturman.domain.models import AuditEntry, Decision
 from shturman.domain.users import ANSWERING_ROLES, Principal
 from shturman.hosts.guarded import InboxApprover
+from shturman.observability import metrics
 from shturman.services.audit import AuditTrail
 from shturman.services.notifications import NotificationService
 from shturman.store.repositories.approvals import ApprovalRepo
@@ -152,6 +153,7 @@ class ApprovalService:
             reason = "expired" if now_status is ApprovalStatus.EXPIRED else "answered"
             await self._refused(approval_id, row, actor, approve, reason)
             raise ApprovalError(approval_id, reason, status=now_status.value)
+        metrics.APPROVALS.labels(decision=status.value).inc()
         await self._audit.record(_entry(row, actor, approve, status.value,
                                         f"approval {row.id}: {status.value}"))
         await self._notifications.approval_closed(row.id)

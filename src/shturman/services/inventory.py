@@ -10,7 +10,13 @@ from typing import Literal
 
 from shturman.domain.errors import AmbiguousServerError, ServerExistsError, UnknownServerError
 from shturman.domain.events import Event, HostKeyPinned
-from shturman.domain.models import LOCAL_SERVER, AuditEntry, Server, local_server
+from shturman.domain.models import (
+    LOCAL_SERVER,
+    AccessProfile,
+    AuditEntry,
+    Server,
+    local_server,
+)
 from shturman.hosts.guarded import AuditSink, announce, listening
 from shturman.store.repositories import ServerRepo
 from shturman.vault import SecretKind, Vault
@@ -119,6 +125,49 @@ class Inventory:
         await self._vault.forget(name)
         await self._repo.forget_host_key(name)
         await self._log(actor, name, "server_rm", "")
+
+    async def edit(self, server: Server, *, actor: str, password: str | None = None,
+                   private_key: str | None = None, passphrase: str | None = None) -> Server:
+        """Change a registered server (same name); secrets given replace the stored ones,
+        secrets not given stay. A new auth method drops the old method's secrets; a new
+        address drops the pinned host key (the next login pins the new one)."""
+        before = await self._registered(server.name)
+        if before.auth != server.auth:
+            await self._vault.forget(server.name)
+        if (before.host, before.port) != (server.host, server.port):
+            await self._repo.forget_host_key(server.name)
+        await self._repo.update(server)
+        await self._store_secrets(server.name, password, private_key, passphrase)
+        changed = [f for f in ("host", "port", "user", "auth", "key_path", "aliases",
+                               "services", "tags", "profile")
+                   if getattr(before, f) != getattr(server, f)]
+        replaced = [k for k, v in (("password", password), ("private key", private_key),
+                                   ("passphrase", passphrase)) if v]
+        await self._log(actor, server.name, "server_edit",
+                        "changed: " + (", ".join(changed) or "nothing")
+                        + (f"; secrets replaced: {', '.join(replaced)}" if replaced else ""))
+        return server
+
+    async def set_profile(self, name: str, profile: AccessProfile, *, actor: str) -> Server:
+        """The access profile of a registered server (admin-only, audited)."""
+        before = await self._registered(name)
+        after = replace(before, profile=profile)
+        await self._repo.update(after)
+        await self._log(actor, name, "server_profile",
+                        f"{before.profile.value} → {profile.value}")
+        return after
+
+    async def _registered(self, name: str) -> Server:
+        """A server of the registry by exact name: `local` and the config file's are edited
+        elsewhere (the config file: its "file:line" is in the error)."""
+        if name == LOCAL_SERVER:
+            raise ServerExistsError(name, kind="local")
+        if name in self._configured:
+            raise ServerExistsError(name, kind="config", where=self.origin(name))
+        found = [s for s in await self._repo.list() if s.name == name]
+        if not found:
+            raise UnknownServerError(name)
+        return found[0]
 
     async def host_key(self, name: str) -> tuple[str, str] | None:
         return await self._repo.host_key(name)

@@ -26,6 +26,7 @@ from shturman.observability import metrics
 from shturman.services.audit import AuditTrail
 from shturman.services.inventory import Inventory
 from shturman.store.repositories import IncidentRepo, RunRepo
+from shturman.tools.history import ConfigHistory
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +97,9 @@ class RunService:
     def __init__(self, settings: Settings, inventory: Inventory, guarded: GuardedExecutor,
                  runs: RunRepo, incidents: IncidentRepo,
                  planner_factory: Callable[[list[Server]], Planner | None],
-                 audit: AuditTrail) -> None:
+                 audit: AuditTrail, history: ConfigHistory | None = None) -> None:
         self._audit = audit
+        self._history = history  # the config backups, for remedies that restore a file
         self._settings = settings
         self._inventory = inventory
         self._guarded = guarded
@@ -151,7 +153,7 @@ class RunService:
         agent = Agent(self._guarded, servers, self._settings.agent,
                       request.lang or self._settings.language,
                       self._planner_factory(servers), IncidentMemory(self._incidents), approver,
-                      self._settings.ssh.command_timeout)
+                      self._settings.ssh.command_timeout, history=self._history)
         task = Task(text, request.actor, request.mode, request.server, run_id)
 
         async def drive() -> None:
@@ -199,7 +201,7 @@ class RunService:
         await journal.close()
         await self._runs.finish(run_id, outcome.status.value, outcome.report, outcome.verified,
                                 outcome.route, outcome.servers)
-        metrics.RUNS.labels(status=outcome.status.value).inc()
+        metrics.count_run(outcome.status.value, duration)
         if outcome.route in ("intent", "llm") and outcome.commands:
             for server in outcome.servers:
                 await self._incidents.add(Incident(

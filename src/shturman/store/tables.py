@@ -301,3 +301,64 @@ check_states = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("run_id", String(36)),
 )
+
+
+# --- tasks, their analysis, and the chat with the agent (migration 0006) ---
+
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("title", String(200), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("server", String(128)),  # the author's choice (optional)
+    Column("created_by", String(64), nullable=False, index=True),
+    Column("lang", String(8), nullable=False, default="ru"),
+    Column("status", String(16), nullable=False, index=True),
+    Column("can_delegate_to_ai", Boolean),
+    Column("reason", Text),
+    Column("matched_server", String(128)),
+    Column("complexity", String(16)),
+    Column("estimated_minutes", Float),
+    Column("recommended_mode", String(16)),
+    Column("analysed_at", DateTime(timezone=True)),
+    Column("run_id", String(36), index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+chat_messages = Table(
+    "chat_messages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user", String(64), nullable=False),
+    Column("role", String(8), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("run_id", String(36), index=True),
+    Column("task_id", Integer),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_chat_messages_user_id", "user", "id"),
+)
+
+
+# --- peers: the watchdog's actions (restart, power-cycle) and what held them (migration 0007) ---
+
+peer_actions = Table(
+    "peer_actions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("peer", String(64), nullable=False),
+    Column("server", String(128), nullable=False),
+    Column("action", String(16), nullable=False),  # restart | power | held
+    Column("provider", String(16), nullable=False, default=""),  # ssh | command | webhook
+    Column("status", String(16), nullable=False),  # requested approved denied done failed held
+    Column("reason", Text, nullable=False, default=""),
+    Column("detail", Text, nullable=False, default=""),
+    Column("actor", String(255), nullable=False, default=""),
+    Column("job_id", Integer),
+    Column("run_id", String(36)),
+    Column("approval_id", String(64)),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Index("ix_peer_actions_peer_requested_at", "peer", "requested_at"),
+)

@@ -26,6 +26,7 @@ from shturman.domain.models import (
 )
 from shturman.hosts.facts import PROBES, ServiceManager, parse_manager
 from shturman.hosts.guarded import Approver, GuardedExecutor, GuardedResult
+from shturman.tools.history import ConfigHistory, RemedySettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +113,8 @@ class ToolContext:
     managers: dict[str, ServiceManager] = field(default_factory=dict)
     records: list[CommandRecord] = field(default_factory=list)
     lang: str = "ru"
+    history: ConfigHistory | None = None  # Shturman's config backups (None: not configured)
+    remedy: RemedySettings = field(default_factory=RemedySettings)
 
     def say(self, ru: str, en: str) -> str:
         """A user-facing sentence in the run's language."""

@@ -9,6 +9,7 @@ another account's process on the port, a broken config with no previous version)
 
 from __future__ import annotations
 
+from shturman.agent.remedies.backups import restore_from_backup
 from shturman.agent.remedies.configs import restore_config_backup
 from shturman.agent.remedies.deps import start_dependencies
 from shturman.agent.remedies.envfiles import restore_environment_file
@@ -29,6 +30,7 @@ REMEDIES: tuple[Remedy, ...] = (
     restore_config_backup,
     restore_environment_file,
     recreate_runtime_dir,
+    restore_from_backup,
     recreate_missing,
     fix_permission,
     relieve_log_flood,

@@ -45,6 +45,7 @@ CHECKERS: dict[str, CheckerSpec] = {
     "haproxy": CheckerSpec("-c", ("-f", "-C"), needs="-f"),
 }
 APACHE = ("apache2", "httpd", "apachectl", "apache2ctl")
+MAX_CANDIDATES = 4
 
 
 def checker_commands(ev: Evidence) -> list[str]:
@@ -100,13 +101,30 @@ async def restore_config_backup(ctx: ToolContext, ev: Evidence) -> str | Finding
         if checkers and all(c.passed for c in checkers):
             faults = []  # the service's own checker says the config is fine
     unrestorable: list[ConfigFault] = []
+    rejected: list[str] = []
     for fault in dict.fromkeys(faults):
         real = await real_path(ctx, ev.server, fault.path)
-        backup = await _previous_version(ctx, ev.server, real, fault.path)
-        if backup is None:
+        candidates = await _previous_versions(ctx, ev.server, real, fault.path)
+        if not candidates:
             unrestorable.append(fault)
             continue
-        said = await _restore(ctx, ev, fault, real, backup)
+        backup = None
+        for candidate in candidates:
+            if await candidate_passes(ctx, ev, real, fault.path, candidate) is False:
+                rejected.append(candidate)  # broken too: never proposed for restore
+                continue
+            backup = candidate
+            break
+        if backup is None:
+            where = f"{fault.path}:{fault.line}" if fault.line else fault.path
+            return Finding(ctx.say(
+                f"конфиг {where} сломан ({fault.message[:200]}); его прежние версии "
+                f"({', '.join(rejected[:4])}) тоже не проходят проверку конфига — "
+                "восстанавливать их не буду",
+                f"config {where} is broken ({fault.message[:200]}); its previous versions "
+                f"({', '.join(rejected[:4])}) fail the config check too — not restoring "
+                "them"))
+        said = await _restore(ctx, ev, fault, real, backup, rejected)
         if said:
             return said
     if unrestorable:
@@ -132,16 +150,17 @@ async def real_path(ctx: ToolContext, server: str, path: str) -> str:
     return real if resolved.outcome == "ok" and real.startswith("/") else path
 
 
-async def _previous_version(ctx: ToolContext, server: str, path: str, named: str
-                            ) -> str | None:
-    """The newest existing backup of ``path`` (the real file) that differs from it: next to
-    the file, and next to the name it was reported by when that is a symlink (Shturman's own
-    backups `PATH.shturman-*.bak` included)."""
+async def _previous_versions(ctx: ToolContext, server: str, path: str, named: str
+                             ) -> list[str]:
+    """The existing backups of ``path`` (the real file) that differ from it, newest first:
+    next to the file, and next to the name it was reported by when that is a symlink
+    (Shturman's own backups `PATH.shturman-*.bak` included)."""
     candidates = backup_candidates(path) + [c for c in backup_candidates(named) if named != path]
     names = " ".join(shlex.quote(c) for c in dict.fromkeys(candidates))
     own = f"{shlex.quote(path)}.shturman-*.bak"
     dated = " ".join(shlex.quote(path) + g.removeprefix(path) for g in backup_globs(path))
     listing = await ctx.sh(server, f"ls -1dt -- {names} {own} {dated}")
+    found: list[str] = []
     for candidate in listing.stdout.splitlines():
         candidate = candidate.strip()
         if not candidate or candidate in (path, named) or (
@@ -149,12 +168,47 @@ async def _previous_version(ctx: ToolContext, server: str, path: str, named: str
             continue
         same = await ctx.sh(server, f"cmp -s {shlex.quote(candidate)} {shlex.quote(path)}")
         if same.exit_code == 1:  # 0 = identical, 2 = missing or unreadable
-            return candidate
-    return None
+            found.append(candidate)
+        if len(found) >= MAX_CANDIDATES:
+            break
+    return found
 
 
-async def _restore(ctx: ToolContext, ev: Evidence, fault: ConfigFault, real: str, backup: str
-                   ) -> str | None:
+def candidate_checks(ev: Evidence, real: str, named: str, candidate: str) -> list[str]:
+    """The service's own checker run against ``candidate`` instead of the broken file:
+    its path swapped in where the checker names the file (``-c``/``-f``), or ``nginx -t -c
+    CANDIDATE`` for nginx's main config when the unit gives no ``-c``. Empty when the checker
+    cannot be pointed at another file (an included file, a checker without a file option)."""
+    checks = []
+    for command in checker_commands(ev):
+        words = command.split(" ")
+        quoted = {shlex.quote(real), shlex.quote(named)}
+        if any(w in quoted for w in words[1:]):
+            checks.append(" ".join(shlex.quote(candidate) if w in quoted else w
+                                   for w in words))
+        elif (words[0].rsplit("/", 1)[-1].strip("'") in ("nginx", "openresty")
+              and "-c" not in words and real.rsplit("/", 1)[-1] == "nginx.conf"):
+            checks.append(f"{command} -c {shlex.quote(candidate)}")
+    return checks
+
+
+async def candidate_passes(ctx: ToolContext, ev: Evidence, real: str, named: str,
+                           candidate: str) -> bool | None:
+    """Does the previous version pass the service's checker? None: it cannot be checked
+    (no checker for this file, or the check could not run)."""
+    verdict: bool | None = None
+    for command in candidate_checks(ev, real, named, candidate):
+        record = await ctx.sh(ev.server, command)
+        if record.refused or record.exit_code in (126, 127) or record.outcome == "error":
+            continue
+        if record.outcome != "ok":
+            return False
+        verdict = True
+    return verdict
+
+
+async def _restore(ctx: ToolContext, ev: Evidence, fault: ConfigFault, real: str, backup: str,
+                   rejected: list[str] | None = None) -> str | None:
     """Put ``backup`` over the real file (a symlink stays a symlink), the broken copy kept
     next to the real file."""
     q, qb = shlex.quote(real), shlex.quote(backup)
@@ -180,6 +234,10 @@ async def _restore(ctx: ToolContext, ev: Evidence, fault: ConfigFault, real: str
     if recheck:
         tail = ctx.say(f"; проверка всё ещё не проходит: {recheck[0].command}",
                        f"; the check still fails: {recheck[0].command}")
+    if rejected:
+        tail += ctx.say(f"; не восстановлены, так как тоже не проходят проверку: "
+                        f"{', '.join(rejected[:4])}", f"; not restored because they fail the "
+                        f"check too: {', '.join(rejected[:4])}")
     return ctx.say(f"конфиг {where} был сломан: восстановлен из {backup} (сломанный сохранён "
                    f"как {real}.broken){tail}",
                    f"config {where} was broken: restored {backup} (broken copy kept as "

@@ -357,5 +357,24 @@ async def _read(ctx: ToolContext, server: str, path: str) -> str | None:
 
 
 async def _tail(ctx: ToolContext, server: str, path: str) -> str:
+    """The log's last lines; when the live log is empty or gone (just rotated), those of
+    its newest compressed rotated copy (``NAME.log.1.gz``, ``NAME.log-20261201.gz``)."""
     text = await ctx.sh(server, f"tail -n {LOG_TAIL_LINES} {shlex.quote(path)}")
-    return text.stdout if text.outcome == "ok" else ""
+    if text.outcome == "ok" and text.stdout.strip():
+        return text.stdout
+    return await _rotated_tail(ctx, server, path)
+
+
+async def _rotated_tail(ctx: ToolContext, server: str, path: str) -> str:
+    q = shlex.quote(path)
+    listing = await ctx.sh(server, f"ls -1t -- {q}.*.gz {q}-*.gz {q}.gz")
+    newest = next((n.strip() for n in listing.stdout.splitlines()
+                   if n.strip().startswith(path) and n.strip().endswith(".gz")), None)
+    if newest is None:
+        return ""
+    for reader in ("zcat --", "gzip -dc --"):
+        text = await ctx.sh(server, f"{reader} {shlex.quote(newest)} | tail -n "
+                                    f"{LOG_TAIL_LINES}")
+        if text.outcome == "ok" and text.stdout.strip():
+            return f"({newest})\n{text.stdout}"
+    return ""  # (a missing zcat shows as empty output through the pipe: gzip is tried next)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import shlex
 
-from shturman.agent.remedies.evidence import Evidence, paths_in, relative_paths_in
+from shturman.agent.remedies.evidence import Evidence, Finding, paths_in, relative_paths_in
 from shturman.agent.remedies.runtime import runtime_dirs
 from shturman.hosts.facts import COMPRESSED, backup_candidates
 from shturman.tools import ToolContext
@@ -91,22 +91,21 @@ async def fix_permission(ctx: ToolContext, ev: Evidence) -> str | None:
     return "; ".join(dict.fromkeys(fixed)) or None
 
 
-async def relieve_log_flood(ctx: ToolContext, ev: Evidence) -> str | None:
+async def relieve_log_flood(ctx: ToolContext, ev: Evidence) -> str | Finding | None:
     """A log flood: a log grew huge, or it filled the filesystem and the service cannot write
-    ("No space left on device"). Free the space, keep the evidence."""
+    ("No space left on device", or ``df`` shows its filesystem ≥ 95% full). Free space only
+    where ``agent.free_paths`` allows, keep the evidence; nothing freeable there is a finding
+    that names what is big and where."""
     named = paths_in(ev.unit + "\n" + ev.logs) + list(ev.log_files)
     dirs = sorted({p.rsplit("/", 1)[0] for p in named if p.endswith(".log") or "/log" in p})
     if ev.workdir and NO_SPACE_RE.search(ev.logs):
         dirs.append(ev.workdir)
-    no_space = bool(NO_SPACE_RE.search(ev.logs))
-    fixed = await _remove_rotated(ctx, ev) if no_space else []
-    if fixed:
-        return "; ".join(fixed)
-    for directory in list(dict.fromkeys(dirs))[:5]:
-        used = await _disk_used_percent(ctx, ev.server, directory) if no_space else None
-        if used is not None and used >= DISK_FULL_PERCENT:
-            fixed += await _truncate_flooded(ctx, ev.server, directory, used)
-            continue
+    dirs = list(dict.fromkeys(d for d in dirs if d))[:5]
+    freed = await free_disk(ctx, ev, dirs)
+    if isinstance(freed, str):
+        return freed
+    fixed: list[str] = []
+    for directory in dirs:
         found = await ctx.sh(
             ev.server, f"find {shlex.quote(directory)} -maxdepth 2 -type f -name '*.log' "
             f"-size +{LOG_FLOOD_BYTES // 1024 // 1024}M")
@@ -119,7 +118,104 @@ async def relieve_log_flood(ctx: ToolContext, ev: Evidence) -> str | None:
             await ctx.sh(ev.server, f"touch {q}")
             fixed.append(ctx.say(f"лог {path} переполнен: отложен и сжат",
                                  f"log {path} was flooded: moved aside and compressed"))
-    return "; ".join(fixed) or None
+    return "; ".join(fixed) or freed
+
+
+async def free_disk(ctx: ToolContext, ev: Evidence, dirs: list[str]) -> str | Finding | None:
+    """The service's filesystem is full (its log says so, or df ≥ 95%): remove rotated and
+    compressed logs within the allowed paths on that filesystem (each removal a guarded
+    command), truncate a live log only when ``agent.truncate_live_logs`` says so. None when
+    the disk is not the cause."""
+    no_space = bool(NO_SPACE_RE.search(ev.logs))
+    full: dict[str, tuple[int, str]] = {}
+    for directory in dirs:
+        usage = await _disk_usage(ctx, ev.server, directory)
+        if usage is not None and usage[0] >= DISK_FULL_PERCENT:
+            full[directory] = usage
+    if not no_space and not full:
+        return None
+    allowed = ctx.remedy.free_paths
+    fixed = await _remove_rotated(ctx, ev) if "{log_dir}" in allowed else []
+    mounts = {mount for _used, mount in full.values()}
+    if mounts:
+        fixed += await _remove_allowed(ctx, ev, allowed, mounts)
+    if not fixed and full and ctx.remedy.truncate_live_logs:
+        for directory, (used, _mount) in full.items():
+            fixed += await _truncate_flooded(ctx, ev.server, directory, used)
+    if fixed:
+        now = [f"{d}: {u[0]}%" for d in full if (u := await _disk_usage(ctx, ev.server, d))]
+        if now:
+            fixed.append(ctx.say(f"теперь занято {', '.join(now)}",
+                                 f"now used {', '.join(now)}"))
+        return "; ".join(fixed)
+    return Finding(await _what_is_big(ctx, ev, full or {d: (0, "") for d in dirs[:2]}))
+
+
+ROTATED_NAME_RE = re.compile(r"(?:\.(?:gz|xz|bz2|zst|lz4)|\.\d{1,3}|-\d{8,10})$")
+
+
+async def _remove_allowed(ctx: ToolContext, ev: Evidence, allowed: tuple[str, ...],
+                          mounts: set[str]) -> list[str]:
+    """Rotated or compressed logs matching an allowed glob (``/var/log/*.gz``) and the
+    service user's old files in /tmp (``{tmp}``), only on a full filesystem."""
+    fixed = []
+    for pattern in allowed:
+        if pattern == "{log_dir}":
+            continue
+        if pattern == "{tmp}":
+            user = ev.user or (await ctx.sh(ev.server, "id -un")).stdout.strip()
+            if not user or user == "root":
+                continue  # root's /tmp files are everyone's: not ours to judge
+            directory, test = "/tmp", f"-user {shlex.quote(user)} -mmin +60"
+        else:
+            directory, _, name = pattern.rpartition("/")
+            if not directory.startswith("/") or not name or "/" in name or not any(
+                    c in name for c in "*?["):
+                continue
+            test = f"-name {shlex.quote(name)}"
+        usage = await _disk_usage(ctx, ev.server, directory)
+        if usage is None or usage[1] not in mounts:
+            continue  # freeing another filesystem would not help
+        found = await ctx.sh(ev.server, f"find {shlex.quote(directory)} -maxdepth 1 -type f "
+                                        f"{test} -printf '%s %p\\n'")
+        sized = [(int(size), path) for size, _, path in
+                 (line.partition(" ") for line in found.stdout.splitlines())
+                 if size.isdigit() and path.startswith(directory + "/")
+                 and (pattern == "{tmp}" or ROTATED_NAME_RE.search(path))]
+        if not sized:
+            continue
+        paths = " ".join(shlex.quote(path) for _, path in sized[:200])
+        done = await ctx.sh(ev.server, f"rm -f -- {paths}")
+        if done.outcome == "ok":
+            freed = sum(size for size, _ in sized[:200])
+            fixed.append(ctx.say(
+                f"удалено {len(sized[:200])} файлов по разрешённому пути {pattern} "
+                f"({directory}, освобождено {_mib(freed)} МБ)",
+                f"removed {len(sized[:200])} files under the allowed path {pattern} "
+                f"({directory}, {_mib(freed)} MB freed)"))
+    return fixed
+
+
+async def _what_is_big(ctx: ToolContext, ev: Evidence,
+                       full: dict[str, tuple[int, str]]) -> str:
+    """Nothing may be freed: say how full it is and what is big there, touching nothing."""
+    shown = []
+    for directory, (used, mount) in list(full.items())[:2]:
+        found = await ctx.sh(ev.server, f"find {shlex.quote(directory)} -xdev -maxdepth 3 "
+                                        "-type f -size +1M -printf '%s %p\\n'")
+        sized = sorted(((int(size), path) for size, _, path in
+                        (line.partition(" ") for line in found.stdout.splitlines())
+                        if size.isdigit()), reverse=True)[:5]
+        big = ", ".join(f"{path} ({_mib(size)} МБ)" for size, path in sized) or "—"
+        where = f"{directory} ({mount}, {used}%)" if mount else directory
+        shown.append(ctx.say(f"{where}: крупное — {big}", f"{where}: big — {big}"))
+    return ctx.say(
+        f"у {ev.service} кончилось место на диске, а в разрешённых для очистки путях "
+        f"(agent.free_paths: {', '.join(ctx.remedy.free_paths)}) удалять нечего; ничего не "
+        f"тронуто. {'; '.join(shown)}",
+        f"{ev.service} has run out of disk space and nothing in the paths allowed for "
+        f"cleaning (agent.free_paths: {', '.join(ctx.remedy.free_paths)}) can be removed; "
+        f"nothing was touched. {'; '.join(shown)}")
 
 
 def own_logs(ev: Evidence) -> list[str]:
@@ -212,13 +308,15 @@ async def _truncate_flooded(ctx: ToolContext, server: str, directory: str,
     return fixed
 
 
-async def _disk_used_percent(ctx: ToolContext, server: str, directory: str) -> int | None:
+async def _disk_usage(ctx: ToolContext, server: str, directory: str
+                      ) -> tuple[int, str] | None:
+    """(percent used, mount point) of the filesystem holding ``directory``."""
     df = await ctx.sh(server, f"df -P {shlex.quote(directory)}")
     lines = df.stdout.strip().splitlines()
     cols = lines[-1].split() if len(lines) > 1 else []
-    if df.outcome != "ok" or len(cols) < 5 or not cols[4].rstrip("%").isdigit():
+    if df.outcome != "ok" or len(cols) < 6 or not cols[4].rstrip("%").isdigit():
         return None
-    return int(cols[4].rstrip("%"))
+    return int(cols[4].rstrip("%")), cols[5]
 
 
 def _self_and_parents(path: str) -> list[str]:

@@ -14,7 +14,7 @@ from typing import Literal
 
 Lang = Literal["ru", "en"]
 
-AREAS = ("interface", "policy", "reports", "voice", "tasks", "admin", "peers")
+AREAS = ("interface", "policy", "reports", "voice", "tasks", "admin", "peers", "monitoring")
 
 
 def _merged() -> dict[str, tuple[str, str]]:

@@ -303,4 +303,28 @@ TEXTS: dict[str, tuple[str, str]] = {
         "в командной строке слишком много команд для одной проверки; разбейте её",
         "the command line holds too many commands to check at once; split it",
     ),
+    # issue 7, third pass
+    "policy.ssh.unknown_host": (
+        "подключается к {host}, а это не зарегистрированный сервер Штурмана: решает человек",
+        "connects to {host}, which is not one of Shturman's registered servers: a person "
+        "decides",
+    ),
+    "policy.priv.shell_escape": (
+        "запускает оболочку с правами root в обход (через {via}): так обходят ограничения "
+        "sudo",
+        "spawns a root shell by way of another program ({via}): the way sudo restrictions "
+        "are escaped",
+    ),
+    "policy.priv.interactive": (
+        "интерактивная программа с правами root (пейджер, редактор, man): из неё одной "
+        "клавишей открывается оболочка root; решает человек",
+        "an interactive program run as root (a pager, an editor, man): one keystroke in it "
+        "opens a root shell; a person decides",
+    ),
+    "policy.ssh.proxy_shell": (
+        "ssh запускает здесь оболочку как ProxyCommand/LocalCommand: данные с того конца "
+        "соединения становятся командами этой машины (обратная оболочка)",
+        "ssh runs a shell here as its ProxyCommand/LocalCommand: bytes from the far end of "
+        "the connection become commands on this machine (a reverse shell)",
+    ),
 }

@@ -9,7 +9,7 @@ API under ``/api`` and its schema at ``/api/openapi.json`` — sits behind
 from __future__ import annotations
 
 import asyncio
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -28,21 +28,30 @@ from shturman.interfaces.web.routes import (
     account,
     approvals,
     audit,
+    chat,
     login,
     notifications,
     runs,
     servers,
+    setup,
+    tasks,
 )
+from shturman.interfaces.web.routes import agent as agent_routes
 from shturman.interfaces.web.schemas import Health, Problem
 from shturman.interfaces.web.throttle import LoginThrottle
 from shturman.observability.logging import get_logger
+
+if TYPE_CHECKING:
+    from shturman.services.monitoring.agent_api import AgentApi
 
 log = get_logger(__name__)
 
 HTMX = "vendor/htmx.min.js"  # filled by scripts/setup-web.sh from the npm registry
 
 
-def create_app(services: WebServices, config: WebConfig) -> FastAPI:
+def create_app(services: WebServices, config: WebConfig, *,
+               agent: AgentApi | None = None) -> FastAPI:
+    """``agent``: the agent HTTP API's use-case (routes/agent.py); without it no ``/agent``."""
     htmx = (config.static_dir / HTMX).is_file()
     if not htmx:
         log.warning("web.htmx_missing", path=str(config.static_dir / HTMX),
@@ -67,11 +76,15 @@ def create_app(services: WebServices, config: WebConfig) -> FastAPI:
         return Health(status="ok", version=config.version)
 
     app.include_router(login.public)
+    app.include_router(setup.public)  # the one-time link that creates the first admin
     guarded = [Depends(authenticated)]
-    for module in (runs, approvals, notifications, servers, audit, account):
+    for module in (runs, approvals, notifications, servers, audit, account, tasks, chat):
         app.include_router(module.page, dependencies=guarded)
         app.include_router(module.api, dependencies=guarded)
     app.include_router(login.page, dependencies=guarded)
+    if agent is not None:  # bearer tokens only: its own auth (routes/agent.py)
+        app.state.agent = agent
+        app.include_router(agent_routes.router)
 
     @app.get("/api/openapi.json", include_in_schema=False, dependencies=guarded)
     async def openapi() -> dict[str, Any]:
@@ -82,8 +95,8 @@ def create_app(services: WebServices, config: WebConfig) -> FastAPI:
 
 
 def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or "text/html" not in request.headers.get(
-        "accept", "text/html")
+    return request.url.path.startswith(("/api/", "/agent/")) or (
+        "text/html" not in request.headers.get("accept", "text/html"))
 
 
 def _lang(request: Request) -> str:

@@ -13,13 +13,17 @@ from shturman.domain.models import Actor
 from shturman.domain.users import Principal, Role, User
 
 if TYPE_CHECKING:
+    from shturman.services.admin import ServerAdmin, SettingsAdmin
     from shturman.services.approvals import ApprovalService
     from shturman.services.audit import AuditTrail
+    from shturman.services.chat import ChatService
     from shturman.services.events import EventService
     from shturman.services.inventory import Inventory
     from shturman.services.jobs import JobService
     from shturman.services.notifications import NotificationService
     from shturman.services.runs import RunService
+    from shturman.services.setup_link import SetupLinks
+    from shturman.services.tasks import TaskService
     from shturman.services.tokens import TokenService
     from shturman.services.users import UserService
 
@@ -37,6 +41,13 @@ class WebServices:
     inventory: Inventory
     runs: RunService
     audit: AuditTrail
+    # the admin's part (routes/servers.py, routes/account.py, routes/setup.py)
+    server_admin: ServerAdmin | None = None
+    settings_admin: SettingsAdmin | None = None
+    setup_links: SetupLinks | None = None
+    # tasks, delegation and the chat (routes/tasks.py, routes/chat.py)
+    tasks: TaskService | None = None
+    chat: ChatService | None = None
 
 
 @dataclass(frozen=True)

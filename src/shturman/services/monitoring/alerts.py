@@ -16,6 +16,7 @@ from typing import Any
 from shturman.domain.monitoring import CheckState, Transition
 from shturman.domain.notifications import Notification, NotificationAction, NotificationKind
 from shturman.observability.logging import get_logger
+from shturman.services.monitoring.logs import LogError
 from shturman.services.notifications import NotificationService, Texts
 from shturman.services.users import UserService
 
@@ -33,20 +34,28 @@ class Webhook:
 @dataclass(frozen=True, slots=True)
 class Alert:
     """A transition to tell, with what was done about it: ``run_id`` (a diagnosis run was
-    started) or ``repair`` (the request a person may hand to the agent)."""
+    started) or ``repair`` (the request a person may hand to the agent). ``errors``: new
+    error signatures the log check found (then this is a ``log_error`` alert)."""
 
     transition: Transition
     run_id: str | None = None
     repair: str | None = None
     autofix: str = "off"
+    errors: tuple[LogError, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         s = self.transition.status
-        return {"event": f"check_{self.transition.alert}", "server": s.server,
-                "check": s.check, "state": s.state.value,
+        event = "log_error" if self.errors else f"check_{self.transition.alert}"
+        body: dict[str, Any] = {"event": event,
+                "server": s.server, "check": s.check, "state": s.state.value,
                 "previous": self.transition.before.value if self.transition.before else None,
                 "since": s.since.isoformat(), "detail": s.detail, "incident": s.incident,
                 "failures": s.failures, "run_id": self.run_id, "autofix": self.autofix}
+        if self.errors:
+            body["errors"] = [{"source": e.source.key, "service": e.source.service,
+                               "line": e.line, "signature": e.signature}
+                              for e in self.errors[:10]]
+        return body
 
 
 class AlertSender:
@@ -71,6 +80,8 @@ class AlertSender:
         return sent
 
     async def _notify(self, alert: Alert, user: str | None, lang: str) -> Notification:
+        if alert.errors:
+            return await self._notify_errors(alert, user, lang)
         s = alert.transition.status
         state = alert.transition.alert or s.state
         check = self._check_label(s.check, lang)
@@ -85,6 +96,29 @@ class AlertSender:
                                  autofix=alert.autofix))
             action, data["run_id"] = NotificationAction.SHOW_RUN, alert.run_id
         elif alert.repair is not None and state is CheckState.DOWN:
+            lines.append(self._t("monitor.alert.repair_hint", lang, text=alert.repair))
+            action, data["text"] = NotificationAction.DELEGATE, alert.repair
+        return await self._notifications.notify(NotificationKind.ALERT, user, title,
+                                                "\n".join(lines), action, data)
+
+    async def _notify_errors(self, alert: Alert, user: str | None, lang: str
+                             ) -> Notification:
+        s, first = alert.transition.status, alert.errors[0]
+        where = first.source.service or first.source.path
+        title = self._t("monitor.alert.log_error", lang, server=s.server, source=where)
+        lines = [e.line for e in alert.errors[:3]]
+        if len(alert.errors) > 3:
+            lines.append(self._t("monitor.alert.log_more", lang, count=len(alert.errors) - 3))
+        data: dict[str, Any] = {"server": s.server, "check": s.check, "state": s.state.value,
+                                "incident": s.incident, "since": s.since.isoformat(),
+                                "signatures": [e.signature for e in alert.errors],
+                                "source": first.source.key}
+        action = NotificationAction.NONE
+        if alert.run_id is not None:
+            lines.append(self._t("monitor.alert.run_started", lang, id=alert.run_id,
+                                 autofix=alert.autofix))
+            action, data["run_id"] = NotificationAction.SHOW_RUN, alert.run_id
+        elif alert.repair is not None:
             lines.append(self._t("monitor.alert.repair_hint", lang, text=alert.repair))
             action, data["text"] = NotificationAction.DELEGATE, alert.repair
         return await self._notifications.notify(NotificationKind.ALERT, user, title,

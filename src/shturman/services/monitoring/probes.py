@@ -32,9 +32,13 @@ REACH_COMMAND = "true"
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
+    """What counts as too full or too busy (``monitoring.*``, per server
+    ``monitoring.servers.NAME.*``): the load is the ``load_minutes`` average per core."""
+
     disk_percent: float = 90.0
     memory_percent: float = 90.0
     load_per_core: float = 2.0
+    load_minutes: int = 15
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,10 +68,14 @@ class Prober:
         self._timeout = command_timeout
         self._managers = managers if managers is not None else {}
 
+    def context(self, server: Server) -> ToolContext:
+        """A read-only tool context for ``server`` (also the log check's)."""
+        return ToolContext(self._guarded, {server.name: server}, ACTOR, mode=RunMode.READONLY,
+                           command_timeout=self._timeout, managers=self._managers, lang="en")
+
     async def run(self, probe: Probe) -> list[CheckResult]:
         server = probe.server
-        ctx = ToolContext(self._guarded, {server.name: server}, ACTOR, mode=RunMode.READONLY,
-                          command_timeout=self._timeout, managers=self._managers, lang="en")
+        ctx = self.context(server)
         results = [await self._reach(ctx, server)]
         if results[0].ok:
             results += [await self._disk(ctx, server, probe.thresholds),
@@ -106,7 +114,8 @@ class Prober:
         started = time.monotonic()
         loadavg = await ctx.sh(server.name, "cat /proc/loadavg")
         cores = await ctx.sh(server.name, "nproc")
-        reading = load_reading(loadavg.stdout, cores.stdout, limits.load_per_core)
+        reading = load_reading(loadavg.stdout, cores.stdout, limits.load_per_core,
+                               minutes=limits.load_minutes)
         failed = loadavg if loadavg.outcome != "ok" else cores
         return _judged(Check(server.name, CheckKind.LOAD), reading, failed, started)
 
@@ -178,6 +187,13 @@ def _failure(record: CommandRecord) -> str:
     text = record.error or record.stderr.strip() or f"exit {record.exit_code}"
     lines = [line for line in text.splitlines() if line.strip()]
     return f"{record.outcome}: {lines[-1] if lines else text}"[:500]
+
+
+def result_of(check: str, server: str, ok: bool, detail: str, started: float,
+              value: float | None = None) -> CheckResult:
+    """A result of a check that is not one of :class:`CheckKind` (the log check)."""
+    return CheckResult(server, check, ok, detail, datetime.now(UTC), value,
+                       round(time.monotonic() - started, 4))
 
 
 def _result(check: Check, ok: bool, detail: str, started: float,

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -17,6 +17,7 @@ from shturman.store.repositories._time import aware
 from shturman.store.repositories._writes import Writes
 
 Decide = Callable[[CheckStatus | None, CheckResult], Transition]
+MEMO = "~"  # check_states rows named ``~NAME`` keep a check's memo, not a state
 
 
 class MonitoringRepo:
@@ -65,12 +66,35 @@ class MonitoringRepo:
 
     async def states(self, server: str | None = None) -> list[CheckStatus]:
         c = t.check_states.c
-        query = select(t.check_states).order_by(c.server, c.check)
+        query = select(t.check_states).where(~c.check.startswith(MEMO)).order_by(
+            c.server, c.check)
         if server is not None:
             query = query.where(c.server == server)
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [_status(r._mapping) for r in rows]
+
+    async def memo(self, server: str, name: str) -> str | None:
+        """What a check keeps between rounds (the log check's cursor), as it was saved."""
+        c = t.check_states.c
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(c.detail).where(
+                c.server == server, c.check == MEMO + name))).first()
+        return None if row is None else str(row[0])
+
+    async def save_memo(self, server: str, name: str, text: str) -> None:
+        """Keep ``text`` for ``memo``: a row of ``check_states`` named ``~NAME`` (its detail
+        field), never shown among the states."""
+        c = t.check_states.c
+        at = datetime.now(UTC)
+        async with self._begin() as conn:
+            done = await conn.execute(update(t.check_states).where(
+                c.server == server, c.check == MEMO + name).values(detail=text, updated_at=at))
+            if not done.rowcount:
+                await conn.execute(insert(t.check_states).values(
+                    server=server, check=MEMO + name, state=CheckState.OK.value, since=at,
+                    failures=0, incident=0, worst=CheckState.OK.value, alerted=False,
+                    detail=text, updated_at=at, run_id=None))
 
     async def forget(self, server: str, checks: Sequence[str]) -> int:
         """Drop the states of checks a server no longer has (a service taken off its list)."""

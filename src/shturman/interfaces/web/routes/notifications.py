@@ -36,7 +36,9 @@ def destination(action: NotificationAction, data: Mapping[str, Any]) -> str:
             return f"/approvals/{quote(str(data.get('approval_id', '')), safe='')}"
         case NotificationAction.SHOW_RUN:
             return f"/runs/{quote(str(data.get('run_id', '')), safe='')}"
-        case NotificationAction.DELEGATE:  # round one: the new-run form, filled in
+        case NotificationAction.DELEGATE if data.get("task_id") is not None:
+            return f"/tasks/{quote(str(data['task_id']), safe='')}/delegate"  # routes/tasks.py
+        case NotificationAction.DELEGATE:  # no task: the new-run form, filled in
             query = {"text": str(data.get("text", ""))}
             if data.get("server"):
                 query["server"] = str(data["server"])
@@ -76,7 +78,12 @@ async def mark_all_read(me: Viewer, svc: Services) -> Response:
 
 @page.post("/notifications/{notification_id}/act", include_in_schema=False)
 async def act(me: Viewer, svc: Services, notification_id: int) -> Response:
-    return RedirectResponse((await _act(svc, me.name, notification_id)).url, status_code=303)
+    acted = await _act(svc, me.name, notification_id)
+    # delegating a task is itself a POST (with this form's CSRF token): 307 re-sends it there,
+    # so one click delegates; the same URL by GET shows the task's card with the button
+    delegates = acted.action == NotificationAction.DELEGATE.value and acted.url.startswith(
+        "/tasks/")
+    return RedirectResponse(acted.url, status_code=307 if delegates else 303)
 
 
 async def _act(svc: WebServices, user: str, notification_id: int) -> ActOut:
