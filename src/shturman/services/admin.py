@@ -60,27 +60,6 @@ class InvalidInput(ConfigError):
 
 
 @dataclass(frozen=True, slots=True)
-class ServerForm:
-    """What a person says about a server (no secret: those come as :class:`Secrets`)."""
-
-    name: str
-    host: str = ""
-    port: int = 22
-    user: str = "root"
-    auth: AuthMethod = AuthMethod.KEY
-    key_path: str | None = None
-    aliases: tuple[str, ...] = ()
-    services: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    profile: AccessProfile = AccessProfile.OPERATOR
-
-    def server(self) -> Server:
-        return Server(name=self.name, host=self.host, port=self.port, user=self.user,
-                      auth=self.auth, key_path=self.key_path, aliases=self.aliases,
-                      services=self.services, tags=self.tags, profile=self.profile)
-
-
-@dataclass(frozen=True, slots=True)
 class Secrets:
     """Write-only: each one given replaces the stored one; None keeps it."""
 
@@ -92,7 +71,7 @@ class Secrets:
         return "Secrets(…)"
 
 
-def _check(form: ServerForm) -> None:
+def _check(form: Server) -> None:
     if not _NAME.match(form.name) or form.name == LOCAL_SERVER:
         raise InvalidInput("admin.err.name", name=form.name)
     if form.auth is not AuthMethod.LOCAL and (
@@ -124,18 +103,18 @@ class ServerAdmin:
         self._audit = audit
         self._learn = learn
 
-    async def add(self, form: ServerForm, secrets: Secrets, *, actor: str) -> Added:
+    async def add(self, form: Server, secrets: Secrets, *, actor: str) -> Added:
         """Register the server and log in once (its host key pinned); a failed login raises
         its HostError and leaves nothing registered."""
         _check(form)
         self._check_secrets(form.auth, form.key_path, secrets, required=True)
         self._remember(secrets)
         return await self._access.add(
-            form.server(), actor=actor, password=secrets.password,
+            form, actor=actor, password=secrets.password,
             private_key=secrets.private_key, passphrase=secrets.passphrase,
             connect=form.auth is not AuthMethod.LOCAL)
 
-    async def edit(self, form: ServerForm, secrets: Secrets, *, actor: str) -> Server:
+    async def edit(self, form: Server, secrets: Secrets, *, actor: str) -> Server:
         """Change a registered server; empty secrets keep the stored ones (unless the auth
         method changes: then the new method's secret is required)."""
         _check(form)
@@ -143,7 +122,7 @@ class ServerAdmin:
         self._check_secrets(form.auth, form.key_path, secrets,
                             required=before.auth != form.auth)
         self._remember(secrets)
-        return await self._inventory.edit(form.server(), actor=actor,
+        return await self._inventory.edit(form, actor=actor,
                                           password=secrets.password,
                                           private_key=secrets.private_key,
                                           passphrase=secrets.passphrase)
@@ -354,4 +333,4 @@ def _write_yaml(path: Path, data: dict[str, Any]) -> None:
 
 
 __all__ = ["LLM_SECRET", "PROVIDERS", "InvalidInput", "ModelChoice", "Secrets", "ServerAdmin",
-           "ServerForm", "SettingsAdmin"]
+           "SettingsAdmin"]

@@ -29,7 +29,7 @@ from shturman.interfaces.web.auth import Admin, Operator, Viewer
 from shturman.interfaces.web.deps import Services, WebServices, WebUser
 from shturman.interfaces.web.pages import pages
 from shturman.interfaces.web.schemas import Problem, ServerOut
-from shturman.services.admin import InvalidInput, Secrets, ServerAdmin, ServerForm
+from shturman.services.admin import InvalidInput, Secrets, ServerAdmin
 
 page = APIRouter()
 api = APIRouter(prefix="/api", tags=["servers"])
@@ -75,7 +75,7 @@ def _split(value: Any) -> tuple[str, ...]:
     return tuple(p.strip() for p in str(value or "").replace("\n", ",").split(",") if p.strip())
 
 
-def _form_of(data: Any, name: str | None = None) -> tuple[ServerForm, Secrets]:
+def _form_of(data: Any, name: str | None = None) -> tuple[Server, Secrets]:
     def field(key: str) -> str:
         value = data.get(key, "")
         return value.strip() if isinstance(value, str) else ""
@@ -89,7 +89,7 @@ def _form_of(data: Any, name: str | None = None) -> tuple[ServerForm, Secrets]:
         profile = AccessProfile(field("profile") or "operator")
     except ValueError:
         raise InvalidInput("admin.err.profile", profile=field("profile")) from None
-    form = ServerForm(name=name or field("name"), host=field("host"), port=port,
+    form = Server(name=name or field("name"), host=field("host"), port=port,
                       user=field("user") or "root", auth=auth,
                       key_path=field("key_path") or None, aliases=_split(data.get("aliases")),
                       services=_split(data.get("services")), tags=_split(data.get("tags")),
@@ -110,8 +110,8 @@ def _blank(server: Server | None = None) -> dict[str, Any]:
             "tags": ", ".join(s.tags), "profile": s.profile.value}
 
 
-def _shown(form: ServerForm) -> dict[str, Any]:
-    return _blank(form.server())
+def _shown(form: Server) -> dict[str, Any]:
+    return _blank(form)
 
 
 async def _form_page(request: Request, me: WebUser, *, editing: str | None,
@@ -252,11 +252,11 @@ class ServerIn(BaseModel):
     tags: list[str] = []
     profile: Literal["readonly", "operator", "admin"] = "operator"
 
-    def parts(self, name: str | None = None) -> tuple[ServerForm, Secrets]:
+    def parts(self, name: str | None = None) -> tuple[Server, Secrets]:
         def secret(value: SecretStr | None) -> str | None:
             return value.get_secret_value() or None if value is not None else None
 
-        form = ServerForm(name=name or self.name.strip(), host=self.host.strip(),
+        form = Server(name=name or self.name.strip(), host=self.host.strip(),
                           port=self.port, user=self.user.strip() or "root",
                           auth=AuthMethod(self.auth), key_path=self.key_path or None,
                           aliases=tuple(self.aliases), services=tuple(self.services),
