@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 
 import pytest
@@ -138,3 +138,43 @@ async def test_repositories_store_and_return_only_redacted_text(db: Database) ->
     assert entries[-1].command == "echo [REDACTED]"
     assert entries[-1].detail == "done [REDACTED]"
     await audit.close()
+
+
+async def test_write_ahead_rows_begun_together_share_one_commit(db: Database) -> None:
+    """A fan-out's write-ahead rows are committed in one transaction (not one commit per
+    server before the last command may start), each caller gets its own row's id once that
+    row is committed, and a caller interrupted while its row is written leaves the row
+    `interrupted`, never `running`."""
+    import asyncio
+
+    from shturman.services.audit import AuditTrail
+
+    class Counting(AuditRepo):
+        transactions = 0
+
+        async def append_many(self, entries: Sequence[AuditEntry]) -> list[int]:
+            Counting.transactions += 1
+            return await super().append_many(entries)
+
+    trail = AuditTrail(Counting(db.engine))
+    at = datetime.now(UTC)
+
+    def entry(server: str) -> AuditEntry:
+        return AuditEntry(at, "cli:op", server, "command", "uptime", "allow", None, None,
+                          "running")
+
+    ids = await asyncio.gather(*(trail.begin(entry(f"vm{i}")) for i in range(20)))
+    assert Counting.transactions == 1
+    rows = {e.id: e for e in await trail.recent(limit=100)}
+    assert sorted(ids) == sorted(rows) and len(set(ids)) == 20
+    assert [rows[i].server for i in ids] == [f"vm{i}" for i in range(20)]  # each its own row
+
+    late = asyncio.ensure_future(trail.begin(entry("vm-cancelled")))
+    await asyncio.sleep(0)  # queued, its transaction under way
+    late.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await late
+    await trail.flush()
+    cancelled = [e for e in await trail.recent(limit=100) if e.server == "vm-cancelled"]
+    assert [e.outcome for e in cancelled] == ["interrupted"]
+    await trail.close()

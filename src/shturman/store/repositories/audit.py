@@ -76,6 +76,23 @@ class AuditRepo:
                 raise
         return audit_id
 
+    async def append_many(self, entries: Sequence[AuditEntry]) -> list[int]:
+        """Rows without outputs (write-ahead rows), in one transaction; their ids in order."""
+        ids: list[int] = []
+        async with self._lock:
+            conn = await self._connection()
+            try:
+                for entry in entries:
+                    result = await conn.execute(
+                        insert(t.audit_log).values(**self._audit_values(entry))
+                        .returning(t.audit_log.c.id))
+                    ids.append(int(result.scalar_one()))
+                await conn.commit()
+            except BaseException:
+                await conn.rollback()
+                raise
+        return ids
+
     async def complete(self, completions: Sequence[AuditCompletion]) -> None:
         """Fill in results of write-ahead rows, in one transaction."""
         if not completions:
