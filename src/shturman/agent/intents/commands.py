@@ -5,6 +5,7 @@
     «запусти команду ss -tlnp на базе»    after "команду"/"command", to the end of the text
     «выполни nginx -t»                    after «выполни»/«исполни», a Latin program name
     «команда для vm2: `uptime`»           "команда для"/"command for" a target, then the command
+    «набери `ls -la /var/log`»           «набери»/«введи»/«сделай»/"type", a command in backticks
 
 The command is kept exactly as typed; what is left of the request (`rest`) names the targets.
 A command that runs to the end of the text may end with its target ("… на проде", "… on vm1"):
@@ -58,6 +59,13 @@ class Explicit:
 
 
 _BACKTICKS = re.compile(r"`(?P<body>[^`]+)`")
+# verbs that run what follows only when it is set as code: «набери `ls -la`», «сделай на проде
+# `…`», "type `…`" (unquoted, «сделай бэкап» is a task, not a command line)
+_CODE_VERB = re.compile(
+    r"(?<![\w-])(?P<verb>набер\w*|набир\w*|введи\w*|вбей\w*|вбить|сделай\w*|nabery?|vvedi|"
+    r"type|do)(?P<noun>)(?![\w-])",
+    re.IGNORECASE,
+)
 
 
 def find(text: str) -> Explicit | None:
@@ -70,7 +78,7 @@ def find(text: str) -> Explicit | None:
     code = _BACKTICKS.search(text)
     if code is not None:
         rest = text[: code.start()] + " " + text[code.end():]
-        after = _VERB.search(rest)
+        after = _VERB.search(rest) or _CODE_VERB.search(rest)
         if after is not None:
             return _explicit(code.group("body"), rest[: after.start()] + rest[after.end():])
     return None

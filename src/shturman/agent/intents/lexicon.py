@@ -78,15 +78,17 @@ WORDS: dict[Concept, str] = {
     """,
     C.MEMORY: """
         памят* =озу оперативк* оперативн* оператив{а,ы,у,ой} =рам ram memory =mem swap* своп* свап*
-        подкачк* =oom
+        подкачк* =oom oom_killer oom-killer
         out_of_memory
     """,
     C.CPU: """
-        процессор* =цпу =cpu =cpus проц{,а,у,ом,е} нагрузк* нагружен* загрузк* загружен* load
+        процессор* =цпу =цп =cpu =cpus проц{,а,у,ом,е} нагрузк* нагружен* загрузк* загружен* load
         loads loaded loadavg =la лоад* load_average перегружен* utilization utilisation
     """,
     C.UPTIME: """
-        без_перезагруз* без_ребут* without_reboot* аптайм* uptime* ап-тайм up_time время_работы
+        без_перезагруз* без_ребут* без_рестарт* без_перезапуск* without_reboot*
+        without_restart* скольк*_уже_крутит* скольк*_крутит*
+        аптайм* uptime* ап-тайм up_time время_работы
         скольк*_работа* скольк*_уже_работа*
         скольк*_времени_работа* скольк*_он_работа* давно_работа* давно_ли_работа*
         долго_работа* как_долго how_long up_since since_when с_какого_времени
@@ -102,7 +104,8 @@ WORDS: dict[Concept, str] = {
         что_работает что_крутит* what_running what_is_running
     """,
     C.HOG: """
-        жр* сожрал* съел{,а,и,о} съеда* =ест едят кушает потребля* hog{,s,ging} eat{,s,ing}
+        жр* сожрал* съел{,а,и,о} съеда* съеден{,о,а,ы} =ест едят кушает потребля*
+        hog{,s,ging} eat{,s,ing}
         consum* грузит нагружа*
     """,
     C.MOST: "больше_всего больше_всех most heaviest наиболее самы{й,е,х,м} biggest",
@@ -117,7 +120,7 @@ WORDS: dict[Concept, str] = {
     C.WHO: "кто who which кем чей чья whose",
     C.OCCUPY: """
         занял* занят* занима* использу* using uses used occup* держит держат сидит висит
-        bound привязан* бинд*
+        bound привязан* бинд* busy hold{,s,ing} taken in_use
     """,
     C.CONTAINER: "контейнер* container* конт{,ы,ов,а} докер-контейнер*",
     C.DOCKER_PS: "docker_ps docker_container_ls docker-compose_ps compose_ps докер_пс",
@@ -140,7 +143,7 @@ WORDS: dict[Concept, str] = {
         здоров{ье,ья,ьем,ьи} health* healthcheck* хелсчек* самочувств* обзор* overview summary
         сводк* отчет* report diagnos* диагност* sanity* общ*_состояни* общ*_статус*
         полн*_проверк* full_check full_report общ*_картин* big_picture все_ли_ок все_ли_в_порядке
-        все_ли_норм*
+        все_ли_норм* в_целом v_celom в_общем_и_целом
         все_ли_хорошо все_ли_нормально doing_overall is_everything_ok is_everything_fine is_all_good
         is_everything_alright
     """,
@@ -191,7 +194,7 @@ WORDS: dict[Concept, str] = {
     C.FIX: """
         почин* чин{и,ить,ите} исправ* fix{,es,ed,ing} repair* восстанов* подлеч* лечи вылечи
         реанимир* оживи{,ть,те} наладь{,те} налад* поправь{,те} поправить разрули{,ть}
-        resolve troubleshoot* recover* спаси{,те}
+        resolve troubleshoot* recover* спаси{,те} пофикс* фиксан{и,ите,уть}
     """,
     C.DOWN: """
         упал{,а,о,и} упад* пада* лежит лежат лег легла легло слег* сломал* сломан* сдох*
@@ -233,11 +236,13 @@ WORDS: dict[Concept, str] = {
         password* ключ{,и,а,ей} key{,s} прав{а,ами} permission* chmod chown домен* domain*
         =dns virtualhost vhost location proxy_pass прокси* proxy балансир* balanc* лимит*
         limit* квот* ротаци* rotat* logrotate алерт* alert* мониторинг* monitor* уведом*
-        notif* скрипт* script* код{,а,е} code тест{ы,ов} tests релиз* release* верси{я,ю,и,ей}
+        notif* exporter* prometheus grafana скрипт* script* код{,а,е} code тест{ы,ов} tests
+        релиз* release* верси{я,ю,и,ей}
         version{,s} ветк* branch* =git commit* коммит* merge* пакет* package* =apt apt-get
         =pip =npm kernel ядр{о,а,е,ом} патч* пропатч* patch*
         медленн* slow* тормоз* тупит лаг{и,ает,ов} latency задержк* timeout*
-        таймаут* утечк* leak* увелич* increase* уменьш* decrease* reduce сократ* автоматиз*
+        таймаут* утечк* утека* утекл* утёк утек leak* увелич* increase* уменьш* decrease*
+        reduce сократ* автоматиз*
         automat* интегр* integrat* endpoint* эндпоинт* запрос{,ы,ов,ах} request{,s} query
         queries индекс* index* таблиц* table{,s} ежедневн*
         harden* secur* безопасн* аудит* audit{,s,ing} move перемест* реплик* replica*
@@ -253,6 +258,7 @@ WORDS: dict[Concept, str] = {
         заблокируй* разблокируй* block unblock allow forward* проброс* кажд*_минут*
         кажд*_час* кажд*_день кажд*_дн* кажд*_недел* кажд*_ночь every_day every_hour
         every_minute every_night every_week every_morning
+        раз_в_{час,день,сутки,неделю,минуту,месяц,полчаса} once_a_{day,week,month,hour} twice_a_day
     """,
     C.MULTI: """
         потом затем then afterwards после_этого после_чего after_that а_потом и_потом сначала
@@ -269,14 +275,16 @@ WORDS: dict[Concept, str] = {
         настроени* люблю love скучн* bored =пока bye goodbye до_свидания увидимся see_you
         спокойной_ночи good_night о_себе about_yourself кто_тебя_создал who_made_you =бот
         =bot робот* robot* нейросет* проверка_связи провер*_связ* what_is_up
-        чем_занят* как_спал* смысл_жизни meaning_of_life
+        чем_занят* как_спал* ты_крут* ты_лучш* ты_молодец молодец* умница красав* хотел{,а}_сказать
+        you_rock you_are_great смысл_жизни meaning_of_life
         штурман* shturman
     """,
     C.ACK: """
         ладно понял{,а} понятно ясно угу ага =да =нет yes =no yep nope cool круто отлично супер
         got_it =лол =лол =lol помощь help хелп =тест =test sorry извини{,те} =ой oops забей
         не_туда_написал* не_туда не_тебе_написал* не_тебе_писал* не_тебе сорри сори ничего_не_надо
-        ничего_не_нужно wrong_chat wrong_window never_mind nevermind неважно
+        ничего_не_нужно разобрал{ся,ась,ись} сам{,а}_разобрал* figured_it_out
+        sorted_it_out wrong_chat wrong_window never_mind nevermind неважно
     """,
     C.LINES: "строк{,и,у,а} строчек строчк* lines line",
     C.LOCAL_WORD: """
@@ -296,7 +304,9 @@ WORDS: dict[Concept, str] = {
     C.NEUTRAL: """
         использовани* использован* потреблени* usage current сейчас now right_now today сегодня
         вчера yesterday момент{,а} на_время обслуживани* maintenance
-        минут* час{,а,ов} hour{,s} minute{,s} day{,s} дн{я,ей}
+        минут* час{,а,ов} hour{,s} minute{,s} day{,s} дн{я,ей} ночью днём днем вечером
+        полчаса прямо_сейчас пять десять пятнадцать двадцать тридцать сорок five ten fifteen
+        twenty thirty forty
         сутк{и,у,ам} суток =гб =gb =mb =мб гиг* мегабайт* гигабайт* процент* percent* много сильно
         much many
         больше меньше more less last последн* recent свеж* хвост* если if сделай{,те} do
@@ -319,7 +329,8 @@ STOPWORDS: frozenset[str] = frozenset(
         "опять снова просто немного чуть очень слушай слушайте слышь эй бро братан друг дружище "
         "именем названием называется коллега шеф босс будь будьте добр добры любезен любезны "
         "asap побыстрее поскорее прошу просьба необходимо требуется следует желательно "
-        "именно вообще себя был была было были будет можно "
+        "именно вообще себя был была было были будет можно я кто-то кого-то кому-то где-то как-то "
+        "когда-то куда-то "
         "тогда кстати какие-нибудь какой-нибудь какие-то что-нибудь что-то всю весь насколько "
         "короче типа вроде по-быстрому побыстрому утро утром кофе кофейку блин плс плиииз "
         "еще-раз ещё раз-то the a an is are was were be been "

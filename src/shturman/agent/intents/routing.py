@@ -310,7 +310,7 @@ def _host_intent(reading: Reading, concepts: set[Concept], clues: Clues) -> Inte
         found.add(I.PORT_OWNER)
     elif C.PORTS in concepts or (C.OPEN_ADJ in concepts and reading.asks_what):
         found.add(I.OPEN_PORTS)
-    found |= _resources(concepts)
+    found |= _resources(concepts, how_much=_how_much(reading))
     if I.PORT_OWNER in found:
         found.discard(I.PROCESS_LIST)
     if C.ERRORS in concepts or C.LOGS in concepts:
@@ -326,9 +326,19 @@ def _host_intent(reading: Reading, concepts: set[Concept], clues: Clues) -> Inte
     raise Ambiguous
 
 
-def _resources(concepts: set[Concept]) -> set[IntentName]:
+HOW_MUCH = (("сколько",), ("скока",), ("скоко",), ("сколко",), ("how", "much"))
+
+
+def _how_much(reading: Reading) -> bool:
+    norms = [t.norm for t in reading.tokens]
+    return any(tuple(norms[i:i + len(m)]) == m for m in HOW_MUCH for i in range(len(norms)))
+
+
+def _resources(concepts: set[Concept], *, how_much: bool = False) -> set[IntentName]:
     found: set[IntentName] = set()
-    hog = C.HOG in concepts and C.DISK not in concepts  # "что жрёт место" is about the disk
+    # "что жрёт место" is about the disk; «сколько памяти съедено» asks the amount, not the eater
+    hog = (C.HOG in concepts and C.DISK not in concepts
+           and not (how_much and not concepts & {C.WHO, C.MOST, C.PROCESSES}))
     # "what is eating the CPU": the load question; its plan lists the top CPU consumers too
     cpu_eater = C.CPU in concepts and not concepts & {C.MEMORY, C.PROCESSES}
     processes = not cpu_eater and (
