@@ -36,8 +36,13 @@ class Gates:
 GATES = {
     "corpus_redteam.yaml": Gates(block_as_allow=2, confirm_as_allow=1, allow_kept=0.94),
     # block→allow 5 → 4 after the config-tester / object-dump / wrapped-script classes; 4 → 3
-    # and allow kept 314 → 318 of 362 after the blind4 classes (aggregates only)
-    "corpus_final_blind.yaml": Gates(block_as_allow=3, confirm_as_allow=4, allow_kept=0.87),
+    # and allow kept 314 → 318 of 362 after the blind4 classes (aggregates only); after the
+    # fourth pass 3 → 2, allow kept 322 of 362
+    "corpus_final_blind.yaml": Gates(block_as_allow=2, confirm_as_allow=4, allow_kept=0.88),
+    # held out #2 (1,061, written with blind #5 by the same blind author, never read or fixed
+    # against: aggregates only). Before the fourth pass: block→allow 13, confirm→allow 3,
+    # allow kept 382 of 427 (89.5%); after it: 13 / 3 / 385 of 427 (90.2%)
+    "corpus_final_blind2.yaml": Gates(block_as_allow=13, confirm_as_allow=3, allow_kept=0.90),
     # blind #4 (1,418, another author who never read the policy), measured blind before any
     # fix: block 396 → 7 allow / 38 confirm / 351 block; confirm 436 → 3 / 405 / 28; allow
     # 586 → 567 / 18 / 1 (96.8% kept). After fixing by class: block 0 / 33 / 363,
@@ -45,11 +50,21 @@ GATES = {
     # are by decision: `ssh HOST uptime` (a wrapped read stays allowed; the policy sees no
     # inventory) and `curl -sI URL` (a HEAD to a literal URL carries no local data).
     "corpus_blind4.yaml": Gates(block_as_allow=0, confirm_as_allow=2, allow_kept=0.99),
+    # blind #5 (1,001, written blind 2026-12-03 by a helper who read neither the code nor the
+    # corpora). Before (the blind author's report, measured on a tree that already held part
+    # of the fourth pass): block 322 → 1 allow / 19 confirm / 302 block; confirm 275 →
+    # 0 / 250 / 25; allow 404 → 389 / 11 / 4 (96.3% kept). At commit 966e079 (no fourth
+    # pass): block 1 / 23 / 298, confirm 0 / 257 / 18, allow 389 / 11 / 4. After fixing by
+    # class (measured): block 0 / 6 / 316, confirm 0 / 251 / 24, allow 400 / 1 / 3 (99.0%).
+    # The one allow → confirm is by decision: `SYSTEMD_PAGER=cat systemctl status` asks, as
+    # `GIT_PAGER=cat git log` does (a pager variable is human-only, test_classes_blind4).
+    "corpus_blind5.yaml": Gates(block_as_allow=0, confirm_as_allow=0, allow_kept=0.99),
 }
 
 
 def _load(name: str) -> list[dict[str, object]]:
-    data = yaml.safe_load((HERE / name).read_text(encoding="utf-8"))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the huge hostile lines load fast
+    data = yaml.load((HERE / name).read_text(encoding="utf-8"), Loader=loader)
     assert isinstance(data, list)
     return data
 

@@ -215,6 +215,14 @@ def _option_values(args: Sequence[Word], opts: Iterable[str]) -> list[str]:
                 values.append(v[len(o) + 1 :])
             elif len(o) == 2 and v.startswith(o) and len(v) > 2 and not v.startswith("--"):
                 values.append(v[2:])
+            elif len(o) == 2 and v[:1] == "-" and v[1:2].isalpha() and o[1] in v[2:]:
+                # `curl -sLo FILE`, `wget -qO- URL`: the option ends a cluster of flags
+                k = v.index(o[1], 2)
+                if v[1:k].isalpha():
+                    if k + 1 < len(v):
+                        values.append(v[k + 1 :])
+                    elif i + 1 < len(args):
+                        values.append(args[i + 1].value)
     return values
 
 
@@ -308,6 +316,27 @@ def _glob_rx(glob: str) -> re.Pattern[str] | None:
         return None
 
 
+_RUNTIME_PARTS = (
+    re.compile(r"\$\([^()]*\)"),  # innermost `$(…)` first, repeated
+    re.compile(r"`[^`]*`"),
+    re.compile(r"\$\{[^{}]*\}"),
+    re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_]*|[0-9@*#?$!-])"),
+)
+
+
+def expansions_as_glob(raw: str) -> str:
+    """`/proc/$(pgrep app)/environ` → `/proc/*/environ`: each part known only at run time
+    becomes `*`, so the path is judged by every file it could name."""
+    text = raw
+    for _ in range(8):
+        before = text
+        for rx in _RUNTIME_PARTS:
+            text = rx.sub("*", text)
+        if text == before:
+            break
+    return text.replace('"', "").replace("'", "")
+
+
 def _redirect(r: Redirect, eff: Effects) -> None:
     if r.op in ("<<", "<<<"):
         return
@@ -319,6 +348,8 @@ def _redirect(r: Redirect, eff: Effects) -> None:
     if not r.target.literal:
         if r.op != "<":
             eff.dynamic_write = True
+        else:  # `< /proc/$(pgrep app)/environ`: read as the glob of what it can be
+            eff.reads.append(expansions_as_glob(r.target.raw))
         return
     if r.op == "<":
         eff.reads.append(target)

@@ -79,6 +79,21 @@ class CodeFindings:
     reverse_shell: bool = False
     paths: list[str] = field(default_factory=list)  # paths the code names (reads)
     executes: bool = False  # awk/sed that runs commands
+    fork_bomb: bool = False  # forks without end (`fork while fork`)
+    remote_eval: bool = False  # evaluates code it downloads (`eval(file_get_contents(URL))`)
+
+
+_FORK_BOMB = re.compile(
+    r"\bfork\s*(\(\s*\))?\s*while\s*\(?\s*fork"
+    r"|\bwhile\s*\(?\s*(1|true|True)\s*\)?\s*[:{]?\s*(os\.|Process\.|pcntl_)?fork\s*\("
+    r"|\bfor\s*\(\s*;\s*;\s*\)\s*\{?\s*(pcntl_)?fork\s*\(",
+)
+_REMOTE_EVAL = re.compile(
+    r"\b(eval|exec|assert|system|include|require|include_once|require_once|instance_eval)\b"
+    r"[^;\n]{0,80}?\b(file_get_contents|urlopen|urllib\.request|requests\.get|curl_exec|"
+    r"fopen|LWP::Simple|get|Net::HTTP|URI\.open|open-uri|fetch)\b[^;\n]{0,40}?['\"](https?|ftp)://"
+    r"|\b(include|require)(_once)?\s*\(?\s*['\"](https?|ftp)://",
+)
 
 
 @lru_cache(maxsize=4096)
@@ -115,6 +130,8 @@ def inline_code(family: str, args: Sequence[str]) -> tuple[str | None, bool]:
 def analyse_code(code: str) -> CodeFindings:
     found = CodeFindings()
     found.reverse_shell = bool(_NET.search(code) and _PROC.search(code))
+    found.fork_bomb = bool(_FORK_BOMB.search(code))
+    found.remote_eval = bool(_REMOTE_EVAL.search(code))
     for m in _SHELL_CALL.finditer(code):
         first = m.group(2)
         rest = re.findall(r"(['\"])((?:\\.|(?!\1).)*)\1", m.group(3) or "")

@@ -13,7 +13,7 @@ from functools import lru_cache
 from shturman.domain.models import Decision
 from shturman.domain.verdict import Reason
 from shturman.policy import effects as fx
-from shturman.policy import exposure, grammar, peers, sinks
+from shturman.policy import escapes, exposure, grammar, indirection, peers, sinks
 from shturman.policy.autonomy import Backups
 from shturman.policy.checkers import Rejection
 from shturman.policy.daemons import remote_daemon
@@ -282,22 +282,32 @@ class Judge:
         if not head.literal or any(c in head.value for c in _GLOB):
             self._dynamic_name(cmd, text, out, depth)
             return
-        if head.disguised and "/" not in head.raw.strip("'\""):
+        if head.disguised and "/" not in head.raw.strip("'\"") and not _alias_bypass(head):
             out.add("shell.disguised_name", Decision.CONFIRM, text)
             # `IFS=,; c=rm,-rf,/; $c`: a custom IFS splits the name at run time
             split = " ".join(p for p in re.split(r"[^\w./+@%=-]+", head.value) if p)
-            if split and split != head.value:
+            # `X="rm -rf"; $X /`: an unquoted variable splits into the program and options
+            unquoted = not head.raw.startswith(('"', "'"))
+            if split and (split != head.value or (unquoted and " " in head.value.strip())):
                 self._guesses(cmd, [split], text, out, depth)
         name = program_name(head.value)
         args = cmd.words[1:]
+        if (  # `python3 -m pip freeze` is `pip freeze`
+            interpreter_family(name) == "python"
+            and len(args) >= 2
+            and args[0].value == "-m"
+            and args[1].value in ("pip", "pip3")
+        ):
+            name, args = "pip", args[2:]
         if name == "alias":  # `alias ls='rm -rf /'`: judge what the alias would run
             for w in args:
                 if "=" in w.value and not w.value.startswith("-"):
                     self.script(w.value.split("=", 1)[1], out, depth + 1)
         if name == "xargs":  # `echo / | xargs rm -rf`: the piped words are known
             piped = " ".join(t for t in (_echo_output(u) for u in cmd.upstream) if t)
+            piped += f" {cmd.stdin_text}" if cmd.stdin_text else ""  # `xargs rm -rf <<< /`
             piped += "".join(f" {f}" for f in (_find_output(u) for u in cmd.upstream) if f)
-            args = args + [Word(p, p) for p in piped.split()]
+            args = args + [Word(p, p) for p in piped.replace("\x00", " ").split()]
         chain = unwrap(name, args)
         for origin in chain.dynamic:
             out.add("shell.dynamic_script", Decision.BLOCK, text, origin=origin)
@@ -305,6 +315,14 @@ class Judge:
             self.script(source, out, depth + 1)
             if origin.startswith("eval"):
                 out.add("shell.eval", Decision.CONFIRM, text)
+            via = escapes.escape_via(chain.inner.via) if chain.inner.name in SHELLS else ""
+            if (
+                (escapes.script_escapes(origin) or via)
+                and not chain.inner.remote
+                and not _privileged(chain.inner.via)
+                and escapes.opens_shell(source)
+            ):
+                out.add("shell.escape", Decision.BLOCK, text, via=via or origin)
         assigns += chain.env
         for path in chain.startup:  # `bash --rcfile /tmp/x -i`: runs that file first
             out.add("shell.startup_file", Decision.CONFIRM, text, path=path)
@@ -314,7 +332,12 @@ class Judge:
         for a in assigns:  # `GIT_PAGER='curl … | sh' git log`: the value is a command line
             var, _, value = a.partition("=")
             if var in _COMMAND_VARS and value.strip():
-                self.script(value.strip().lstrip("|").replace("%s", "FILE"), out, depth + 1)
+                line = value.strip().lstrip("|").replace("%s", "FILE")
+                self.script(line, out, depth + 1)
+                if escapes.runs_code(line):  # `PAGER='sh -c …' journalctl`
+                    out.add("shell.hidden_code", Decision.BLOCK, text, where=var)
+            if var in escapes.EDITOR_VARS and value.strip():
+                self._editor(value, cmd, chain.inner, out, depth)
         for i, inv in enumerate(chain.chain):
             last = i == len(chain.chain) - 1
             self._invocation(
@@ -339,6 +362,16 @@ class Judge:
             and not any(w.value in ("-f", "-l", "-r", "-d", "-c") for w in inner.args)
         ):
             self._stdin_program(inner, cmd, text, out, depth)
+        fed = bool(cmd.upstream) or cmd.stdin_text is not None
+        if (
+            chain.interactive
+            and inner.name in SHELLS
+            and not fed
+            and not inner.remote
+            and not _privileged(inner.via)
+            and escapes.escape_via(inner.via)
+        ):  # `timeout 1 sh`, `find . -exec /bin/sh \;`: a shell by way of another program
+            out.add("shell.escape", Decision.BLOCK, text, via=escapes.escape_via(inner.via))
         if chain.interactive and inner.name in SHELLS and _escaped_to(inner.via):
             # `sudo find . -exec /bin/sh \;`, `sudo env /bin/sh`: a root shell by way of
             # another program (the GTFOBins shape)
@@ -348,6 +381,21 @@ class Judge:
                 self._stdin_program(inner, cmd, text, out, depth)
             else:
                 out.add("shell.interactive", Decision.CONFIRM, text)
+
+    def _editor(
+        self, value: str, cmd: SimpleCommand, inner: Invocation, out: Findings, depth: int
+    ) -> None:
+        """`EDITOR='tee -a' visudo`: the editor runs on the program's file with the same
+        input, so it is judged as `tee -a /etc/sudoers` fed what the command is fed."""
+        files = escapes.edited_files(inner.name, inner.args)
+        fed = bool(cmd.upstream) or cmd.stdin_text is not None
+        if not files or depth > MAX_DEPTH or (escapes.interactive_editor(value) and not fed):
+            return  # `EDITOR=vim visudo`: a person edits, as visudo alone
+        words = [Word(v, v) for v in value.split()] + [Word(f, f) for f in files]
+        edit = SimpleCommand(
+            words=words, upstream=cmd.upstream, stdin_text=cmd.stdin_text, cwd=cmd.cwd
+        )
+        self.command(edit, out, depth + 1)
 
     def _assignments(self, assigns: list[str], text: str, out: Findings) -> None:
         facts = _facts("", (), frozenset(), text, fx.Effects(), assigns, (), False, ())
@@ -374,6 +422,14 @@ class Judge:
                 guesses.append(decoded)
         elif any(w.value == "-c" for w in cmd.words[1:2]):  # `${SHELL} -c '…'`
             guesses.append("sh")
+        # `$(which rm) -rf /`: the look-up names the program; `$RM -rf /`: the arguments
+        # alone fit a destructive program
+        for g in [
+            *indirection.located_names(head.raw),
+            *indirection.destructive_guesses(cmd.words[1:]),
+        ]:
+            if g not in guesses:
+                guesses.append(g)
         self._guesses(cmd, guesses, text, out, depth)
 
     def _guesses(
@@ -443,6 +499,14 @@ class Judge:
             out.add("sed.exec", Decision.BLOCK, text)
         if last and eff.dynamic_write:
             out.add("fs.dynamic_write", Decision.CONFIRM, text)
+        if last and any(  # `cat < "$FILE"`: which file is read is known only at run time
+            r.op == "<"
+            and r.target is not None
+            and not r.target.literal
+            and not posixpath.basename(fx.expansions_as_glob(r.target.raw)).strip("*?")
+            for r in cmd.redirects
+        ):
+            out.add("fs.dynamic_read", Decision.CONFIRM, text)
         if last and inv.name in _PRINTERS:
             for w in inv.args:
                 m = None if w.literal else _SECRET_VAR.search(w.raw)
@@ -501,8 +565,15 @@ class Judge:
             and not (inv.name == "ps" and _pids_only(cmd))
         ):
             out.add("wrap.unknown_args", Decision.CONFIRM, text)
+        if last:
+            self._option_commands(inv, extra_shell, text, out, depth)
+        if last and inv.name == "kill":  # `kill $(pidof auditd)`: judged as `pkill auditd`
+            for target in indirection.signalled_names(inv.args):
+                self.script(f"pkill {target}", out, depth + 1)
         if last and _privileged(inv.via):
             _root_escapes(inv, extra_shell, text, out)
+        elif last and any(escapes.opens_shell(s) for s in extra_shell):
+            out.add("shell.escape", Decision.BLOCK, text, via=inv.name)
         for source in extra_shell:
             self.script(source, out, depth + 1)
 
@@ -526,6 +597,24 @@ class Judge:
         if rejected is not None:
             out.add(rejected.rule_id, Decision.CONFIRM, text, prog=name, arg=rejected.arg)
 
+    def _option_commands(
+        self, inv: Invocation, extra_shell: list[str], text: str, out: Findings, depth: int
+    ) -> None:
+        """Command lines a program runs from its options: an editor's `-c ':!sh'`, a pager's
+        `+!cmd` or `-P CMD`, rsync's `-e CMD`. Each is judged; a shell or an interpreter
+        where a viewer or a transport belongs is hidden code (`shell.hidden_code`)."""
+        for command in escapes.vi_commands(inv.name, inv.args):
+            ran = escapes.vi_shell(command)
+            if ran is not None:
+                extra_shell.append(ran)
+        for line in escapes.option_commands(inv.name, inv.args):
+            if escapes.opens_shell(line):
+                extra_shell.append(line)  # judged below, as an escape
+                continue
+            if escapes.runs_code(line):
+                out.add("shell.hidden_code", Decision.BLOCK, text, where=inv.name)
+            self.script(line, out, depth + 1)
+
     def _interpreter(
         self, fam: str, args: list[str], text: str, eff: fx.Effects, out: Findings
     ) -> list[str]:
@@ -544,6 +633,10 @@ class Judge:
         found = analyse_code(code)
         if found.reverse_shell:
             out.add("interp.reverse_shell", Decision.BLOCK, text)
+        if found.fork_bomb:
+            out.add("interp.fork_bomb", Decision.BLOCK, text)
+        if found.remote_eval:  # `php -r 'eval(file_get_contents("http://…"));'`
+            out.add("pipe.remote_to_shell", Decision.BLOCK, text, source="interpreter code")
         eff.reads.extend(fx.normalise_path(p) for p in found.paths)
         return found.shell
 
@@ -622,6 +715,19 @@ _VI_RUNS = re.compile(
     r"system|so(urce)?|r(ead)?\s*!|w(rite)?\s*!)\b",
     re.I,
 )
+
+
+_PLAIN_NAME = re.compile(r"[\w.+-]+")
+
+
+def _alias_bypass(head: Word) -> bool:
+    """`\\ls`, `'ls'`, `"df"`: a plain name behind one backslash or inside one pair of
+    quotes only skips an alias; the program is plain (`"r""m"` splits a name: disguised)."""
+    return bool(_PLAIN_NAME.fullmatch(head.value)) and head.raw in (
+        "\\" + head.value,
+        f"'{head.value}'",
+        f'"{head.value}"',
+    )
 
 
 def _privileged(via: Sequence[str]) -> bool:

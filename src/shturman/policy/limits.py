@@ -131,6 +131,9 @@ def _word_size(text: str) -> int:
 
 def _expansion(root: tree_sitter.Node) -> int:
     """Estimated words the line's unquoted words expand into (quoted text does not expand)."""
+    source = root.text or b""
+    if not any(c in source for c in (b"{", b"*", b"?", b"[")):
+        return 0  # nothing on the line can expand: no walk
     total = 0
     stack = [root]
     while stack:

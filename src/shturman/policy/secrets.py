@@ -365,29 +365,43 @@ def segments_meet(glob: str, pattern: str) -> bool:
     return rx is not None and any(rx.fullmatch(c) for c in _concrete(pattern))
 
 
+def _globbed(segment: str) -> bool:
+    return any(c in segment for c in _GLOB_CHARS)
+
+
 def _paths_meet(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
-    """Can one path match both segment lists (`**` = any number of directories)?"""
-    seen: set[tuple[int, int]] = set()
-    stack = [(0, 0)]
+    """Can one path match both segment lists (`**` = any number of directories)?
+
+    A file a pattern knows by its place (its last segment is `*`/`**`, `**/.ssh/*`, or one
+    exact name a command's wildcard only could be, `rclone.conf` for `*.conf`) is met only
+    when the command writes that place: the command's own `**` (what `find ROOT -name N`
+    descends) standing for the place's directories is not enough (`/etc/nginx/**/*.conf` is
+    no `~/.ssh/*` file), while `/home/**/id_*` still meets `**/.ssh/id_*` and
+    `/home/**/credentials` meets `**/.aws/credentials` by their names."""
+    by_place = bool(a and b) and (b[-1] in ("*", "**") or (_globbed(a[-1]) and not _globbed(b[-1])))
+    seen: set[tuple[int, int, bool]] = set()
+    stack = [(0, 0, False)]
     while stack:
-        i, j = stack.pop()
-        if (i, j) in seen:
+        i, j, stood = stack.pop()
+        if (i, j, stood) in seen:
             continue
-        seen.add((i, j))
+        seen.add((i, j, stood))
         if i == len(a) and j == len(b):
-            return True
+            if not (stood and by_place):
+                return True
+            continue
         x = a[i] if i < len(a) else None
         y = b[j] if j < len(b) else None
         if x == "**":
-            stack.append((i + 1, j))
+            stack.append((i + 1, j, stood))
             if y is not None:
-                stack.append((i, j + 1))
+                stack.append((i, j + 1, stood or y != "**"))
         if y == "**":
-            stack.append((i, j + 1))
+            stack.append((i, j + 1, stood))
             if x is not None:
-                stack.append((i + 1, j))
+                stack.append((i + 1, j, stood))
         if x is not None and y is not None and x != "**" and y != "**" and segments_meet(x, y):
-            stack.append((i + 1, j + 1))
+            stack.append((i + 1, j + 1, stood))
     return False
 
 

@@ -22,6 +22,7 @@ from shturman.policy.limits import input_problem, tree_problem
 
 IFS_MARK = "\x00"  # stands for an unquoted $IFS inside a word: the word splits there
 _DEFAULT_OPS = frozenset({":-", "-", ":=", "="})
+_MAX_LOOP_WORDS = 8  # a literal `for` list this short is unrolled (see `_literal_loop`)
 _ANSI_ESCAPES = {
     "n": "\n",
     "t": "\t",
@@ -194,6 +195,7 @@ class _Walker:
     def __init__(self) -> None:
         self.script = Script()
         self.env: dict[str, str] = {}
+        self.unroll_budget = 32
         self.function = ""
         self.cwd: str | None = None
         self.carried: set[str] = set()  # see SimpleCommand.carried
@@ -221,6 +223,10 @@ class _Walker:
             return []
         if t == "ERROR":
             self.script.errors.append(f"syntax error near byte {node.start_byte}")
+        if t == "for_statement":
+            unrolled = self._literal_loop(node)
+            if unrolled is not None:
+                return unrolled
         found: list[SimpleCommand] = []
         for i, child in enumerate(node.children):
             if child.type == "&" and t in ("program", "list", "compound_statement"):
@@ -246,6 +252,36 @@ class _Walker:
                 self._substitutions(child)
                 continue
             found.extend(self.walk(child))
+        return found
+
+    def _literal_loop(self, node: tree_sitter.Node) -> list[SimpleCommand] | None:
+        """`for d in / /tmp; do rm -rf "$d"; done`: over a short list of literal words the
+        body is walked once per word, with the variable set to it, so each command is
+        judged with what it will get (None: the values are not literal, or too many)."""
+        var = node.child_by_field_name("variable")
+        body = node.child_by_field_name("body")
+        values = [c for i, c in enumerate(node.children) if node.field_name_for_child(i) == "value"]
+        if (
+            var is None
+            or body is None
+            or not values
+            or len(values) > min(_MAX_LOOP_WORDS, self.unroll_budget)
+        ):
+            return None
+        self.unroll_budget -= len(values)  # nested loops multiply: one budget per script
+        words = [self.word(v) for v in values]
+        if not all(w.literal for w in words):
+            return None
+        name = _text(var)
+        saved = self.env.get(name)
+        found: list[SimpleCommand] = []
+        for w in words:
+            self.env[name] = w.value
+            found.extend(self.walk(body))
+        if saved is None:
+            self.env.pop(name, None)
+        else:
+            self.env[name] = saved
         return found
 
     def _carry(self, loop: tree_sitter.Node, value: tree_sitter.Node) -> None:
@@ -309,6 +345,8 @@ class _Walker:
                 stdin = s or stdin
         start = len(self.script.commands)
         top = self.walk(body) if body is not None else []
+        if top and body is not None:
+            _adjacent_descriptor(body, node, top[-1], redirects)
         targets = top or self.script.commands[start:]
         if not targets:  # a bare redirection such as `> file` still writes the file
             bare = SimpleCommand(words=[Word(":", "")], function=self.function, cwd=self.cwd)
@@ -574,6 +612,27 @@ class _Walker:
 
 _BRACE = re.compile(r"^(.*?)\{([^{}\s]*,[^{}\s]*)\}(.*)$", re.S)
 _MAX_BRACE_WORDS = 64
+
+
+def _adjacent_descriptor(
+    body: tree_sitter.Node, node: tree_sitter.Node, cmd: SimpleCommand, redirects: list[Redirect]
+) -> None:
+    """`sh 0<&2`: tree-sitter reads the `0` as an argument, but a number written right
+    against a redirection operator is that redirection's file descriptor."""
+    if body.type != "command" or not body.children or not redirects or redirects[0].fd:
+        return
+    last = body.children[-1]
+    first = next((c for c in node.children if c.type.endswith("redirect")), None)
+    if (
+        last.type == "number"
+        and first is not None
+        and first.start_byte == last.end_byte
+        and len(cmd.words) > 1
+        and cmd.words[-1].raw == _text(last)
+    ):
+        cmd.words.pop()
+        r = redirects[0]
+        redirects[0] = Redirect(r.op, r.target, _text(last))
 
 
 def _expand_braces(value: str) -> str:

@@ -436,10 +436,11 @@ def _next(out: Unwrapped, name: str, args: list[Word]) -> tuple[list[Word], set[
         if not _script_opt(out, name, args, ("-c", "--command")):
             out.interactive = True
         return None
-    if name in ("eval", "watch", "script") and args:
-        if name == "script":
-            _script_opt(out, name, args, ("-c", "--command"))
+    if name == "script":  # without -c it starts the user's shell
+        if _script_opt(out, name, args, ("-c", "--command")):
             return None
+        return [Word("sh", "sh")], set()
+    if name in ("eval", "watch") and args:
         if name == "watch":
             start, _ = _split(args, frozenset({"-n", "--interval", "-d", "-q"}), 0)
             args = args[start:]

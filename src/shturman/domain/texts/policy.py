@@ -327,4 +327,25 @@ TEXTS: dict[str, tuple[str, str]] = {
         "ssh runs a shell here as its ProxyCommand/LocalCommand: bytes from the far end of "
         "the connection become commands on this machine (a reverse shell)",
     ),
+    # issue 7, fourth pass
+    "policy.shell.escape": (
+        "открывает оболочку в обход, через другую программу ({via}): так выходят из "
+        "ограничений (приём GTFOBins); нужна оболочка — попросите её прямо",
+        "opens a shell by way of another program ({via}): the way restrictions are escaped "
+        "(the GTFOBins shape); ask for a shell plainly if one is needed",
+    ),
+    "policy.fs.dynamic_read": (
+        "читает файл, имя которого известно только во время выполнения",
+        "reads a file whose name is known only at run time",
+    ),
+    "policy.interp.fork_bomb": (
+        "код без конца порождает процессы (fork-бомба): машина перестанет отвечать",
+        "the code forks without end (a fork bomb): the machine stops responding",
+    ),
+    "policy.shell.hidden_code": (
+        "параметр {where}, предназначенный для просмотрщика, редактора или транспорта, "
+        "запускает оболочку или интерпретатор: скрытый код",
+        "the {where} setting meant for a pager, an editor or a transport runs a shell or an "
+        "interpreter: hidden code",
+    ),
 }
