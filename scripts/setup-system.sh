@@ -30,6 +30,7 @@ want espeak-ng espeak-ng
 # Debian's chromium through Playwright (never `playwright install`).
 want npm npm
 want /usr/bin/chromium chromium
+want promtool prometheus   # tests/test_deploy_files.py checks deploy/prometheus with promtool
 
 # RHVoice lives in Debian's non-free component; the base image enables main only. Adds
 # `non-free` to every deb822 `Components:` line and every one-line `deb` entry that lacks it.

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from shturman.services.monitoring.agent_api import AgentApi
     from shturman.services.monitoring.peers import PeerWatch
     from shturman.services.notifications import NotificationService
+    from shturman.services.push import PushService
     from shturman.services.runs import RunService
     from shturman.services.setup_link import SetupLinks
     from shturman.services.tasks import TaskService
@@ -361,7 +362,28 @@ class Container:
             self.extras["notifications"] = NotificationService(
                 NotificationRepo(self.db.engine, self.extras.get("redactor")),
                 UserRepo(self.db.engine), self.runs_repo, t, self.settings.language)
+            self.extras["notifications"].listeners.append(self.push.notified)  # Web Push
         return cast("NotificationService", self.extras["notifications"])
+
+    @property
+    def push(self) -> PushService:
+        """Web Push (docs/web.md): the VAPID keys (private key in the vault), subscriptions,
+        a push for new delegation suggestions and approval requests."""
+        if "push" not in self.extras:
+            from shturman.services.push import PushService
+            from shturman.store.repositories.push import PushSubscriptionRepo
+
+            def action_url(n: Any) -> str:  # the web app's page for it (imported when pushed)
+                from shturman.interfaces.web.routes.notifications import action_url as url
+
+                return url(n)
+
+            redactor = self.extras.get("redactor")
+            self.extras["push"] = PushService(
+                PushSubscriptionRepo(self.db.engine), self.vault, action_url,
+                self.settings.web.push_subject,
+                learn=None if redactor is None else redactor.learn)
+        return cast("PushService", self.extras["push"])
 
     @property
     def approvals(self) -> ApprovalService:
@@ -516,7 +538,7 @@ class Container:
             redactor = self.extras.get("redactor")
             self.extras["server_admin"] = ServerAdmin(
                 self.inventory, self.server_access, self.commands, self.audit,
-                learn=None if redactor is None else redactor.learn)
+                learn=None if redactor is None else redactor.learn, pool=self.extras["ssh"])
         return cast("ServerAdmin", self.extras["server_admin"])
 
     @property
@@ -548,9 +570,17 @@ class Container:
 
     async def open_path(self) -> str:
         """What `--open` prints after the web app's URL: a one-time ``/setup?token=…`` while
-        no user exists, else ``/`` (the login)."""
+        no admin exists, else ``/`` (the login)."""
         token = await self.setup_links.issue()
         return "/" if token is None else f"/setup?token={token}"
+
+    @property
+    def health_history(self) -> Any:
+        """What the web app's health page reads (``services.monitoring.history``)."""
+        from shturman.services.monitoring.history import HealthHistory
+        from shturman.store.repositories.monitoring import MonitoringRepo
+
+        return HealthHistory(self.inventory, MonitoringRepo(self.db.engine))
 
     def web_server(self, *, port: int | None = None) -> Any:
         """The web app as a daemon component (``interfaces.web.WebServer``)."""
@@ -563,13 +593,13 @@ class Container:
             events=self.events, notifications=self.notifications, inventory=self.inventory,
             runs=self.runs, audit=self.audit, server_admin=self.server_admin,
             settings_admin=self.settings_admin, setup_links=self.setup_links,
-            tasks=self.tasks, chat=self.chat)
+            tasks=self.tasks, chat=self.chat, health=self.health_history, push=self.push)
         app = create_app(services, WebConfig(
             host=web.host, port=web.port, secure_cookies=web.secure_cookies,
             session_lifetime=web.session_lifetime, login_attempts=web.login_attempts,
             login_window=web.login_window, language=self.settings.language,
-            model_configured=self.settings.llm.configured, version=__version__),
-            agent=self.agent_api())
+            model_configured=self.settings.llm.configured, version=__version__,
+            metrics_public=web.metrics_public), agent=self.agent_api())
         return WebServer(app, web.host, web.port if port is None else port)
 
     async def run_web(self, ready: Callable[[Any], None] | None = None, *,
@@ -597,6 +627,9 @@ class Container:
         monitoring: MonitoringService | None = self.extras.get("monitoring")
         if monitoring is not None:  # alert webhooks still in flight get a moment
             await monitoring.drain(timeout=10.0)
+        push: PushService | None = self.extras.get("push")
+        if push is not None:  # pushes still in flight get a moment
+            await push.drain(timeout=10.0)
         signals: Signals | None = self.extras.get("signals")
         if signals is not None:
             await signals.close()
@@ -767,6 +800,10 @@ class LazySsh:
     async def close(self) -> None:
         if self._ssh is not None:
             await self._ssh.close()
+
+    async def forget(self, name: str) -> None:  # nothing pooled before the first use
+        if self._ssh is not None:
+            await self._ssh.forget(name)
 
     def __getattr__(self, name: str) -> Any:  # first_contact, interrupt, pool details…
         return getattr(self.executor, name)

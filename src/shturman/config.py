@@ -209,6 +209,8 @@ class WebSettings(_Strict):
     login_attempts: int = Field(default=5, ge=1)  # failures per IP and user name …
     login_window: float = Field(default=300.0, gt=0)  # … within this many seconds
     metrics_public: bool = False  # /metrics without a session or token (a scraper inside)
+    push_subject: str = Field(default="mailto:shturman@localhost",  # Web Push (VAPID) contact
+                              pattern=r"^(mailto:|https://)\S+$")
 
 
 def _autofix_word(value: Any) -> Any:
@@ -281,6 +283,7 @@ class PowerSettings(_Strict):
     command: str | None = None
     url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")
     header: str = "X-Shturman-Secret"
+    body: dict[str, str | int | float | bool] = {}  # webhook: JSON fields added to the POST
     secret: SecretStr | None = None
     secret_env: str | None = None
     timeout: float = Field(default=120.0, gt=0, le=3600)  # the action itself

@@ -247,6 +247,13 @@ class SshExecutor:
                 raise AuthError(server.name, f"cannot load the private key: {exc}") from exc
         return options
 
+    async def forget(self, name: str) -> None:
+        """Drop ``name``'s pooled connection (its address or credentials changed): the next
+        command logs in afresh. Commands running on it are not waited for."""
+        conn = self._conns.pop(name, None)
+        if conn is not None:
+            conn.close()
+
     async def close(self) -> None:
         conns = list(self._conns.values())
         self._conns.clear()

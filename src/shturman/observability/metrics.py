@@ -13,7 +13,9 @@ Where each is counted (docs/monitoring.md, "Metrics"):
 - ``shturman_health_check_status{server, check}``: 0 ok, 1 failing, 2 down — each check's
   state after its latest result (``services/monitoring`` → :func:`observe_checks`);
 - ``shturman_llm_tokens_total{direction}``: model usage (``llm/usage.py``);
-- ``shturman_approvals_total{decision}``: an approval answered (``services/approvals.py``).
+- ``shturman_approvals_total{decision}``: an approval answered (``services/approvals.py``);
+- ``shturman_approvals_waiting``: commands waiting for an answer now (:func:`awaiting_approval`);
+- ``shturman_push_total{outcome}``: a Web Push delivery (``services/push.py``).
 
 ``/metrics`` of the web app serves :data:`REGISTRY` in the Prometheus text format.
 """
@@ -21,7 +23,8 @@ Where each is counted (docs/monitoring.md, "Metrics"):
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable, Sized
+from collections.abc import AsyncIterator, Iterable, Sized
+from contextlib import asynccontextmanager
 from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -63,6 +66,10 @@ APPROVALS = Counter(
     "shturman_approvals_total", "Approvals answered, by decision.", ["decision"],
     registry=REGISTRY,
 )
+APPROVALS_WAITING = Gauge(
+    "shturman_approvals_waiting", "Commands of this process waiting for an approval now.",
+    registry=REGISTRY,
+)
 LLM_REQUESTS = Counter(
     "shturman_llm_requests_total", "Model requests, by result.", ["result"], registry=REGISTRY
 )
@@ -75,6 +82,10 @@ JOB_ATTEMPTS = Counter(
 )
 JOB_WAIT_SECONDS = Histogram(
     "shturman_job_wait_seconds", "Time from submit to a job's first start.", registry=REGISTRY
+)
+PUSHES = Counter(
+    "shturman_push_total", "Web Push deliveries, by outcome (sent, gone, failed).", ["outcome"],
+    registry=REGISTRY,
 )
 
 _FAILED_COMMANDS = frozenset({"error", "timeout"})
@@ -125,6 +136,16 @@ def observe_checks(server: str, statuses: Iterable[_Stated]) -> None:
         worst[label] = max(worst.get(label, 0), _STATE_CODES.get(str(status.state), 0))
     for label, code in worst.items():
         HEALTH_CHECK_STATUS.labels(server=server, check=label).set(code)
+
+
+@asynccontextmanager
+async def awaiting_approval() -> AsyncIterator[None]:
+    """While a command waits for a human's answer (``services/approvals.py``)."""
+    APPROVALS_WAITING.inc()
+    try:
+        yield
+    finally:
+        APPROVALS_WAITING.dec()
 
 
 _pool_conns: weakref.WeakKeyDictionary[object, Sized] = weakref.WeakKeyDictionary()

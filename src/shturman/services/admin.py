@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -91,17 +91,25 @@ def _check_key(text: str) -> None:
         raise InvalidInput("admin.err.not_a_key")
 
 
+class ConnectionPool(Protocol):
+    """The SSH executor's pool (``hosts.ssh.SshExecutor.forget``)."""
+
+    async def forget(self, name: str) -> None: ...
+
+
 class ServerAdmin:
-    """``learn`` teaches the redactor a new secret, so no output can show it."""
+    """``learn`` teaches the redactor a new secret, so no output can show it; ``pool`` is
+    told to drop a server's open SSH connection when its address or credentials change."""
 
     def __init__(self, inventory: Inventory, access: ServerAccess, commands: CommandService,
-                 audit: AuditTrail, learn: Callable[[Sequence[str]], None] | None = None
-                 ) -> None:
+                 audit: AuditTrail, learn: Callable[[Sequence[str]], None] | None = None,
+                 pool: ConnectionPool | None = None) -> None:
         self._inventory = inventory
         self._access = access
         self._commands = commands
         self._audit = audit
         self._learn = learn
+        self._pool = pool
 
     async def add(self, form: Server, secrets: Secrets, *, actor: str) -> Added:
         """Register the server and log in once (its host key pinned); a failed login raises
@@ -122,10 +130,12 @@ class ServerAdmin:
         self._check_secrets(form.auth, form.key_path, secrets,
                             required=before.auth != form.auth)
         self._remember(secrets)
-        return await self._inventory.edit(form, actor=actor,
-                                          password=secrets.password,
-                                          private_key=secrets.private_key,
-                                          passphrase=secrets.passphrase)
+        edited = await self._inventory.edit(form, actor=actor,
+                                            password=secrets.password,
+                                            private_key=secrets.private_key,
+                                            passphrase=secrets.passphrase)
+        await self._forget(form.name)  # no command may go on using the old login
+        return edited
 
     async def test(self, name: str, *, actor: Actor) -> ServerFacts:
         """Log in and run the read-only probes (OS, kernel, service manager, disk, memory)
@@ -143,6 +153,11 @@ class ServerAdmin:
     async def remove(self, name: str, *, actor: str) -> None:
         """Delete a registered server, its secrets in the vault and its pinned host key."""
         await self._inventory.remove(name, actor=actor)
+        await self._forget(name)
+
+    async def _forget(self, name: str) -> None:
+        if self._pool is not None:
+            await self._pool.forget(name)
 
     async def editable(self, name: str) -> bool:
         return await self._inventory.source(name) == "registry"
@@ -332,5 +347,5 @@ def _write_yaml(path: Path, data: dict[str, Any]) -> None:
         raise
 
 
-__all__ = ["LLM_SECRET", "PROVIDERS", "InvalidInput", "ModelChoice", "Secrets", "ServerAdmin",
-           "SettingsAdmin"]
+__all__ = ["LLM_SECRET", "PROVIDERS", "ConnectionPool", "InvalidInput", "ModelChoice", "Secrets",
+           "ServerAdmin", "SettingsAdmin"]

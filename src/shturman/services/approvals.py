@@ -83,7 +83,8 @@ class ApprovalService:
 
     async def wait(self, request: ApprovalRequest, expires_at: datetime
                    ) -> ApprovalDecision | None:
-        async with self._signals.watch(APPROVALS, request.approval_id) as wakeup:
+        async with (self._signals.watch(APPROVALS, request.approval_id) as wakeup,
+                    metrics.awaiting_approval()):
             while True:
                 row = await self._repo.get(request.approval_id)
                 if row is None:  # deleted under us: nothing approves it

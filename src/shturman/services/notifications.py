@@ -7,7 +7,7 @@ and for finished runs (a listener on stored run events); monitoring and the anal
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from shturman.domain.approval import PendingApproval
@@ -34,6 +34,8 @@ class NotificationService:
         self._runs = runs
         self._t = texts
         self._lang = language
+        # told of each new notification as stored (redacted): the Web Push sender
+        self.listeners: list[Callable[[Sequence[Notification]], None]] = []
 
     async def notify(self, kind: NotificationKind, user: str | None, title: str, body: str,
                      action: NotificationAction = NotificationAction.NONE,
@@ -42,7 +44,12 @@ class NotificationService:
                                                  dict(data or {}))])
         stored = await self._repo.get(ids[0])
         assert stored is not None
+        self._tell([stored])
         return stored
+
+    def _tell(self, stored: Sequence[Notification]) -> None:
+        for listener in self.listeners:
+            listener(stored)
 
     async def list(self, user: str | None = None, *, unread: bool = False,
                    limit: int = 50) -> list[Notification]:
@@ -88,7 +95,9 @@ class NotificationService:
                         reasons="; ".join(reasons), id=approval.id,
                         expires=approval.expires_at.strftime("%H:%M:%S UTC")),
                 NotificationAction.ANSWER_APPROVAL, data))
-        await self._repo.add(items)
+        ids = await self._repo.add(items)
+        if self.listeners:
+            self._tell([n for i in ids if (n := await self._repo.get(i)) is not None])
 
     async def approval_closed(self, approval_id: str) -> None:
         """The request was answered or closed: its notifications are done with."""

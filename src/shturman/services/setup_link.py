@@ -1,6 +1,6 @@
 """The one-time setup link: how the first admin is created without a default password.
 
-While no user exists, `shturman serve --open` / `shturman web --open` ask :meth:`SetupLinks.issue`
+While no admin exists, `shturman serve --open` / `shturman web --open` ask :meth:`SetupLinks.issue`
 for a token and print ``/setup?token=…``. The token is 32 random bytes; only its SHA-256 digest
 is stored (``user_tokens``, kind ``setup``), it expires, and it is consumed by the first
 successful use (the row is deleted before the admin is created, so two racing uses cannot both
@@ -23,7 +23,7 @@ from shturman.services.tokens import digest
 from shturman.services.users import UserService
 from shturman.store.repositories.tokens import TokenRepo
 
-SETUP_OWNER = "@setup"  # the user column of a setup token (no user exists yet)
+SETUP_OWNER = "@setup"  # the user column of a setup token (no admin exists yet)
 LIFETIME = 3600.0  # seconds a setup link stays valid
 MIN_PASSWORD = 8
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")  # as services.users
@@ -40,9 +40,9 @@ class SetupLinks:
         return not await self._users.with_roles((Role.ADMIN,))
 
     async def issue(self, lifetime: float = LIFETIME) -> str | None:
-        """A new one-time token, or None when a user exists already (then nothing is
+        """A new one-time token, or None when an admin exists already (then nothing is
         issued). Earlier setup tokens are revoked: only the newest link works."""
-        if await self._users.all():
+        if not await self.needed():
             return None
         await self._repo.remove_for_user(SETUP_OWNER, TokenKind.SETUP)
         token = secrets.token_urlsafe(32)
@@ -58,6 +58,14 @@ class SetupLinks:
         return found is not None and (found.expires_at is None
                                       or found.expires_at > datetime.now(UTC))
 
+    async def attempt(self, token: str) -> bool:
+        """:meth:`valid` for a submitted form: a refusal is audited (a used, expired or
+        forged link someone tried)."""
+        if await self.valid(token):
+            return True
+        await self._log("setup_link_refused", "refused", "unknown, used or expired")
+        return False
+
     async def redeem(self, token: str, name: str, password: str, language: str = "ru"
                      ) -> User | None:
         """Create the first admin (argon2 hash, as `shturman user add`) with a valid token;
@@ -66,9 +74,10 @@ class SetupLinks:
             raise UserError(name, "bad_name", name)
         if len(password) < MIN_PASSWORD:
             raise InvalidInput("admin.err.password_short", length=MIN_PASSWORD)
-        if not await self.valid(token):
-            await self._log("setup_link_refused", "refused", "unknown, used or expired")
+        if not await self.attempt(token):
             return None
+        if any(u.name == name for u in await self._users.all()):  # before the link is spent
+            raise UserError(name, "exists")
         if await self._repo.remove(digest(token)) != 1:  # somebody else used it just now
             return None
         user = await self._users.add(name, Role.ADMIN.value, language=language,

@@ -362,3 +362,18 @@ peer_actions = Table(
     Column("finished_at", DateTime(timezone=True)),
     Index("ix_peer_actions_peer_requested_at", "peer", "requested_at"),
 )
+
+
+# --- Web Push: each browser's subscription of a user (migration 0008) ---
+
+push_subscriptions = Table(
+    "push_subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user", String(64), nullable=False, index=True),
+    Column("endpoint", String(1024), nullable=False, unique=True),
+    Column("p256dh", String(128), nullable=False),  # the browser's public key (base64url)
+    Column("auth", String(64), nullable=False),  # its 16-byte auth secret (base64url)
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_sent_at", DateTime(timezone=True)),
+)

@@ -14,7 +14,8 @@ from typing import Literal
 
 Lang = Literal["ru", "en"]
 
-AREAS = ("interface", "policy", "reports", "voice", "tasks", "admin", "peers", "monitoring")
+AREAS = ("interface", "policy", "reports", "voice", "tasks", "admin", "peers", "monitoring",
+         "health", "push")
 
 
 def _merged() -> dict[str, tuple[str, str]]:

@@ -126,7 +126,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                                  "The password must be at least {length} characters."),
     "admin.err.password_mismatch": ("Пароли не совпадают.", "The passwords do not match."),
     # --- settings ---
-    "admin.settings.personal": ("Мои настройки", "My settings"),
+    "admin.settings.personal": ("Язык и поведение", "Language and behaviour"),
     "admin.settings.delegate_ui": ("«Поручить ИИ» открывает", "«Delegate to the AI» opens"),
     "admin.delegate.chat": ("чат с агентом", "the chat with the agent"),
     "admin.delegate.task_form": ("форму задачи агента", "the agent's task form"),

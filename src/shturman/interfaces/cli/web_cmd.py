@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from shturman.interfaces.cli.runtime import out, run, with_container
+from shturman.interfaces.cli.serve_cmd import print_open
 from shturman.interfaces.i18n import t
 
 
@@ -19,6 +20,10 @@ def web(
     port: Annotated[int | None, typer.Option(
         "--port", help="Listen on this port instead of web.port (SHTURMAN_WEB__PORT, "
         "default 8765).")] = None,
+    open_web: Annotated[bool, typer.Option(
+        "--open", help="Print the web app's URL — and, while no admin exists, the one-time "
+        "link that creates the first one. / Напечатать адрес веб-приложения, а пока нет "
+        "администратора — одноразовую ссылку для его создания.")] = False,
 ) -> None:
     """Run the web app in the foreground on web.host:web.port (SHTURMAN_WEB__HOST,
     SHTURMAN_WEB__PORT; default 127.0.0.1:8765) until SIGTERM or Ctrl-C. GET /healthz
@@ -30,8 +35,12 @@ def web(
 
     async def work(settings: Any) -> None:
         async def body(c: Any) -> None:
+            opened = await c.open_path() if open_web else ""
+
             def ready(component: Any) -> None:
                 out.print(t("web.ready", settings.language, url=component.url), markup=False)
+                if open_web:
+                    print_open(component.url + opened, settings.language)
 
             await c.run_web(ready, workers=with_workers, port=port)
 

@@ -29,7 +29,9 @@ from shturman.interfaces.web.routes import (
     approvals,
     audit,
     chat,
+    health,
     login,
+    metrics,
     notifications,
     runs,
     servers,
@@ -37,6 +39,7 @@ from shturman.interfaces.web.routes import (
     tasks,
 )
 from shturman.interfaces.web.routes import agent as agent_routes
+from shturman.interfaces.web.routes import push as push_routes
 from shturman.interfaces.web.schemas import Health, Problem
 from shturman.interfaces.web.throttle import LoginThrottle
 from shturman.observability.logging import get_logger
@@ -78,10 +81,12 @@ def create_app(services: WebServices, config: WebConfig, *,
     app.include_router(login.public)
     app.include_router(setup.public)  # the one-time link that creates the first admin
     guarded = [Depends(authenticated)]
-    for module in (runs, approvals, notifications, servers, audit, account, tasks, chat):
+    for module in (runs, approvals, notifications, servers, health, audit, account, tasks, chat):
         app.include_router(module.page, dependencies=guarded)
         app.include_router(module.api, dependencies=guarded)
     app.include_router(login.page, dependencies=guarded)
+    app.include_router(push_routes.api, dependencies=guarded)  # Web Push (routes/push.py)
+    app.include_router(metrics.router)  # its own auth: a token or an admin (routes/metrics.py)
     if agent is not None:  # bearer tokens only: its own auth (routes/agent.py)
         app.state.agent = agent
         app.include_router(agent_routes.router)

@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from shturman.services.events import EventService
     from shturman.services.inventory import Inventory
     from shturman.services.jobs import JobService
+    from shturman.services.monitoring.history import HealthHistory
     from shturman.services.notifications import NotificationService
+    from shturman.services.push import PushService
     from shturman.services.runs import RunService
     from shturman.services.setup_link import SetupLinks
     from shturman.services.tasks import TaskService
@@ -48,6 +50,8 @@ class WebServices:
     # tasks, delegation and the chat (routes/tasks.py, routes/chat.py)
     tasks: TaskService | None = None
     chat: ChatService | None = None
+    health: HealthHistory | None = None  # the health page (routes/health.py)
+    push: PushService | None = None  # Web Push subscriptions (routes/push.py)
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,7 @@ class WebConfig:
     version: str = ""
     static_dir: Path = field(default_factory=lambda: Path(__file__).parent / "static")
     live_interval: float = 2.0  # how often the bell's stream looks for new notifications
+    metrics_public: bool = False  # /metrics without a token or session (routes/metrics.py)
 
 
 ROLE_RANK = {Role.VIEWER: 0, Role.OPERATOR: 1, Role.ADMIN: 2}

@@ -39,7 +39,8 @@ ERROR_PATTERNS = (
     r"\w*error\b", r"\w*errors\b", r"\bcrit(?:ical)?\b", r"\bfatal\b", r"\bpanic\b",
     r"\bemerg(?:ency)?\b", r"^traceback \(most recent call last\)", r"\w*exception\b",
     r"\bsegfault\b", r"segmentation fault", r"out of memory", r"\boom\b", r"oom[-_ ]kill",
-    r"killed process \d+", r"core dumped",
+    r"killed process \d+", r"core dumped", r"address already in use",
+    r"no such file or directory", r"cannot allocate memory",
 )
 # lines that look like errors and are not (``monitoring.logs.ignore`` adds more)
 NOISE_PATTERNS = (
@@ -54,7 +55,10 @@ _CURSOR = re.compile(r"^-- cursor: (\S.*)$")
 _TIMESTAMP = re.compile(
     r"^\s*(?:\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2})?(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?"
     r"\]?|[A-Z][a-z]{2} {1,2}\d{1,2} \d{2}:\d{2}:\d{2})\s+")
-_JOURNAL_PREFIX = re.compile(r"^\S+ [\w@.\-/]+(?:\[\d+\])?: ")
+# the journal's ``HOST IDENTIFIER[PID]: `` (or ``HOST kernel: ``): only with the pid (or as
+# the kernel), so a message like ``ERROR OSError: …`` or ``app[311]: KeyError: …`` keeps its
+# error word
+_JOURNAL_PREFIX = re.compile(r"^[^\s:\[\]]+ (?:[\w@.\-/]+\[\d+\]|kernel): ")
 _VOLATILE = (
     (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"), "<id>"),
     (re.compile(r"\b0x[0-9a-f]+\b"), "<hex>"),

@@ -7,7 +7,8 @@ answers (``monitoring.peers[].power``).
 - ``command``: a command line run on the Shturman host: split with :func:`shlex.split`, run
   with :func:`asyncio.create_subprocess_exec` (never a shell), in its own process group, killed
   at the timeout.
-- ``webhook``: a JSON POST with an optional header secret.
+- ``webhook``: a JSON POST (``event``, ``peer``, ``server``, ``requested_by`` and the
+  configured ``body`` fields, which win) with an optional header secret.
 
 The approval of ``command`` and ``webhook`` is asked by the watchdog before :meth:`run`
 (they do not reach a server through the executor); ``ssh`` is approved inside the executor.
@@ -131,8 +132,9 @@ class PowerSwitch:
         secret = power.secret_value()
         if secret:
             headers[power.header] = secret
-        body = {"event": "power_cycle", "peer": peer.name, "server": peer.server,
-                "requested_by": instance}
+        body: dict[str, object] = {"event": "power_cycle", "peer": peer.name,
+                                   "server": peer.server, "requested_by": instance,
+                                   **power.body}  # the configured fields (an instance id…)
         try:
             async with httpx.AsyncClient(timeout=power.timeout) as web:
                 response = await web.post(str(power.url), json=body, headers=headers)

@@ -218,7 +218,7 @@ class MonitoringService:
     async def _log_alert(self, server: Server, transition: Transition, service: str,
                          errors: list[LogError]) -> Alert:
         autofix = self.autofix(server.name)
-        repair = self.repair_text(service, server.name) if service else None
+        repair = self.repair_text(service, server) if service else None
         run_id = None
         if service and autofix is not Autofix.OFF:
             run_id = await self._start_repairs(server, [service], LOG_CHECK)
@@ -235,7 +235,7 @@ class MonitoringService:
         autofix = self.autofix(server.name)
         status = transition.status
         services = self._repairable(status, result, autofix)
-        repair = self.repair_text(services[0], server.name) if services else None
+        repair = self.repair_text(services[0], server) if services else None
         if transition.alert is not CheckState.DOWN or not services or autofix is Autofix.OFF:
             return Alert(transition, repair=repair, autofix=autofix.value)
         run_id = await self._start_repairs(server, services, status.check)
@@ -250,7 +250,7 @@ class MonitoringService:
         run_ids = []
         for service in services[:MAX_RUNS_PER_INCIDENT]:
             job = await self._jobs().submit_run(
-                self.repair_text(service, server.name), ACTOR, server=server.name,
+                self.repair_text(service, server), ACTOR, server=server.name,
                 mode=RunMode.AUTONOMOUS, priority=Priority.HIGH)
             log.info("monitoring.diagnosis_started", server=server.name, check=check,
                      job=job.id, run=job.run_id)
@@ -267,11 +267,15 @@ class MonitoringService:
             return [u.removesuffix(".service") for u in units_of(result)]
         return []
 
-    def repair_text(self, service: str, server: str) -> str:
+    def repair_text(self, service: str, server: Server) -> str:
         """The request a diagnosis run starts with: the no-model engine's ``service_repair``
-        (status → logs → known remedies → restart → verify)."""
-        return REPAIR_TEXT.get(self._lang, REPAIR_TEXT["en"]).format(service=service,
-                                                                     server=server)
+        (status → logs → known remedies → restart → verify). A service the server does not
+        list (one named by a ``log_files`` entry) gets its unit suffix: the engine knows
+        listed services by name, and any word as a service only in the unit form."""
+        unit = service if service in server.services or "." in service or "@" in service \
+            else f"{service}.service"
+        return REPAIR_TEXT.get(self._lang, REPAIR_TEXT["en"]).format(service=unit,
+                                                                     server=server.name)
 
     async def _forget_unlisted(self, server: Server, results: Sequence[CheckResult]) -> None:
         """A service taken off the server's list, an HTTP check removed: its state goes."""

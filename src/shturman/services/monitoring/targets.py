@@ -6,7 +6,8 @@ removed one is no longer scheduled — no restart.
 (:meth:`MonitoringService.targets`) every ``monitoring.targets_refresh`` seconds; when the
 schedules they give change (a server, an interval, a log check came or went), it replaces the
 job scheduler that fires them — the new one takes over the same ``job_schedules`` rows, so a
-server that stays keeps its next tick and no tick is fired twice.
+server that stays keeps its next tick and no tick is fired twice. A server that came while
+running is checked at once (its first tick is due now), then every interval.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -95,6 +98,10 @@ class WatchedSchedules:
         key = _key(found)
         if self._scheduler is not None and key == self._key:
             return False
+        if self._scheduler is not None:  # came while running: checked now, not an interval on
+            known = {name for name, _, _ in self._key}
+            found = [s if s.name in known else _Prompt(s.name, s.spec, s.every, s.cron)
+                     for s in found]
         before = set(self._servers)
         self._servers = _names(servers, found)
         if self._scheduler is not None:
@@ -106,6 +113,16 @@ class WatchedSchedules:
         self._key = key
         await self._scheduler.start()
         return True
+
+
+@dataclass(frozen=True, slots=True)
+class _Prompt(Schedule):
+    """A schedule that appeared while the daemon runs (a server just added): its first tick
+    is due at once. Only a missing ``job_schedules`` row takes it, so between processes the
+    first one to see the server decides, and the lease still fires the tick once."""
+
+    def first(self, at: datetime) -> datetime:
+        return at
 
 
 def _key(found: Sequence[Schedule]) -> Key:

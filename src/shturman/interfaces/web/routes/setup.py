@@ -1,7 +1,7 @@
 """The one-time setup link (``/setup?token=…``): creates the first admin, then never again.
 
 Public (no session can exist yet). `shturman serve --open` / `shturman web --open` print the
-link while no user exists (``services.setup_link``). The token travels in the form: it is the
+link while no admin exists (``services.setup_link``). The token travels in the form: it is the
 secret another site cannot know, so it also stands for the CSRF token. A used, expired or
 unknown token — or any admin existing — is refused with 401 (the token is this page's
 credential: without a valid one it is as closed as every other page). Success opens a
@@ -59,7 +59,7 @@ async def create_admin(request: Request, svc: Services, cfg: Config,
                        ) -> Response:
     links = _links(svc)
     lang = cfg.language
-    if not await links.valid(token):
+    if not await links.attempt(token):
         return await _page(request, token="", refused=True, lang=lang, status=401)
     if password != password2:
         return await _page(request, token=token, refused=False, lang=lang, name=name,
