@@ -156,3 +156,40 @@ def test_a_dying_worker_fails_the_batch_without_hanging() -> None:
     assert [w.split()[0] for w in written] == [str(i) for i in range(len(written))]
     sentence = caught.value.sentence()
     assert "worker process died" in sentence and "--jobs 1" in sentence
+
+
+class WarmedJudge(PidJudge):
+    """Records in which process it was warmed, and whether the workers saw it warm."""
+
+    def __init__(self) -> None:
+        self.warmed_in: int | None = None
+
+    def warm(self) -> None:
+        self.warmed_in = os.getpid()
+
+    def judge_lines(self, src: Iterable[str], out: TextIO) -> None:
+        for line in src:
+            if line.strip():
+                out.write(f"{line.strip()} {self.warmed_in}\n")
+
+
+def test_the_judge_is_warmed_once_before_the_workers_are_forked() -> None:
+    """What the first decisions compile lazily is compiled in the parent, once: the forked
+    workers inherit it (each would otherwise compile the rule set's patterns again)."""
+    judge, out = WarmedJudge(), io.StringIO()
+    judge_batch(judge, [f"{i}\n" for i in range(3000)], out, jobs=2, parallel_from=100)
+    assert {line.split()[1] for line in out.getvalue().splitlines()} == {str(os.getpid())}
+
+
+def test_warming_the_policy_compiles_every_lazy_pattern() -> None:
+    from shturman.policy import Policy
+    from shturman.policy.compiled import _LazyPattern
+
+    policy = Policy.load([])
+    policy.warm()
+    import gc
+
+    lazy = [p for p in gc.get_objects() if type(p) is _LazyPattern]
+    # an uncompiled pattern's slot is empty: reading it without __getattr__ raises
+    assert lazy and all(object.__getattribute__(p, "search") for p in lazy)
+    assert policy.check_uncached("rm -rf /").decision.value == "block"

@@ -54,6 +54,17 @@ class _LazyPattern:
         return f"lazy({self._source!r})"
 
 
+def compile_all() -> int:
+    """Compile every lazy pattern of this process now; how many there were. Worker processes
+    forked afterwards share the compiled patterns instead of each compiling its own."""
+    import gc
+
+    patterns = [obj for obj in gc.get_objects() if type(obj) is _LazyPattern]
+    for pattern in patterns:
+        pattern.search  # noqa: B018 - the first access compiles it
+    return len(patterns)
+
+
 def lazy_compile(source: str, flags: int = 0) -> re.Pattern[str]:
     """`re.compile`, checked now (a bad pattern raises `re.error` here) but compiled for
     matching only when first used, also after a round trip through the cache."""

@@ -31,6 +31,10 @@ class PolicyChecks:
     def explain(self, command: str, lang: str) -> str:
         return str(self._policy.explain(command, lang=lang))
 
+    def warm(self) -> None:
+        """Before worker processes are forked from this one (`policy_batch`)."""
+        self._policy.warm()
+
     def judge_lines(self, src: Iterable[str], out: TextIO) -> None:
         """`--jsonl`: lines ``{"cmd": ...}`` in, one decision object per line out, in order."""
         judge_lines(self._policy, src, out)

@@ -93,6 +93,9 @@ def _judge_in_workers(judge: LineJudge, lines: Iterator[str], out: TextIO, worke
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
+    warm = getattr(judge, "warm", None)
+    if warm is not None:
+        warm()  # compiled once here, shared by the forked workers (not compiled in each)
     out.flush()  # a forked child flushes inherited buffers when it exits: leave none
     pool = ProcessPoolExecutor(
         workers,
