@@ -88,3 +88,36 @@ def test_the_new_classes_do_not_overreach() -> None:
     }
     got = {text: _read(text, servers) for text in expected}
     assert got == expected
+
+
+def test_the_fault_sets_phrasings_reach_the_runbook() -> None:
+    """The requests of the blind5 fault set (`bench/scenarios/blind5.py`) that the engine left
+    to the model: each names a broken unit (or "the site" on a server with one web front) and
+    asks for a fix in words the engine did not know; their neighbours stay with the model."""
+    servers = (
+        Server(name="local", host="127.0.0.1"),
+        Server(name="sbx2", host="127.0.0.2",
+               services=("billing", "ledger", "catalog", "storefront", "tiles", "nginx")),
+        Server(name="sbx3", host="127.0.0.3", services=("nginx", "apache2", "app")),
+    )
+    expected = {
+        "после деплоя не стартует billing на sbx2, разберись": ("intent", "service_repair"),
+        "ledger on sbx2 stopped after I changed a setting, please fix it":
+            ("intent", "service_repair"),
+        "catalog on sbx2 serves the old version and its service is failed, fix it":
+            ("intent", "service_repair"),
+        "сайт на sbx2 не открывается, отдаёт 502. Почини": ("intent", "service_repair"),
+        "tiles on sbx2 didn't come back after the reboot, can you fix it?":
+            ("intent", "service_repair"),
+        # neighbours: why, another object of the work, a task, two fronts, no server
+        "разберись почему billing не стартует": ("llm", None),
+        "разберись с зависшими транзакциями в billing": ("llm", None),
+        "billing не стартует, разберись и настрой автозапуск": ("llm", None),
+        "сайт на sbx3 отдаёт 502, почини": ("llm", None),
+        "сайт отдаёт 502, почини": ("llm", None),
+        "обнови сайт на sbx2": ("llm", None),
+    }
+    got = {text: _read(text, servers) for text in expected}
+    assert got == expected
+    site = understand("сайт на sbx2 не открывается, отдаёт 502. Почини", servers)
+    assert site.args.service == "nginx" and site.servers == ("sbx2",)

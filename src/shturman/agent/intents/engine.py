@@ -55,6 +55,8 @@ def _understand(reading: Reading, servers: Sequence[Server], container: str | No
     port = find_port(reading)
     targets = find_targets(reading, servers)
     mentioned = service_names.repair_subject(reading, reading.services())
+    if not mentioned:  # «сайт на vm1 отдаёт 502, почини»: the site is the server's web front
+        mentioned = service_names.site_front(reading, servers, targets.named)
     candidates = reading.candidates()
     clues = Clues(
         services=tuple(mentioned),

@@ -204,6 +204,8 @@ WORDS: dict[Concept, str] = {
         не_работа* не_работ* не_отвеча* не_запуска* не_запуст* не_старту* не_стартан*
         не_поднима* не_подним* не_откры* не_грузит* не_живой не_жив не_запущен*
         not_work* not_respond* not_run* not_start* not_up not_active
+        didnt_come_back did_not_come_back not_come_back never_came_back hasnt_come_back
+        has_not_come_back wont_come_back не_поднялс{я,ь} не_поднял{ась,ись} не_вернул{ся,ась,ись}
     """,
     C.WHY: "почему отчего из-за_чего изза_чего причин* why cause{,s,d} reason{,s} root_cause зачем",
     C.SHOW: """
@@ -221,7 +223,8 @@ WORDS: dict[Concept, str] = {
     C.FREE_EN: "free",
     C.LLM_TASK: """
         настро* установ* инсталл* постав{ь,ить,ьте} обнов* апдейт* апгрейд* update* upgrade*
-        install* configur* config* конфиг* setup set_up deploy* деплой* задеплой* выкат*
+        install* configur* config* конфиг* setup set_up deploy* деплой* депло{я,е,ю,ем}
+        задеплой* выкат*
         раскат* rollout roll_out rollback roll_back откат* напиш* write созда* create* add
         добав* удал{и,ить,ите,яй,яйте,ение} снеси{,те} delete* remove* измен{и,ить,ите}
         поменя{й,ть,йте} change* replace* замен{и,ить,ите} перенес{и,ти} migrat* мигрир*
@@ -311,7 +314,8 @@ WORDS: dict[Concept, str] = {
         much many
         больше меньше more less last последн* recent свеж* хвост* если if сделай{,те} do
         проверку info информаци* инфо данные data детал* details подробн* текущ* current
-        средн* average average_load total всего общ* used сетев{ой,ые,ых,ая,ую,ом,ым}
+        средн* average average_load total всего общ* used old older new newer previous stale
+        стар{ый,ая,ую,ое,ой,ые,ых} нов{ый,ая,ую,ое,ой,ые,ых} прежн* сетев{ой,ые,ых,ая,ую,ом,ым}
     """,
 }
 
@@ -330,7 +334,7 @@ STOPWORDS: frozenset[str] = frozenset(
         "именем названием называется коллега шеф босс будь будьте добр добры любезен любезны "
         "asap побыстрее поскорее прошу просьба необходимо требуется следует желательно "
         "именно вообще себя был была было были будет можно я кто-то кого-то кому-то где-то как-то "
-        "когда-то куда-то "
+        "когда-то куда-то после "
         "тогда кстати какие-нибудь какой-нибудь какие-то что-нибудь что-то всю весь насколько "
         "короче типа вроде по-быстрому побыстрому утро утром кофе кофейку блин плс плиииз "
         "еще-раз ещё раз-то the a an is are was were be been "

@@ -145,7 +145,9 @@ def _repair_with_symptoms(reading: Reading, concepts: set[Concept], clues: Clues
     request (or a start/restart of a service that is down), and the task-like words only
     describe the symptom (nouns such as
     "конфиг", "permission"), not another job (no task verb such as "настрой")."""
-    remedy = C.FIX in concepts or bool(concepts & {C.START, C.RESTART})
+    # «не стартует billing, разберись»: looking into a unit that is down is the runbook's job
+    investigate = C.DOWN in concepts and _investigates(reading)
+    remedy = C.FIX in concepts or bool(concepts & {C.START, C.RESTART}) or investigate
     if C.MULTI in concepts or not remedy or len(clues.services) != 1:
         return False
     if C.DOWN not in concepts and not (C.FIX in concepts and _symptom(reading, concepts)):
@@ -160,13 +162,29 @@ def _repair_with_symptoms(reading: Reading, concepts: set[Concept], clues: Clues
     )
 
 
+def _investigates(reading: Reading) -> bool:
+    """«…, разберись» about the unit itself; «разберись с зависшими транзакциями» names
+    another object of the work (then it is the model's)."""
+    tokens = reading.tokens
+    return any(
+        t.norm.startswith(INVESTIGATE_VERBS)
+        and not (i + 1 < len(tokens) and tokens[i + 1].norm in ("с", "со", "with"))
+        for i, (t, slot) in enumerate(zip(tokens, reading.slots, strict=True))
+        if slot.concept is C.LLM_TASK)
+
+
+# a unit that "stopped" by itself: a state said as an event ("ledger stopped after …, fix it")
+STOPPED = frozenset({"stopped", "остановился", "остановилась", "встал", "встала", "died"})
+
+
 def _symptom(reading: Reading, concepts: set[Concept]) -> bool:
-    """A complaint besides "down": errors, "a problem", an HTTP error status (4xx, 5xx)."""
+    """A complaint besides "down": errors, "a problem", an HTTP error status (4xx, 5xx), a
+    unit that stopped."""
     if C.WHY in concepts:
         return False
     return bool(concepts & {C.PROBLEM, C.ERRORS}) or any(
-        t.kind is Kind.NUMBER and not t.suffix and 400 <= (t.number or 0) < 600
-        for t in reading.tokens)
+        (t.kind is Kind.NUMBER and not t.suffix and 400 <= (t.number or 0) < 600)
+        or t.norm in STOPPED for t in reading.tokens)
 
 
 SINCE = frozenset({"после", "after", "since"})

@@ -359,3 +359,21 @@ def _previous_meaningful(reading: Reading, index: int) -> int | None:
         if not reading.slots[before].stop:
             return before
     return None
+
+
+# the programs that serve a site: when a request names "the site" and a server, its front
+WEB_FRONTS = ("nginx", "apache2", "httpd", "caddy", "haproxy", "traefik", "lighttpd", "angie")
+_SITE_WORDS = ("сайт", "site", "website", "веб-сайт", "вебсайт", "веб-морд", "морд")
+
+
+def site_front(reading: Reading, inventory: Sequence[Server], named: Sequence[str]
+               ) -> list[str]:
+    """The one web front listed on the named servers, for a fix request about "the site"
+    (nothing when the request says no site, asks no fix, or the servers list none or several)."""
+    if not named or not (reading.has(Concept.FIX) or reading.has(Concept.DOWN)):
+        return []
+    if not any(t.norm.startswith(_SITE_WORDS) for t in reading.tokens):
+        return []
+    fronts = {service for server in inventory if server.name in named
+              for service in server.services if service in WEB_FRONTS}
+    return list(fronts) if len(fronts) == 1 else []

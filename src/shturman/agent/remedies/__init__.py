@@ -10,6 +10,7 @@ another account's process on the port, a broken config with no previous version)
 from __future__ import annotations
 
 from shturman.agent.remedies.backups import restore_from_backup
+from shturman.agent.remedies.caches import discard_corrupt_cache
 from shturman.agent.remedies.configs import restore_config_backup
 from shturman.agent.remedies.deps import start_dependencies
 from shturman.agent.remedies.envfiles import restore_environment_file
@@ -22,14 +23,19 @@ from shturman.agent.remedies.evidence import (
 )
 from shturman.agent.remedies.files import fix_permission, recreate_missing, relieve_log_flood
 from shturman.agent.remedies.ports import free_taken_port
+from shturman.agent.remedies.releases import repoint_release
 from shturman.agent.remedies.runtime import recreate_runtime_dir
+from shturman.agent.remedies.upstreams import repair_upstream
 
 REMEDIES: tuple[Remedy, ...] = (
     start_dependencies,
+    repair_upstream,
     free_taken_port,
     restore_config_backup,
     restore_environment_file,
+    repoint_release,
     recreate_runtime_dir,
+    discard_corrupt_cache,
     restore_from_backup,
     recreate_missing,
     fix_permission,

@@ -5,6 +5,10 @@ leaves the package's version beside it (``FILE.rpmnew``, ``FILE.dpkg-dist``); wi
 prefix systemd starts the service without it, and the daemon dies for want of a variable. The
 copy that sets the variables the log names is restored (a `confirm` step carrying its text as
 a diff); a copy that does not set them is not evidence and is left alone.
+
+The file may be there with the variable commented out (``#DB_PATH=…`` left from debugging):
+when the file sets the variable nowhere else and exactly one commented assignment with a
+value exists, that line is uncommented (the agent's file write: a backup and the diff).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import shlex
 from shturman.agent.remedies.evidence import Evidence, expand_specifiers, parse_env_file
 from shturman.domain.events import Autocorrected
 from shturman.tools import ToolContext
+from shturman.tools.files import write_file
 
 # "required environment variable FOO is not set", "FOO not set", "$FOO is empty",
 # "missing environment variable FOO", "environment variable 'FOO' is required"
@@ -22,6 +27,8 @@ UNSET_RE = re.compile(
     r"\$?\b(?P<a>[A-Z][A-Z0-9_]{2,})['\"]? (?:is )?(?:not set|unset|not defined|empty|required)"
     r"|(?:missing|undefined|unset) (?:required )?(?:environment )?variable[: ]+['\"]?\$?"
     r"(?P<b>[A-Z][A-Z0-9_]{2,})")
+# a commented-out assignment: `#DB=/x`, `# export DB="/x"`, `;DB=/x`
+COMMENTED_RE = re.compile(r"^\s*[#;]+\s*(?:export\s+)?(?P<key>[A-Za-z_]\w*)=(?P<value>\S.*)$")
 ENV_COPIES = (".rpmsave", ".rpmnew", ".dpkg-old", ".dpkg-dist", ".dpkg-bak", ".bak", ".orig",
               ".save", ".old", "~")
 
@@ -40,8 +47,14 @@ async def restore_environment_file(ctx: ToolContext, ev: Evidence) -> str | None
         path = expand_specifiers(value.lstrip("-"), ev.service)
         if not path.startswith("/"):
             continue
-        if (await ctx.sh(ev.server, f"test -e {shlex.quote(path)}")).exit_code != 1:
-            continue  # present (or the test failed): not this cause
+        present = (await ctx.sh(ev.server, f"test -e {shlex.quote(path)}")).exit_code
+        if present == 0:
+            said = await _uncomment(ctx, ev, path, wanted)
+            if said:
+                restored.append(said)
+            continue
+        if present != 1:
+            continue  # the test itself failed: not known
         said = await _restore_copy(ctx, ev, path, wanted)
         if said:
             restored.append(said)
@@ -79,3 +92,47 @@ async def _restore_copy(ctx: ToolContext, ev: Evidence, path: str, wanted: list[
                 f"environment file {path} was missing ({ev.service} needs "
                 f"{', '.join(sets)}): restored it from {copy}")
     return None
+
+
+def uncommented(text: str, wanted: list[str]) -> tuple[str, list[str]] | None:
+    """``text`` with the one commented assignment of each wanted variable the file does not
+    set uncommented, and the variables that got a value; None when there is nothing to do or
+    a variable is commented out more than once (which value was meant is not known)."""
+    lines = text.splitlines(keepends=True)
+    active = parse_env_file(text)
+    changed: list[str] = []
+    for var in wanted:
+        if active.get(var):
+            continue  # set already: its absence is not this file's doing
+        hits = [i for i, line in enumerate(lines)
+                if (m := COMMENTED_RE.match(line)) and m.group("key") == var]
+        if len(hits) != 1:
+            continue
+        line = lines[hits[0]]
+        body = line.lstrip().lstrip("#;").lstrip()
+        lines[hits[0]] = body if body.endswith("\n") or not line.endswith("\n") else body + "\n"
+        if parse_env_file("".join(lines)).get(var):
+            changed.append(var)
+        else:
+            lines[hits[0]] = line
+    return ("".join(lines), changed) if changed else None
+
+
+async def _uncomment(ctx: ToolContext, ev: Evidence, path: str, wanted: list[str]
+                     ) -> str | None:
+    current = await ctx.sh(ev.server, f"cat {shlex.quote(path)}")
+    if current.outcome != "ok":
+        return None
+    fixed = uncommented(current.stdout, wanted)
+    if fixed is None:
+        return None
+    text, names = fixed
+    done = await write_file(ctx, ev.server, path, text)
+    if not done.ok:
+        return None
+    backup = done.data.get("backup") or ""
+    return ctx.say(
+        f"в файле окружения {path} была закомментирована переменная {', '.join(names)}, "
+        f"которую требует {ev.service}: строка раскомментирована (прежняя версия — {backup})",
+        f"environment file {path} had {', '.join(names)} commented out, which {ev.service} "
+        f"needs: uncommented it (previous version kept as {backup})")

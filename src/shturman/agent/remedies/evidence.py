@@ -12,6 +12,7 @@ import shlex
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from shturman.agent.remedies.dropins import drop_in_paths
 from shturman.hosts.facts import ServiceManager
 from shturman.hosts.servicemgr import (
     ADDRESS_PORT,
@@ -89,7 +90,7 @@ class Evidence:
 
     @property
     def group(self) -> str | None:
-        return next(iter(self.unit_values("Group")), None)
+        return unit_value(self.unit, "Group")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,12 +104,23 @@ Remedy = Callable[[ToolContext, Evidence], Awaitable[str | Finding | None]]
 
 
 def unit_values(unit: str, key: str) -> list[str]:
-    values = []
+    """Every value of ``key`` in the unit and its drop-ins, in order, as systemd reads them:
+    an empty assignment (``ExecStart=`` in an ``override.conf``) resets the list."""
+    values: list[str] = []
     for line in unit.splitlines():
         name, sep, value = line.strip().partition("=")
         if sep and name.strip() == key:
-            values.append(value.strip())
+            if value.strip():
+                values.append(value.strip())
+            else:
+                values = []
     return values
+
+
+def unit_value(unit: str, key: str) -> str | None:
+    """A single-valued setting (``WorkingDirectory=``, ``User=``): the last one wins."""
+    values = unit_values(unit, key)
+    return values[-1] if values else None
 
 
 def exec_argv(unit: str, env: Mapping[str, str] | None = None, service: str = "") -> list[str]:
@@ -234,11 +246,19 @@ def config_args(argv: list[str], workdir: str | None) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+_HTTP_VERBS = tuple(f"{verb} " for verb in ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH",
+                                             "OPTIONS", "CONNECT"))
+
+
 def paths_in(text: str) -> list[str]:
     found = []
     for match in PATH_RE.finditer(text):
         path = match.group(1).rstrip(".,:;'\")")
-        if len(path) > 1 and not path.startswith(("/dev/", "/proc/", "/sys/")):
+        # "//host/…" is the tail of a URL ("http://unix:/run/app.sock:/health"), and
+        # "GET /health HTTP/1.1" a request's path: neither is a file the service lacks
+        if text[:match.start()].endswith(_HTTP_VERBS):
+            continue
+        if len(path) > 1 and not path.startswith(("/dev/", "/proc/", "/sys/", "//")):
             found.append(path)
     return list(dict.fromkeys(found))
 
@@ -328,13 +348,13 @@ async def gather(ctx: ToolContext, server: str, service: str, logs: str) -> Evid
     ports += [p for p in ports_in_unit(unit) if p not in ports]
     for text in texts.values():
         ports += [p for p in ports_in_config(text) if p not in ports]
-    user = next(iter(unit_values(unit, "User")), None)
+    user = unit_value(unit, "User")
     return Evidence(server, service, unit, tuple(ports), logs, tuple(configs), workdir, user,
                     tuple(env.items()), tuple(named_logs))
 
 
 def _workdir(unit: str, service: str) -> str | None:
-    value = next(iter(unit_values(unit, "WorkingDirectory")), "").lstrip("-")
+    value = (unit_value(unit, "WorkingDirectory") or "").lstrip("-")
     return expand_specifiers(value, service) if value else None
 
 
@@ -343,12 +363,29 @@ async def _unit_text(ctx: ToolContext, server: str, mgr: ServiceManager, service
     (``app@.service``: the specifiers are expanded later, as the manager would)."""
     shown = await ctx.sh(server, service_command(mgr, "show", service))
     if shown.outcome == "ok" and shown.stdout.strip():
-        return shown.stdout
+        return shown.stdout + await _drop_ins(ctx, server, mgr, service, shown.stdout)
     prefix, at, instance = service.removesuffix(".service").partition("@")
     if not (at and instance and prefix):
         return ""
     template = await ctx.sh(server, service_command(mgr, "show", f"{prefix}@.service"))
     return template.stdout if template.outcome == "ok" else ""
+
+
+async def _drop_ins(ctx: ToolContext, server: str, mgr: ServiceManager, service: str,
+                    shown: str) -> str:
+    """The drop-ins (``NAME.service.d/*.conf``) ``systemctl cat`` left out (systemd's own
+    prints them after ``# /path`` headers; a manager that does not is asked for their paths by
+    ``systemctl status``), each after a ``# PATH`` header, as systemd's cat shows them."""
+    if re.search(r"^# /\S+\.d/[^/\s]+\.conf$", shown, re.MULTILINE):
+        return ""  # systemd's cat printed them already
+    status = await ctx.sh(server, service_command(mgr, "status", service))
+    texts = []
+    for path in drop_in_paths(status.stdout)[:8]:
+        if f"# {path}" in shown:
+            continue
+        if (text := await _read(ctx, server, path)) is not None:
+            texts.append(f"\n# {path}\n{text}")
+    return "".join(texts)
 
 
 async def _read(ctx: ToolContext, server: str, path: str) -> str | None:

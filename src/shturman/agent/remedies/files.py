@@ -44,6 +44,8 @@ async def recreate_missing(ctx: ToolContext, ev: Evidence) -> str | None:
             continue
         if path in ev.argv[:1]:
             continue  # the program itself is gone: not something to invent
+        if (await ctx.sh(ev.server, f"test -L {q}")).exit_code == 0:
+            continue  # a dangling symlink (a release link): repoint_release's, not a mkdir
         backup = await _existing(ctx, ev.server, backup_candidates(path))
         if backup:
             done = await ctx.sh(ev.server, f"cp -a {shlex.quote(backup)} {q}")
