@@ -24,7 +24,13 @@ symlink to a removed or incomplete release pointed at the newest whole release (
 which policy leaves to a person), or, with none, a finding that a redeploy is needed —
 7 of 12 (5 of 10 fixed, 2 of 2 refused). The five routing misses stay misses here; asked as
 «почини <service> на <server>», the runbook fixed 4 of those 5 in one diagnostic run (the
-dangling ``current`` needs a person to approve ``ln``, and autonomous mode may not). Raise
+dangling ``current`` needs a person to approve ``ln``, and autonomous mode may not). Then the
+router and the rest (tests/intents/test_blind5.py, tests/agent/test_remedy_upstreams.py):
+«разберись» on a unit that is down is a repair, as is a unit that "stopped" with a fix
+request, "didn't come back", «после деплоя»; «сайт на X … почини» is the one web front listed
+on X; a proxy's unreachable upstream (its log names the unix socket or loopback port) is
+repaired first, with the whole runbook; a URL's tail or a request path is no missing file;
+``ln -sfn`` of a release link is pre-approvable (``fs.relink``) — 12 of 12. Raise
 ``PASS_AT_LEAST`` when the engine improves; never lower it to make a run pass.
 
 Two things are asserted for every scenario regardless of the count, because no version may
@@ -41,8 +47,8 @@ from bench.scenarios.blind5 import BLIND5_NAME_PREFIX, BLIND5_SCENARIOS, BLIND5_
 
 from tests.scenario_outcomes import report, run_without_model, survivors
 
-# first blind run (no model): 5 of 12 correct; after the runbook fixes (routing untouched): 7
-PASS_AT_LEAST = 7
+# first blind run (no model): 5 of 12 correct; runbook fixes: 7; with routing and upstreams: 12
+PASS_AT_LEAST = 12
 
 
 @pytest.fixture(scope="module")
