@@ -129,3 +129,17 @@ async def test_health_overview_names_each_listed_service(make_container: Any,
         assert record.status != "succeeded" or "✗" in record.summary
     finally:
         host.systemctl("start", "webapp")
+
+
+async def test_the_server_the_operator_names_is_where_the_commands_run(
+        make_container: Any, hostlab: HostLab) -> None:
+    """`run --server vm1 "сколько места на диске"`: the engine, seeing no server in the text,
+    planned for `local`; the named server wins (as `plan --server` does), every command runs
+    there and nowhere else."""
+    c = await make_container(hostlab)
+    name = hostlab.hosts[0].name
+    record, events = await c.runs.run(RunRequest("сколько места на диске", ACTOR, server=name))
+    assert record.status == "succeeded", record.summary
+    started = [e.payload.server for e in events if e.type == "command_started"]
+    assert started and set(started) == {name}
+    assert all(a.server == name for a in await c.audit.recent(20) if a.action == "command")

@@ -259,7 +259,16 @@ async def _server_facts(ctx: ToolContext, server: Server) -> str:
 
 
 def _intent_plan(u: Understanding, servers: tuple[str, ...]) -> Plan:
-    actions = [Action(tool=c.tool, server=c.server, args=dict(c.args)) for c in u.steps]
+    """The engine's steps, on the run's servers: with `run --server vm1 "…"` the engine may
+    have planned for its own default (`local`); the server the operator named wins, as in
+    `plan --server` (services/runs.py)."""
+    planned = list(dict.fromkeys(c.server for c in u.steps))
+    if planned and set(planned) - set(servers):
+        one = [c for c in u.steps if c.server == planned[0]]
+        actions = [Action(tool=c.tool, server=name, args=dict(c.args))
+                   for name in servers for c in one]
+    else:
+        actions = [Action(tool=c.tool, server=c.server, args=dict(c.args)) for c in u.steps]
     return Plan(summary=u.intent.value if u.intent else "", steps=[
         Step(id=f"s{i + 1}", title=a.describe(), actions=[a]) for i, a in enumerate(actions)
     ])

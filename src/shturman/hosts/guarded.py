@@ -296,6 +296,11 @@ class GuardedExecutor:
             self._complete(audit_id, server, command, actor, run_id, verdict, approval,
                            _refused(server, command, CommandOutcome.ERROR, exc.detail), note)
             raise
+        except Exception as exc:  # e.g. a wrong vault key: the row ends, never stays `running`
+            self._complete(audit_id, server, command, actor, run_id, verdict, approval,
+                           _refused(server, command, CommandOutcome.ERROR,
+                                    self._redact(str(exc))), note)
+            raise
         except (asyncio.CancelledError, KeyboardInterrupt) as exc:
             # Ctrl-C / SIGTERM mid-command: the row ends `interrupted`, never stays `running`;
             # an executor that tried to stop the command says how that went (SshExecutor)

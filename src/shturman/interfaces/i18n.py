@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from shturman.domain.events import ApprovalDecided
@@ -48,3 +49,22 @@ def _approval_note(outcome: str, approver: str, note: str, lang: str) -> str | N
     if approver == "cli:--yes":
         return t("approval.note.yes", lang)
     return None
+
+
+# How ``hosts/`` words a connection failure ("EN / RU", one string for logs and the model):
+# the interfaces say it in the reader's language only.
+_HOST_DETAILS = (
+    (re.compile(r"(?P<where>\S+) refused the connection \(is sshd running\?\) / "
+                r"соединение отклонено"), "host.refused"),
+    (re.compile(r"(?P<where>\S+) did not answer in time / не отвечает"), "host.timeout"),
+)
+
+
+def host_detail(detail: str, lang: str = "ru") -> str:
+    """A server's connection error in one language (other details are shown as they are)."""
+    for pattern, key in _HOST_DETAILS:
+        found = pattern.fullmatch(detail)
+        if found:
+            return t(key, lang, where=found["where"])
+    return detail
+

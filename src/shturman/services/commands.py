@@ -64,7 +64,19 @@ class CommandService:
                     return FanOutResult(server.name, None, exc.detail)
                 return FanOutResult(server.name, guarded)
 
-        return list(await asyncio.gather(*(one(s) for s in servers)))
+        tasks = [asyncio.ensure_future(one(s)) for s in servers]
+        try:
+            return list(await asyncio.gather(*tasks))
+        except BaseException as exc:
+            # Ctrl-C / SIGTERM (gather has cancelled every child: a second cancel would cut
+            # a remote stop short) or an error on one server: gather gives up at the first
+            # child to end; every other server's command is stopped and its audit row closed
+            # before this returns, so the caller can say what became of each one.
+            if not isinstance(exc, asyncio.CancelledError):
+                for task in tasks:
+                    task.cancel()
+            await asyncio.wait(tasks)
+            raise
 
     async def facts(self, server: Server, *, actor: Actor) -> ServerFacts:
         """Probe OS, kernel, service manager, disk and memory (read-only commands)."""

@@ -17,7 +17,7 @@ from typing import Any
 from shturman.agent.loop import Agent, Outcome, Planner, Task
 from shturman.agent.memory import rank
 from shturman.config import Settings
-from shturman.domain.errors import RunStateError
+from shturman.domain.errors import RunStateError, ShturmanError
 from shturman.domain.events import Event, RunFinished, as_data, kind_of
 from shturman.domain.models import Actor, RunMode, RunStatus, Server
 from shturman.domain.runs import Incident, RunEvent, RunRecord
@@ -161,7 +161,8 @@ class RunService:
             try:
                 outcome = await agent.run(task, emit)
             except Exception as exc:  # a bug must still leave a consistent record
-                outcome = Outcome(RunStatus.FAILED, "", None, (), f"internal error: {exc!r}")
+                said = str(exc) if isinstance(exc, ShturmanError) else f"internal error: {exc!r}"
+                outcome = Outcome(RunStatus.FAILED, "", None, (), said)
                 await self._finish(run_id, outcome, journal, request, 0.0)
                 raise
             else:

@@ -59,6 +59,19 @@ TEXTS: dict[str, tuple[str, str]] = {
                     ".pub): --key {private}",
                     "{path} is a public key. Give the private key (usually the same path "
                     "without .pub): --key {private}"),
+    "err.auth_several": ("Укажите один способ входа: --key, --password-stdin или --agent.",
+                         "Choose one way to log in: --key, --password-stdin or --agent."),
+    "err.auth_missing": ("Укажите способ входа: --key ПУТЬ, --password-stdin или --agent.",
+                         "Give a way to log in: --key PATH, --password-stdin or --agent."),
+    "err.empty_ssh_password": ("На стандартном вводе нет пароля (--password-stdin): "
+                               "передайте его, например: printf '%s\\n' ПАРОЛЬ | "
+                               "shturman server add …",
+                               "No password on standard input (--password-stdin): pipe it "
+                               "in, e.g. printf '%s\\n' PASSWORD | shturman server add …"),
+    "err.key_unreadable": ("Не удалось прочитать файл ключа {path}: {reason}. Проверьте путь "
+                           "в --key и права на файл.",
+                           "Cannot read the key file {path}: {reason}. Check the --key path "
+                           "and the file's permissions."),
     "err.not_a_key": ("{path} не похож на закрытый ключ SSH (нет строки «PRIVATE KEY»). "
                       "Укажите файл закрытого ключа.",
                       "{path} does not look like an SSH private key (no 'PRIVATE KEY' line). "
@@ -81,6 +94,36 @@ TEXTS: dict[str, tuple[str, str]] = {
                               "Cannot connect to {address}: {detail}. Check --host and "
                               "--port and that sshd is running. The server was not added; to add "
                               "it without the check: --no-connect."),
+    # table headers of the CLI (`history`, `server list`, `user list`, `jobs list`)
+    "col.id": ("ид", "id"),
+    "col.when": ("когда", "when"),
+    "col.request": ("запрос", "request"),
+    "col.servers": ("серверы", "servers"),
+    "col.status": ("статус", "status"),
+    "col.name": ("имя", "name"),
+    "col.address": ("адрес", "address"),
+    "col.auth": ("вход", "auth"),
+    "col.aliases": ("алиасы", "aliases"),
+    "col.services": ("сервисы", "services"),
+    "col.tags": ("теги", "tags"),
+    "col.source": ("источник", "source"),
+    "col.role": ("роль", "role"),
+    "col.telegram": ("телеграм", "telegram"),
+    "col.language": ("язык", "language"),
+    "col.password": ("пароль", "password"),
+    "col.kind": ("вид", "kind"),
+    "col.priority": ("приоритет", "priority"),
+    "col.server": ("сервер", "server"),
+    "col.created": ("создано", "created"),
+    "col.run": ("запуск", "run"),
+    "col.attempts": ("попытки", "attempts"),
+    # a command's outcome in a run's live output (CommandOutcome values)
+    "outcome.failed": ("ошибка", "failed"),
+    "outcome.timeout": ("превышено время", "timed out"),
+    "outcome.error": ("нет ответа сервера", "no answer from the server"),
+    "host.refused": ("{where} отклонил соединение (sshd запущен?)",
+                     "{where} refused the connection (is sshd running?)"),
+    "host.timeout": ("{where} не ответил вовремя", "{where} did not answer in time"),
     "err.no_run": ("Запуск «{id}» не найден. Список: shturman history.",
                    "No run '{id}'. See `shturman history`."),
     "err.ambiguous_run": ("Префикс «{id}» подходит к нескольким запускам ({ids}). Укажите больше "

@@ -51,8 +51,8 @@ def list_jobs(
                 return
             from rich.table import Table
 
-            table = Table("id", "kind", "статус/status", "prio", "server", "создано/created",
-                          "run", "attempts")
+            table = Table(*(t(f"col.{c}", settings.language) for c in (
+                "id", "kind", "status", "priority", "server", "created", "run", "attempts")))
             for j in jobs:
                 table.add_row(str(j.id), j.kind, j.status.value, str(j.priority),
                               j.server or "", j.created_at.strftime("%m-%d %H:%M:%S"),

@@ -29,14 +29,25 @@ RulesOpt = Annotated[
         "rules with the same id. / Дополнительный файл правил.",
     ),
 ]
-def _check_lang(value: str) -> str:
-    if value not in ("ru", "en"):
+def _check_lang(value: str | None) -> str | None:
+    if value is not None and value not in ("ru", "en"):
         raise typer.BadParameter(f"'{value}': use ru or en / укажите ru или en")
     return value
 
 
-LangOpt = Annotated[str, typer.Option("--lang", help="Language of reasons: ru | en.",
-                                      callback=_check_lang)]
+LangOpt = Annotated[str | None, typer.Option(
+    "--lang", help="Language of reasons: ru | en (default: the language setting).",
+    callback=_check_lang)]
+
+
+def _language(ctx: typer.Context, lang: str | None) -> str:
+    """--lang, else the setting (SHTURMAN_LANGUAGE, `language:`), read without pydantic."""
+    if lang is not None:
+        return lang
+    from shturman.config_light import quick_settings
+    from shturman.interfaces.cli.runtime import state
+
+    return quick_settings(state(ctx).config).language
 
 
 def _check_jobs(value: str) -> str:
@@ -76,6 +87,7 @@ _LABELS = {
 
 @app.command("check")
 def check(
+    ctx: typer.Context,
     command: Annotated[str | None, typer.Argument(help="The command line to judge.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     jsonl: Annotated[
@@ -87,7 +99,7 @@ def check(
         ),
     ] = None,
     rules: RulesOpt = None,
-    lang: LangOpt = "ru",
+    lang: LangOpt = None,
     jobs: Annotated[
         str,
         typer.Option(
@@ -128,6 +140,7 @@ def check(
     if as_json:
         sys.stdout.write(json.dumps(payload(verdict), ensure_ascii=False) + "\n")
         return
+    lang = _language(ctx, lang)
     labels = _LABELS.get(lang, _LABELS["ru"])
     lines = [labels[verdict.decision.value]]
     if verdict.decision.value == "confirm":
@@ -152,11 +165,12 @@ def _run_jsonl(policy: Any, src: TextIO, out: TextIO) -> None:
 
 @app.command("explain")
 def explain(
+    ctx: typer.Context,
     command: Annotated[str, typer.Argument(help="The command line to explain.")],
     rules: RulesOpt = None,
-    lang: LangOpt = "ru",
+    lang: LangOpt = None,
 ) -> None:
     """Show how a command is parsed and which rule decided each part."""
     from shturman.services.policy_checks import PolicyChecks
 
-    typer.echo(PolicyChecks(tuple(rules or ())).explain(command, lang))
+    typer.echo(PolicyChecks(tuple(rules or ())).explain(command, _language(ctx, lang)))

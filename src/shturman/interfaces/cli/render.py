@@ -28,8 +28,9 @@ from shturman.domain.events import (
     Unrecognised,
     Verified,
 )
+from shturman.domain.texts import CATALOGUE
 from shturman.interfaces.cli.runtime import err, escape, out
-from shturman.interfaces.i18n import approval_line, t
+from shturman.interfaces.i18n import approval_line, host_detail, t
 
 
 def _e(value: Any) -> str:
@@ -100,9 +101,11 @@ class EventPrinter:
                 err.print(f"    [dim]$ {_e(server)}: {_e(command.splitlines()[0])}[/]")
             case CommandFinished(outcome=outcome) as d if outcome not in (
                     "ok", "blocked", "denied") and (d.decision != "allow" or outcome != "failed"):
-                tail = (d.stderr or d.error or "").strip().splitlines()[-3:]
-                err.print(f"      [red]{_e(outcome)} (exit {_e(d.exit_code)})[/] "
-                          f"[dim]{_e(' | '.join(tail))}[/]")
+                tail = (d.stderr or host_detail(d.error, lang)).strip().splitlines()[-3:]
+                key = f"outcome.{outcome}"
+                said = t(key, lang) if key in CATALOGUE else outcome
+                code = f" (exit {d.exit_code})" if d.exit_code is not None else ""
+                err.print(f"      [red]{_e(said)}{_e(code)}[/] [dim]{_e(' | '.join(tail))}[/]")
             case Autocorrected(description=description):
                 err.print(f"  [cyan]↻ {_e(description)}[/]")
             case Verified(ok=ok, probe=probe, summary=summary):

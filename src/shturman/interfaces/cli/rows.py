@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from shturman.interfaces.cli.console import err, escape, out
-from shturman.interfaces.i18n import t
+from shturman.interfaces.i18n import host_detail, t
 
 
 def show_pins(pinned: list[tuple[str, str]], lang: str) -> None:
@@ -37,7 +37,8 @@ def print_row(row: dict[str, Any], lang: str, as_json: bool) -> None:
     server = row["server"]
     outcome = row["outcome"]
     if outcome == "error" and row.get("exit_code") is None and "decision" not in row:
-        err.print(f"[bold]── {escape(server)}[/] [red]✗ {escape(row['error'])}[/]")
+        said = host_detail(row["error"], lang)
+        err.print(f"[bold]── {escape(server)}[/] [red]✗ {escape(said)}[/]")
         return
     if outcome == "blocked":
         reasons = "; ".join(row["reasons_ru"] if lang == "ru" else row["reasons"])

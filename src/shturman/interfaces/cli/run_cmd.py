@@ -259,7 +259,8 @@ def history(
                 return
             from rich.table import Table
 
-            table = Table("id", "когда/when", "запрос/request", "серверы", "статус", "✓")
+            table = Table(*(t(f"col.{c}", settings.language)
+                            for c in ("id", "when", "request", "servers", "status")), "✓")
             for r in runs:
                 table.add_row(r.id[:8], r.created_at.strftime("%m-%d %H:%M"), r.request[:60],
                               ", ".join(r.servers), r.status, "✓" if r.verified else "")

@@ -15,6 +15,7 @@ from shturman.domain.errors import (
     ApprovalError,
     AuthError,
     ConfigError,
+    HostError,
     HostKeyError,
     JobStateError,
     ServerExistsError,
@@ -181,7 +182,7 @@ def report(exc: ShturmanError, lang: str) -> int:
 
 def describe(exc: ShturmanError, lang: str = "ru") -> str:
     """The ONE place the CLI turns an error into a sentence: what is wrong and what to do."""
-    from shturman.interfaces.i18n import t
+    from shturman.interfaces.i18n import host_detail, t
 
     if isinstance(exc, BackupError):
         at = f" @ {exc.commit}" if exc.commit else ""
@@ -211,6 +212,8 @@ def describe(exc: ShturmanError, lang: str = "ru") -> str:
             key = "err.server_in_config_add" if detail else "err.server_in_config_rm"
             return t(key, lang, name=exc.name, where=where, detail=detail)
         return t("err.server_taken", lang, name=exc.name)
+    if isinstance(exc, HostError):
+        return f"{exc.server}: {host_detail(exc.detail, lang)}"
     return str(exc)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -47,26 +47,26 @@ def add(
     from shturman.domain.errors import HostError
     from shturman.domain.models import AccessProfile, AuthMethod, Server
 
-    _check_name(name)
+    lang = _quick_language(ctx)
+    _check_name(name, lang)
 
     if sum((key is not None, password_stdin, agent)) > 1:
-        raise typer.BadParameter("choose one of --key, --password-stdin, --agent")
+        _refuse(t("err.auth_several", lang), lang)
     auth = AuthMethod.PASSWORD if password_stdin else AuthMethod.AGENT if agent else AuthMethod.KEY
     secret = sys.stdin.readline().rstrip("\n") if password_stdin else None
     passphrase = sys.stdin.readline().rstrip("\n") if passphrase_stdin else None
     if password_stdin and not secret:
-        raise typer.BadParameter("empty password on standard input", param_hint="--password-stdin")
+        _refuse(t("err.empty_ssh_password", lang), lang)
     private_key = None
     if key is not None:
         try:
             private_key = key.expanduser().read_text()
         except (OSError, UnicodeDecodeError) as exc:
-            raise typer.BadParameter(f"cannot read {key}: {getattr(exc, 'strerror', exc)} / "
-                                     f"не удалось прочитать {key}", param_hint="--key") from None
-        _check_private_key(key, private_key)
+            _refuse(t("err.key_unreadable", lang, path=key,
+                      reason=getattr(exc, "strerror", None) or exc), lang)
+        _check_private_key(key, private_key, lang)
     if auth is AuthMethod.KEY and key is None:
-        raise typer.BadParameter("give --key PATH, --password-stdin or --agent / "
-                                 "укажите --key ПУТЬ, --password-stdin или --agent")
+        _refuse(t("err.auth_missing", lang), lang)
     try:
         profile_value = AccessProfile(profile)
     except ValueError:
@@ -101,15 +101,28 @@ def add(
     run(ctx, work)
 
 
-def _check_name(name: str) -> None:
+def _quick_language(ctx: typer.Context) -> str:
+    """The language setting, read before the full settings load (for usage errors)."""
+    from shturman.config_light import quick_settings
+    from shturman.interfaces.cli.runtime import state
+
+    return quick_settings(state(ctx).config).language
+
+
+def _refuse(sentence: str, lang: str) -> NoReturn:
+    """A wrong request (exit 2), said as one sentence in the setting's language by the one
+    place errors are printed (``runtime.fail``), not as click's English usage frame."""
+    from shturman.domain.errors import ShturmanError
+    from shturman.interfaces.cli.runtime import fail
+
+    fail(ShturmanError(sentence), lang)
+
+
+def _check_name(name: str, lang: str) -> None:
     import re
 
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
-        from shturman.interfaces.i18n import t
-
-        raise typer.BadParameter(f"{t('err.bad_server_name', 'en', name=name)} / "
-                                 f"{t('err.bad_server_name', 'ru', name=name)}",
-                                 param_hint="NAME")
+        _refuse(t("err.bad_server_name", lang, name=name), lang)
 
 
 def _check_fields(name: str, host: str, lang: str) -> None:
@@ -121,18 +134,13 @@ def _check_fields(name: str, host: str, lang: str) -> None:
         raise ConfigError(t("err.bad_server_field", lang, field="--host", value=host))
 
 
-def _check_private_key(path: Path, text: str) -> None:
-    from shturman.interfaces.i18n import t
-
+def _check_private_key(path: Path, text: str, lang: str) -> None:
     head = text.lstrip()[:80]
     if head.startswith(("ssh-", "ecdsa-", "sk-")) or path.name.endswith(".pub"):
         private = str(path)[: -len(".pub")] if str(path).endswith(".pub") else str(path)
-        raise typer.BadParameter(f"{t('err.pub_key', 'en', path=path, private=private)} / "
-                                 f"{t('err.pub_key', 'ru', path=path, private=private)}",
-                                 param_hint="--key")
+        _refuse(t("err.pub_key", lang, path=path, private=private), lang)
     if "PRIVATE KEY" not in text[:200]:
-        raise typer.BadParameter(f"{t('err.not_a_key', 'en', path=path)} / "
-                                 f"{t('err.not_a_key', 'ru', path=path)}", param_hint="--key")
+        _refuse(t("err.not_a_key", lang, path=path), lang)
 
 
 def _say_added(c: Any, server: Any, how: str, lang: str) -> None:
@@ -148,13 +156,13 @@ def _say_added(c: Any, server: Any, how: str, lang: str) -> None:
 def _login_failure(server: Any, exc: HostError, lang: str) -> HostError:
     """The same error class (so the same exit code), said as what failed and what to do."""
     from shturman.domain.errors import AuthError, UnreachableError
-    from shturman.interfaces.i18n import t
+    from shturman.interfaces.i18n import host_detail, t
 
     if isinstance(exc, AuthError) and not exc.detail.startswith(("cannot load", "no ")):
         key = "err.login_password" if server.auth.value == "password" else "err.login_auth"
         return AuthError(server.name, t(key, lang, user=server.user, auth=server.auth.value))
     if isinstance(exc, UnreachableError):
-        detail = exc.detail.split(" / ")[0]
+        detail = host_detail(exc.detail, lang)
         return UnreachableError(server.name, t("err.login_unreachable", lang,
                                                address=server.address, detail=detail))
     return exc
@@ -181,10 +189,11 @@ def list_(
 
             table = Table()
             # name and address:port never wrap (they are what one copies); the rest fold
-            table.add_column("name", no_wrap=True)
-            table.add_column("address", no_wrap=True)
+            lang = settings.language
+            table.add_column(t("col.name", lang), no_wrap=True)
+            table.add_column(t("col.address", lang), no_wrap=True)
             for column in ("auth", "aliases", "services", "tags", "source"):
-                table.add_column(column, overflow="fold")
+                table.add_column(t(f"col.{column}", lang), overflow="fold")
             for r in rows:
                 table.add_row(r["name"], r["address"], r["auth"], ", ".join(r["aliases"]),
                               ", ".join(r["services"]), ", ".join(r["tags"]), r["source"])

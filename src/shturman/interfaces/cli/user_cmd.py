@@ -77,7 +77,8 @@ def list_users(
                 return
             from rich.table import Table
 
-            table = Table("имя/name", "роль/role", "telegram", "язык/lang", "пароль/password")
+            table = Table(*(t(f"col.{c}", settings.language)
+                            for c in ("name", "role", "telegram", "language", "password")))
             for u in users:
                 table.add_row(u.name, u.role.value, str(u.telegram_id or ""), u.language,
                               "✓" if u.has_password else "")
