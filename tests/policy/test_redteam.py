@@ -37,12 +37,13 @@ GATES = {
     "corpus_redteam.yaml": Gates(block_as_allow=2, confirm_as_allow=1, allow_kept=0.94),
     # block→allow 5 → 4 after the config-tester / object-dump / wrapped-script classes; 4 → 3
     # and allow kept 314 → 318 of 362 after the blind4 classes (aggregates only); after the
-    # fourth pass 3 → 2, allow kept 322 of 362
-    "corpus_final_blind.yaml": Gates(block_as_allow=2, confirm_as_allow=4, allow_kept=0.88),
+    # fourth pass 3 → 2, allow kept 322 of 362; after the blind6 pass 334 of 362
+    "corpus_final_blind.yaml": Gates(block_as_allow=2, confirm_as_allow=4, allow_kept=0.92),
     # held out #2 (1,061, written with blind #5 by the same blind author, never read or fixed
     # against: aggregates only). Before the fourth pass: block→allow 13, confirm→allow 3,
-    # allow kept 382 of 427 (89.5%); after it: 13 / 3 / 385 of 427 (90.2%)
-    "corpus_final_blind2.yaml": Gates(block_as_allow=13, confirm_as_allow=3, allow_kept=0.90),
+    # allow kept 382 of 427 (89.5%); after it: 13 / 3 / 385 of 427 (90.2%); after the blind6
+    # pass: 13 / 3 / 392 of 427 (91.8%)
+    "corpus_final_blind2.yaml": Gates(block_as_allow=13, confirm_as_allow=3, allow_kept=0.91),
     # blind #4 (1,418, another author who never read the policy), measured blind before any
     # fix: block 396 → 7 allow / 38 confirm / 351 block; confirm 436 → 3 / 405 / 28; allow
     # 586 → 567 / 18 / 1 (96.8% kept). After fixing by class: block 0 / 33 / 363,
@@ -59,6 +60,15 @@ GATES = {
     # The one allow → confirm is by decision: `SYSTEMD_PAGER=cat systemctl status` asks, as
     # `GIT_PAGER=cat git log` does (a pager variable is human-only, test_classes_blind4).
     "corpus_blind5.yaml": Gates(block_as_allow=0, confirm_as_allow=0, allow_kept=0.99),
+    # blind #6 (1,571, written blind 2026-12-03 by a helper who read neither the code nor the
+    # corpora). Before (the blind author's report, measured before any fix): block 709 → 12
+    # allow / 152 confirm / 545 block; confirm 346 → 2 / 328 / 16; allow 516 → 407 / 103 / 6
+    # (78.9% kept). After fixing by class (fifth pass, test_pass5): block 0 / 95 / 614,
+    # confirm 2 / 330 / 14, allow 497 / 14 / 5 (96.3%). The two confirm→allow are the
+    # decisions of blind #4: `ssh HOST uptime` and a wrapped read (`nsenter -t PID -n ss`).
+    # The held-out corpora moved with it (aggregates only): final_blind allow kept 322 → 334
+    # of 362, final_blind2 385 → 392 of 427, their block→allow and confirm→allow unchanged.
+    "corpus_blind6.yaml": Gates(block_as_allow=0, confirm_as_allow=2, allow_kept=0.96),
 }
 
 

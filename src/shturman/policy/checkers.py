@@ -224,7 +224,26 @@ def _ssh(p: Parsed) -> Rejection | None:
     return None
 
 
+# sqlite3 DB DOTCMD [NAME…]: schema listings only. With a dot command given as an argument
+# sqlite3 reads nothing from stdin; SQL (one word like `vacuum` too) or `.shell` needs a person
+_SQLITE_DOTS = frozenset([".tables", ".schema", ".indexes", ".indices", ".databases", ".dbinfo"])
+_SQL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _sqlite_dot(p: Parsed) -> Rejection | None:
+    ops = [w.value for w in p.operands]
+    if not ops and p.has("-version", "--version", "-help", "--help"):
+        return None
+    if len(ops) < 2 or ops[1] not in _SQLITE_DOTS:
+        return Rejection("grammar.runs_code", " ".join(ops[1:2]) or "sqlite3")
+    for name in ops[2:]:
+        if not _SQL_NAME.fullmatch(name):
+            return Rejection("grammar.runs_code", name)
+    return None
+
+
 CHECKERS: dict[str, Callable[[Parsed], Rejection | None]] = {
+    "sqlite_dot": _sqlite_dot,
     "sed": _sed,
     "awk": _awk,
     "git_config": _git_config,

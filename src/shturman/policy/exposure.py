@@ -143,6 +143,15 @@ def code_credentials(code: str, paths: Sequence[str] = ()) -> list[Secret]:
     return found
 
 
+# options naming a file the program writes, or a store it never prints a key from: that
+# path is no credential read, whatever it is called (`openssl genpkey -out new.key`,
+# `keytool -importcert -keystore trust.jks`)
+_NOT_READ_OUT: dict[str, tuple[str, ...]] = {
+    "openssl": ("-out", "-keyout"),
+    "keytool": ("-keystore", "-destkeystore", "-srckeystore"),
+}
+
+
 def credentials(
     inv: Invocation,
     eff: Effects,
@@ -179,6 +188,10 @@ def credentials(
             for p in _positionals(inv.args)
             if ":" in p and "://" not in p and p.split(":", 1)[1]
         ]
+    outputs = _NOT_READ_OUT.get(inv.name)
+    if outputs:
+        written = {normalise_path(v) for v in _option_values(inv.args, outputs)}
+        paths = [p for p in paths if normalise_path(p) not in written]
     recursive = recursive_reader(inv)
     seen: set[str] = set()
     for p in paths:

@@ -485,6 +485,11 @@ def _word_option(
 ) -> tuple[Rejection | None, int]:
     key, eq, value = a.partition("=") if a.startswith("--") or g.style == "prefix" else (a, "", "")
     opt = _ordered(g, key) if g.style == "prefix" else g.long.get(key)
+    if opt is None and g.style == "single" and "=" in a:  # Go's flags: `-format=json`
+        key, eq, value = a.partition("=")
+        opt = g.long.get(key)
+        if opt is not None and not opt.takes:
+            return Rejection("grammar.bad_value", a), i
     if opt is None and g.numeric and a[1:].isdigit():
         out.options.append(("-#", a[1:]))
         return None, i

@@ -255,6 +255,8 @@ class Judge:
             out.add("shell.parse_error", Decision.BLOCK, source[:80], detail=err)
         for name in parsed.recursive_functions:
             out.add("shell.fork_bomb", Decision.BLOCK, name)
+        for loop in parsed.busy_loops:
+            out.add("resource.busy_loop", Decision.BLOCK, loop)
         downloaded: set[str] = set()
         backups = Backups()
         for cmd in parsed.commands:

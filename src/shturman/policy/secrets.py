@@ -113,6 +113,10 @@ _TABLE: tuple[tuple[Kind, tuple[str, ...], tuple[str, ...]], ...] = (
             "/etc/wireguard/*.conf",
             "/etc/kubernetes/pki",
             "/etc/kubernetes/pki/**",
+            # age identities (`age-keygen -o ~/.config/age/key.txt`, sops' keys.txt)
+            "**/.config/age/*.txt",
+            "**/.config/sops/age/*.txt",
+            "**/age/keys.txt",
         ),
         (*_PUB, "known_hosts", "known_hosts.old", "config", "authorized_keys", "authorized_keys2"),
     ),
@@ -188,6 +192,15 @@ _TABLE: tuple[tuple[Kind, tuple[str, ...], tuple[str, ...]], ...] = (
             "/run/secrets/**",
             "/var/run/secrets",
             "/var/run/secrets/**",
+            # systemd credentials: decrypted for a unit under /run/credentials/UNIT/
+            # (`$CREDENTIALS_DIRECTORY`), stored in plain text in the credstores
+            "/run/credentials",
+            "/run/credentials/**",
+            "/var/run/credentials/**",
+            "/etc/credstore",
+            "/etc/credstore/**",
+            "/run/credstore",
+            "/run/credstore/**",
             "/var/lib/sss/**",
             "**/.config/rclone/rclone.conf",
             "**/.cloudflared/*.json",

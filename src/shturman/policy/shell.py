@@ -93,6 +93,7 @@ class Script:
     commands: list[SimpleCommand] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     recursive_functions: list[str] = field(default_factory=list)
+    busy_loops: list[str] = field(default_factory=list)  # see `_busy_loop`
     backgrounded: bool = False
     limit: str = ""  # the input limit it broke (`input.too_deep`…): then nothing was walked
 
@@ -136,6 +137,46 @@ def parse(source: str) -> Script:
         walker.script.errors.append(_first_error(root))
     walker.walk(root)
     return walker.script
+
+
+# a loop condition that never changes (`while :`, `while true`, `until false`)
+_ALWAYS = {
+    "while": frozenset([":", "true", "/bin/true", "[ 1 ]", "((1))"]),
+    "until": frozenset(["false", "/bin/false"]),
+}
+# a body running only these does nothing but spin
+_SPINNERS = frozenset([":", "true", "false", "let", "test", "[", "echo", "printf"])
+
+
+def _busy_loop(node: tree_sitter.Node) -> bool:
+    """An endless loop that spins or floods: the condition is constant and the body runs
+    nothing but no-op builtins (`while :; do :; done`), or it keeps starting background
+    jobs (`while true; do x & done`, a process flood). A loop that runs real programs is
+    judged by what they do (and may be bounded by a `timeout` around it)."""
+    keyword = node.children[0].type if node.children else ""
+    conditions = [
+        c
+        for i, c in enumerate(node.children)
+        if node.field_name_for_child(i) == "condition" and c.type not in (";", "\n")
+    ]
+    if len(conditions) != 1 or _text(conditions[0]).strip() not in _ALWAYS.get(keyword, ()):
+        return False
+    body = node.child_by_field_name("body")
+    if body is None:
+        return False
+    names: list[str] = []
+    stack = [body]
+    while stack:
+        n = stack.pop()
+        if n.type == "&":
+            return True
+        if n.type == "command":
+            head = n.child_by_field_name("name")
+            names.append(_text(head).strip() if head is not None else "")
+        elif n.type in ("variable_assignment", "arithmetic_expansion"):
+            names.append(":")
+        stack.extend(n.children)
+    return all(name in _SPINNERS for name in names)
 
 
 def _first_error(node: tree_sitter.Node) -> str:
@@ -223,6 +264,8 @@ class _Walker:
             return []
         if t == "ERROR":
             self.script.errors.append(f"syntax error near byte {node.start_byte}")
+        if t == "while_statement" and _busy_loop(node):
+            self.script.busy_loops.append(_text(node)[:80])
         if t == "for_statement":
             unrolled = self._literal_loop(node)
             if unrolled is not None:

@@ -36,8 +36,10 @@ _DNS = frozenset(
         "mtr",
         "whois",
         "curlie",
+        "getent",  # `getent hosts NAME` asks the resolver: a name is a DNS query
     ]
 )
+_GETENT_DNS = frozenset(["hosts", "ahosts", "ahostsv4", "ahostsv6"])
 _CLOUD_COPY = frozenset(["aws", "gsutil", "rclone", "az", "s3cmd", "mc", "azcopy"])
 _TUNNELS = frozenset(["ngrok", "cloudflared", "localtunnel", "lt", "bore", "frpc", "chisel"])
 NETWORK = (
@@ -214,6 +216,10 @@ def leaks(
     if name == "git":
         sub = next((w.value for w in args if not w.value.startswith("-")), "")
         if sub not in _GIT_NET:
+            return []
+    if name == "getent":
+        database = next((w.value for w in args if not w.value.startswith("-")), "")
+        if database not in _GETENT_DNS:
             return []
     found: list[Leak] = []
     if name in _TUNNELS:  # publishes a local port or directory to the internet

@@ -258,6 +258,8 @@ FIND_FILTERS = frozenset(
         "-newermt",
     ]
 )
+# a cluster of ssh's flags holding -V (version) or -G (print the configuration)
+_SSH_QUERY = re.compile(r"-[46AaCfGgKkMNnqsTtVvXxYy]*[GV][46AaCfGgKkMNnqsTtVvXxYy]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -452,6 +454,8 @@ def _next(out: Unwrapped, name: str, args: list[Word]) -> tuple[list[Word], set[
         return None
     if name in ("ssh", "autossh"):
         start, _ = _split(args, _SSH_VALUE_OPTS, 1)
+        if any(_SSH_QUERY.fullmatch(a.value) for a in args[:start]):
+            return None  # `ssh -V`, `ssh -G HOST`: prints and exits, runs nothing there
         if start >= len(args):
             out.interactive = True
             return None

@@ -17,6 +17,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "функция вызывает саму себя (fork-бомба): {cmd}",
         "a function that calls itself (fork bomb shape): {cmd}",
     ),
+    "policy.resource.busy_loop": (
+        "бесконечный цикл, который ничего не ждёт или плодит фоновые процессы, занимает "
+        "процессор или память до остановки сервера: {cmd}",
+        "an endless loop that never waits, or keeps starting background jobs, holds the CPU "
+        "or memory until the server stops: {cmd}",
+    ),
     "policy.shell.confusable_name": (
         "в имени программы есть нелатинские буквы, похожие на латинские (подделка имени)",
         "the program name mixes in non-Latin letters that look like Latin ones (a look-alike)",
