@@ -147,8 +147,12 @@ def test_missing_vault_key(env: dict[str, str], tmp_path: Path, hostlab: HostLab
     key = tmp_path / "home" / "vault.key"
     saved = key.read_bytes()
     key.unlink()
-    missing = sh(env, "exec", "pw", "--", "true", ok=False)
-    assert "vault key file" in missing.stderr and missing.returncode == 3
+    missing = sh(env, "exec", "pw", "--", "true", ok=False)  # Russian, the default
+    assert "нет файла ключа" in missing.stderr and missing.returncode == 3
+    assert "vault key file" not in missing.stderr  # one language per line (issue 8)
+    english = sh({**env, "SHTURMAN_LANGUAGE": "en"}, "exec", "pw", "--", "true", ok=False)
+    assert "vault key file" in english.stderr and english.returncode == 3
+    assert "нет файла ключа" not in english.stderr
     key.write_bytes(saved)
     key.chmod(0o600)
     sh(env, "exec", "pw", "--", "true")  # nothing was lost

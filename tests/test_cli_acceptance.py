@@ -208,8 +208,8 @@ def test_wrong_vault_key_ends_every_row_and_is_said_in_one_language(
         env: dict[str, str], tmp_path: Path, hostlab: HostLab) -> None:  # noqa: F811
     """A wrong vault key under `exec` (one and many servers), `server test` and `run`: exit 3,
     one `✗` sentence, and no audit row left `running` (they all stayed `running`, and `run`
-    printed `internal error: VaultError('…')`). The sentence stays "EN / RU":
-    tests/test_cli.py::test_missing_vault_key asks for the English words in Russian mode."""
+    printed `internal error: VaultError('…')`). The sentence is in the setting's language only
+    (it was "EN / RU")."""
     from cryptography.fernet import Fernet
 
     sh(env, "init")
@@ -224,7 +224,10 @@ def test_wrong_vault_key_ends_every_row_and_is_said_in_one_language(
             r = sh(e, *argv, ok=False)
             assert r.returncode == 3, (argv, r.stdout, r.stderr)
             crossed = [line for line in r.stderr.splitlines() if line.startswith("✗")]
-            assert len(crossed) == 1 and "ключ хранилища" in crossed[0], (argv, r.stderr)
+            said, other = (("ключ хранилища", "wrong vault key") if lang == "ru"
+                           else ("wrong vault key", "ключ хранилища"))
+            assert len(crossed) == 1 and said in crossed[0], (argv, r.stderr)
+            assert other not in crossed[0], (argv, r.stderr)
             assert "internal error" not in r.stdout + r.stderr, (argv, r.stdout)
             assert "VaultError(" not in r.stdout + r.stderr, (argv, r.stdout)
             rows = [json.loads(x) for x in sh(env, "audit", "--json", "-n", "100").stdout

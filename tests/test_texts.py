@@ -43,3 +43,15 @@ def test_say_picks_the_language_and_fills_values() -> None:
         "voice note too long (130 s, at most 120 s)")
     assert say("voice.too_long", n=130, limit=120).startswith("голосовое сообщение")
     assert pick(("да", "yes"), "en") == "yes" and pick(("да", "yes"), "de") == "да"
+
+
+def test_a_two_language_sentence_from_below_is_cut_to_one_half() -> None:
+    from shturman.domain.texts import half
+
+    said = ("vault key file /h/vault.key is missing; run `shturman init` / "
+            "нет файла ключа /h/vault.key: выполните `shturman init`")
+    assert half(said, "ru") == "нет файла ключа /h/vault.key: выполните `shturman init`"
+    assert half(said, "en") == "vault key file /h/vault.key is missing; run `shturman init`"
+    assert half("only english / with a slash", "ru") == "only english / with a slash"
+    assert half("только по-русски", "en") == "только по-русски"
+    assert half("a / b / в", "ru") == "в" and half("a / b / в", "en") == "a / b"

@@ -6,7 +6,7 @@ import re
 from typing import Literal
 
 from shturman.domain.events import ApprovalDecided
-from shturman.domain.texts import CATALOGUE
+from shturman.domain.texts import CATALOGUE, half
 
 Lang = Literal["ru", "en"]
 
@@ -58,6 +58,9 @@ _HOST_DETAILS = (
                 r"соединение отклонено"), "host.refused"),
     (re.compile(r"(?P<where>\S+) did not answer in time / не отвечает"), "host.timeout"),
 )
+
+
+one_language = half  # "English / Русский" raised below: the half in the language
 
 
 def host_detail(detail: str, lang: str = "ru") -> str:

@@ -21,6 +21,7 @@ from shturman.domain.errors import RunStateError, ShturmanError
 from shturman.domain.events import Event, RunFinished, as_data, kind_of
 from shturman.domain.models import Actor, RunMode, RunStatus, Server
 from shturman.domain.runs import Incident, RunEvent, RunRecord
+from shturman.domain.texts import half
 from shturman.hosts.guarded import Approver, GuardedExecutor
 from shturman.observability import metrics
 from shturman.services.audit import AuditTrail
@@ -161,7 +162,8 @@ class RunService:
             try:
                 outcome = await agent.run(task, emit)
             except Exception as exc:  # a bug must still leave a consistent record
-                said = str(exc) if isinstance(exc, ShturmanError) else f"internal error: {exc!r}"
+                said = (half(str(exc), request.lang or self._settings.language)
+                        if isinstance(exc, ShturmanError) else f"internal error: {exc!r}")
                 outcome = Outcome(RunStatus.FAILED, "", None, (), said)
                 await self._finish(run_id, outcome, journal, request, 0.0)
                 raise

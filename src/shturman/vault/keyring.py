@@ -50,7 +50,8 @@ class Keyring:
         if mode & 0o077:
             raise VaultError(
                 f"vault key file {path} is readable by others (mode {mode:o}); "
-                f"run `chmod 600 {path}` / файл ключа доступен другим"
+                f"run `chmod 600 {path}` / файл ключа {path} доступен другим (права {mode:o}): "
+                f"выполните `chmod 600 {path}`"
             )
         keys = [line.strip().encode() for line in path.read_text().splitlines() if line.strip()]
         return cls(keys, path)

@@ -34,6 +34,18 @@ def _merged() -> dict[str, tuple[str, str]]:
 CATALOGUE: dict[str, tuple[str, str]] = _merged()
 
 
+def half(text: str, lang: str = "ru") -> str:
+    """A sentence raised below the interfaces as "English … / Русский …" (vault, config and
+    connection errors): the half in `lang`. The split is the last " / " before the first
+    Cyrillic letter; any other text is returned as it is."""
+    first = next((i for i, ch in enumerate(text) if "а" <= ch.lower() <= "я" or ch in "ёЁ"),
+                 None)
+    cut = text.rfind(" / ", 0, first) if first is not None else -1
+    if cut <= 0:
+        return text
+    return text[cut + 3:].strip() if lang == "ru" else text[:cut].strip()
+
+
 def pick(pair: tuple[str, str], lang: str = "ru") -> str:
     """The ``(ru, en)`` pair's text in ``lang`` (anything but ``en`` is Russian)."""
     return pair[1] if lang == "en" else pair[0]

@@ -182,7 +182,7 @@ def report(exc: ShturmanError, lang: str) -> int:
 
 def describe(exc: ShturmanError, lang: str = "ru") -> str:
     """The ONE place the CLI turns an error into a sentence: what is wrong and what to do."""
-    from shturman.interfaces.i18n import host_detail, t
+    from shturman.interfaces.i18n import host_detail, one_language, t
 
     if isinstance(exc, BackupError):
         at = f" @ {exc.commit}" if exc.commit else ""
@@ -213,8 +213,8 @@ def describe(exc: ShturmanError, lang: str = "ru") -> str:
             return t(key, lang, name=exc.name, where=where, detail=detail)
         return t("err.server_taken", lang, name=exc.name)
     if isinstance(exc, HostError):
-        return f"{exc.server}: {host_detail(exc.detail, lang)}"
-    return str(exc)
+        return f"{exc.server}: {one_language(host_detail(exc.detail, lang), lang)}"
+    return one_language(str(exc), lang)  # vault, config, …: "English / Русский" → one half
 
 
 def exit_code(exc: ShturmanError) -> int:
