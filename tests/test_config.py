@@ -66,3 +66,17 @@ def test_broken_config_names_file_line_field(tmp_path: Path, text: str, expect: 
 def test_missing_config_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not found"):
         load_settings(tmp_path / "nope.yaml")
+
+
+def test_a_bad_value_from_the_environment_names_the_variable(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`SHTURMAN_LANGUAGE=de` over a file that says `ru`: the variable is to blame, not the
+    file's line."""
+    cfg = tmp_path / "shturman.yaml"
+    cfg.write_text("language: ru\n", encoding="utf-8")
+    monkeypatch.setenv("SHTURMAN_LANGUAGE", "de")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(cfg)
+    said = str(caught.value)
+    assert "environment variable SHTURMAN_LANGUAGE: field 'language'" in said
+    assert "shturman.yaml:1" not in said

@@ -3,6 +3,7 @@ the reasons, and only a "y" lets it run."""
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import select
@@ -81,3 +82,10 @@ def test_prompt_language_and_ctrl_c(tmp_path: Path) -> None:
     code, screen = run_in_tty(["exec", "local", "--", f"touch {target}"], "\x03", env,
                               prompt="Выполнить?".encode())
     assert code == 130 and not target.exists(), screen  # a wait for Enter would hang here
+    # and the refusal is audited like any other: the command, not run, `interrupted`
+    audit = subprocess.run([SHTURMAN, "audit", "--json", "-n", "20"], env=env,
+                           capture_output=True, text=True, check=True)
+    rows = [json.loads(line) for line in audit.stdout.splitlines()]
+    stopped = [r for r in rows if r["command"] == f"touch {target}"
+               and r["outcome"] == "interrupted"]
+    assert len(stopped) == 1 and stopped[0]["exit_code"] is None, rows

@@ -510,6 +510,9 @@ def _describe(exc: ValidationError, path: Path | None, root: yaml.Node | None) -
         field = ".".join(str(p) for p in loc) or "(top level)"
         line = _line_of(root, loc)
         where = f"{path}:{line}" if path and line else (str(path) if path else "environment")
+        variable = "SHTURMAN_" + "__".join(str(p).upper() for p in loc)
+        if loc and variable in os.environ:  # the environment overrides the file: blame it
+            where = f"environment variable {variable}"
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
             msg = "unknown field (typo?) / неизвестное поле (опечатка?)"

@@ -143,3 +143,14 @@ async def test_the_server_the_operator_names_is_where_the_commands_run(
     started = [e.payload.server for e in events if e.type == "command_started"]
     assert started and set(started) == {name}
     assert all(a.server == name for a in await c.audit.recent(20) if a.action == "command")
+
+
+async def test_logs_of_a_unit_nobody_lists_say_it_is_not_found(
+        make_container: Any, hostlab: HostLab) -> None:
+    """«логи nosuchunit на vm1»: that unit's logs (not a scan of the host's errors), and a
+    unit the host lacks is said as such."""
+    c = await make_container(hostlab)
+    name = hostlab.hosts[0].name
+    record, _ = await c.runs.run(RunRequest(f"логи nosuchunit на {name}", ACTOR))
+    assert record.route == "intent", record.summary
+    assert f"юнит nosuchunit не найден на {name}" in record.summary

@@ -85,6 +85,10 @@ def test_the_new_classes_do_not_overreach() -> None:
         "nginx crashed after the update, restart it": ("llm", None),
         "reboot vm1, it is stuck on an old kernel": ("intent", "reboot_host"),
         "ой всё разобрался сам": ("none", None),
+        # a unit name after a logs word is that unit's logs; a server after it is not a unit
+        "логи foo-worker на vm1": ("intent", "service_logs"),
+        "logs of foo-worker on vm1": ("intent", "service_logs"),
+        "логи vm1": ("intent", "error_scan"),
     }
     got = {text: _read(text, servers) for text in expected}
     assert got == expected

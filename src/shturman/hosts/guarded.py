@@ -265,7 +265,15 @@ class GuardedExecutor:
             refusal = (CommandOutcome.BLOCKED, "blocked by policy")
         elif verdict.decision is Decision.CONFIRM:
             request = ApprovalRequest(server.name, command, verdict, str(actor), run_id, diff)
-            approval = await self._approve(request, mode, approver, events)
+            try:
+                approval = await self._approve(request, mode, approver, events)
+            except (asyncio.CancelledError, KeyboardInterrupt):
+                # Ctrl-C / SIGTERM while a person was asked: not run, and said so in the audit
+                stopped = _refused(server, command, CommandOutcome.DENIED,
+                                   "interrupted while waiting for approval: not run")
+                entry = self._entry(server, command, actor, run_id, verdict, None, stopped)
+                await asyncio.shield(self._audit.record(replace(entry, outcome="interrupted")))
+                raise
             if not (approval.approved and approval.matches(request)):
                 refusal = (CommandOutcome.DENIED, f"not approved ({approval.outcome.value})")
         snapshot = ""

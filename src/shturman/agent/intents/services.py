@@ -280,8 +280,10 @@ def mark_approximate(reading: Reading, inventory: Sequence[Server]) -> None:
 
 def mark_named(reading: Reading) -> None:
     """Units the vocabulary does not know, named by the user: "сервис foo", "foo.service",
-    or a Latin identifier right after a service verb ("перезапусти myapp")."""
-    verbs = {Concept.RESTART, Concept.START, Concept.STOP, Concept.REBOOT, Concept.STATUS}
+    or a Latin identifier right after a service verb ("перезапусти myapp") or a logs word
+    («логи foo-worker», "logs of foo-worker": that unit's logs, not a scan of the host)."""
+    verbs = {Concept.RESTART, Concept.START, Concept.STOP, Concept.REBOOT, Concept.STATUS,
+             Concept.LOGS}
     for index in list(reading.free_words()):
         token = reading.tokens[index]
         if token.script is not Script.LATIN or not _IDENTIFIER.fullmatch(token.norm):
