@@ -39,6 +39,7 @@ from shturman.agent.remedies.releases import (
 )
 from shturman.app import Container, build
 from shturman.config import load_settings
+from shturman.domain.approval import ApprovalDecision, ApprovalOutcome, ApprovalRequest
 from shturman.domain.models import Actor, RunMode
 from shturman.services.runs import RunRequest
 from tests.fakes import StaticApprover
@@ -242,12 +243,21 @@ async def test_dangling_relative_current_link_is_pointed_at_the_newest_whole_rel
     assert asked and f"releases/{BROKEN}" in (asked[0].diff or ""), approver.asked
 
 
+class NoRelink(StaticApprover):
+    """A person who lets the restarts go and says no to replacing the link."""
+
+    async def decide(self, request: ApprovalRequest) -> ApprovalDecision:
+        self.asked.append(request)
+        outcome = (ApprovalOutcome.DENIED if request.command.startswith("ln ")
+                   else ApprovalOutcome.APPROVED)
+        return ApprovalDecision(outcome, "test", request.server, request.command)
+
+
 @pytest.mark.sshd
 async def test_a_refused_relink_names_the_release_and_the_command(
         deployed: Deploy, container: Any) -> None:
-    """Autonomy may not replace a link (a person approves `ln`): when the person says no, the
-    report names the cause, the release and the exact command — and no directory is made
-    where the dangling link is."""
+    """A person asked to approve the relink says no: the report names the cause, the release
+    and the exact command — and no directory is made where the dangling link is."""
     app = deployed("mailer2", releases=(OLD, LIVE))
     _start_healthy(app)
     app.current.unlink()
@@ -255,14 +265,36 @@ async def test_a_refused_relink_names_the_release_and_the_command(
     os.lchown(app.current, app.host.uid, app.host.gid)
     _start_fails(app, "No such file or directory")
 
-    approver = StaticApprover(approve=False)
+    approver = NoRelink()
     record, events = await _repair(await container(app.unit), app.host, app.unit, approver,
-                                   RunMode.AUTONOMOUS)
+                                   RunMode.INTERACTIVE)
     assert record.status != "succeeded"
     assert os.readlink(app.current) == str(app.release(BROKEN))
-    assert [a.command.split()[0] for a in approver.asked] == ["ln"] * len(approver.asked) != []
+    relinks = [a.command for a in approver.asked if a.command.startswith("ln ")]
+    assert set(relinks) == {f"ln -sfn {app.release(LIVE)} {app.current}"}, approver.asked
     assert f"ln -sfn {app.release(LIVE)} {app.current}" in record.summary, record.summary
     assert not any(c.startswith("mkdir") for c in _commands(events)), _commands(events)
+
+
+@pytest.mark.sshd
+async def test_autonomy_switches_a_release_link_back_on_its_own(
+        deployed: Deploy, container: Any) -> None:
+    """`ln -sfn RELEASE current` outside the system's trees is pre-approvable (``fs.relink``):
+    in autonomous mode nobody is asked, the link points at the whole release, and it answers."""
+    app = deployed("mailer3", releases=(OLD, LIVE))
+    _start_healthy(app)
+    app.current.unlink()
+    os.symlink(app.release(BROKEN), app.current)
+    os.lchown(app.current, app.host.uid, app.host.gid)
+    _start_fails(app, "No such file or directory")
+
+    approver = StaticApprover(approve=False)  # would refuse, had it been asked
+    record, events = await _repair(await container(app.unit), app.host, app.unit, approver,
+                                   RunMode.AUTONOMOUS)
+    assert record.status == "succeeded", (record.summary, _commands(events))
+    assert os.readlink(app.current) == str(app.release(LIVE))
+    assert not [a for a in approver.asked if a.command.startswith("ln")], approver.asked
+    assert _healthy(app, LIVE)
 
 
 @pytest.mark.sshd
