@@ -419,3 +419,47 @@ async def test_runtime_socket_directory_gone_after_a_reboot(
         "RuntimeDirectory=" in e.data.get("description", "") for e in events
         if e.type == "autocorrection")
     shutil.rmtree(run_dir, ignore_errors=True)
+
+
+@pytest.mark.sshd
+async def test_a_release_that_cannot_import_its_code_is_rolled_back(
+        deployed: Deploy, container: Any) -> None:
+    """A deploy whose new code fails on an import (the files are all there): `current` is
+    pointed back at the previous release, the service answers from it; the broken release is
+    kept for the post-mortem."""
+    app = deployed("invoices", releases=(OLD, LIVE))
+    _start_healthy(app)
+    program = app.release(LIVE) / "bin" / "invoices"
+    program.write_text("#!/usr/bin/python3\nimport invoices_v2_billing  # noqa\n",
+                       encoding="utf-8")
+    _start_fails(app, "ModuleNotFoundError")
+
+    record, events = await _repair(await container(app.unit), app.host, app.unit,
+                                   StaticApprover(), RunMode.AUTONOMOUS)
+    assert record.status == "succeeded", (record.summary, _commands(events))
+    assert os.readlink(app.current) == str(app.release(OLD))
+    assert _healthy(app, OLD)
+    assert program.exists()  # nothing deleted
+    assert "ошибка импорта" in record.summary or "ошибка импорта" in str(
+        [e.data for e in events if e.type == "autocorrection"]), record.summary
+
+
+@pytest.mark.sshd
+async def test_an_older_release_with_an_import_error_is_not_rolled_back_further(
+        deployed: Deploy, container: Any) -> None:
+    """`current` already points at an older release (someone rolled back by hand): an import
+    error there is reported, not undone again."""
+    app = deployed("invoices2", releases=(OLD, LIVE))
+    _start_healthy(app)
+    app.current.unlink()
+    os.symlink(app.release(OLD), app.current)
+    os.lchown(app.current, app.host.uid, app.host.gid)
+    (app.release(OLD) / "bin" / "invoices2").write_text(
+        "#!/usr/bin/python3\nimport invoices_v1_billing  # noqa\n", encoding="utf-8")
+    _start_fails(app, "ModuleNotFoundError")
+
+    record, events = await _repair(await container(app.unit), app.host, app.unit,
+                                   StaticApprover(), RunMode.AUTONOMOUS)
+    assert record.status != "succeeded"
+    assert os.readlink(app.current) == str(app.release(OLD))
+    assert not any(c.startswith("ln ") for c in _commands(events)), _commands(events)

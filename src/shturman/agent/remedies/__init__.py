@@ -23,7 +23,7 @@ from shturman.agent.remedies.evidence import (
 )
 from shturman.agent.remedies.files import fix_permission, recreate_missing, relieve_log_flood
 from shturman.agent.remedies.ports import free_taken_port
-from shturman.agent.remedies.releases import repoint_release
+from shturman.agent.remedies.releases import repoint_release, roll_back_release
 from shturman.agent.remedies.runtime import recreate_runtime_dir
 from shturman.agent.remedies.upstreams import repair_upstream
 
@@ -34,6 +34,7 @@ REMEDIES: tuple[Remedy, ...] = (
     restore_config_backup,
     restore_environment_file,
     repoint_release,
+    roll_back_release,
     recreate_runtime_dir,
     discard_corrupt_cache,
     restore_from_backup,

@@ -8,6 +8,11 @@ is missing, one of its ancestors is a symlink, and the directory its target live
 other releases. The newest other release that has every path the unit needs is linked instead
 (``ln -sfn``, a `confirm` step showing old and new target); when no release has them, that is
 a finding (a redeploy is needed), and nothing is touched.
+
+A release that is whole but cannot load its own code (``ModuleNotFoundError``, ``ImportError``,
+Node's ``Cannot find module``, Ruby's ``LoadError``, Java's ``ClassNotFoundException``) right
+after a deploy is rolled back: when the link points at the newest release, it is pointed at the
+previous whole one (`roll_back_release`); an older release is never rolled back further.
 """
 
 from __future__ import annotations
@@ -104,6 +109,46 @@ async def repoint_release(ctx: ToolContext, ev: Evidence) -> str | Finding | Non
         "touched"))
 
 
+# the new code cannot load what it imports: the signature of a broken deploy
+IMPORT_ERROR_RE = re.compile(
+    r"ModuleNotFoundError|ImportError: |Error: Cannot find module|cannot load such file"
+    r"|LoadError|ClassNotFoundException|NoClassDefFoundError|undefined symbol: ")
+
+
+async def roll_back_release(ctx: ToolContext, ev: Evidence) -> str | Finding | None:
+    if not IMPORT_ERROR_RE.search(ev.logs):
+        return None
+    needed = needed_paths(ev)
+    chain = list(dict.fromkeys(a for p in needed for a in ancestors(p)))
+    if not chain:
+        return None
+    shown = await ctx.sh(ev.server, "stat -c '%F|%n|%N' -- "
+                         + " ".join(shlex.quote(a) for a in chain))
+    links = parse_links(shown.stdout)
+    link = next((links[a] for p in needed for a in ancestors(p) if a in links), None)
+    if link is None or not _deploy_link(link):
+        return None
+    releases = posixpath.dirname(link.resolved)
+    listing = await ctx.sh(ev.server, f"ls -1 -- {shlex.quote(releases)}")
+    if listing.outcome != "ok":
+        return None
+    names = newest_first([n.strip() for n in listing.stdout.splitlines()
+                          if n.strip() and "/" not in n.strip()])
+    live = posixpath.basename(link.resolved)
+    if not names or names[0] != live:
+        return None  # not the newest release: this is no fresh deploy to undo
+    under = [p for p in needed if p == link.path or p.startswith(link.path + "/")]
+    for name in names[1:MAX_RELEASES]:
+        candidate = f"{releases}/{name}"
+        if await _complete(ctx, ev.server, candidate, link.path, under):
+            return await _relink(ctx, ev, link, candidate, under, broken="import")
+    return Finding(ctx.say(
+        f"новый выпуск {link.resolved} не может загрузить свой код (ошибка импорта), а "
+        f"прежнего целого выпуска в {releases} нет — нужен исправленный деплой",
+        f"the new release {link.resolved} cannot load its own code (an import error), and no "
+        f"previous whole release is in {releases} — a fixed deploy is needed"))
+
+
 def _deploy_link(link: Link) -> bool:
     """A link a deploy could have made: not one of the system's own, its target a directory
     at least two levels deep beside other directories (``/srv/app/releases/N``)."""
@@ -126,8 +171,8 @@ async def _complete(ctx: ToolContext, server: str, release: str, link: str,
     return done.exit_code == 0
 
 
-async def _relink(ctx: ToolContext, ev: Evidence, link: Link, release: str, needed: list[str]
-                  ) -> str | Finding | None:
+async def _relink(ctx: ToolContext, ev: Evidence, link: Link, release: str, needed: list[str],
+                  broken: str = "missing") -> str | Finding | None:
     # keep the link's own style: a relative target stays relative
     target = (posixpath.relpath(release, posixpath.dirname(link.path))
               if not link.target.startswith("/") else release)
@@ -136,6 +181,14 @@ async def _relink(ctx: ToolContext, ev: Evidence, link: Link, release: str, need
     command = f"ln -sfn {shlex.quote(target)} {shlex.quote(link.path)}"
     done = await ctx.sh(ev.server, command, diff=diff)
     gone = ", ".join(needed)
+    if done.refused and broken == "import":
+        return Finding(ctx.say(
+            f"новый выпуск {link.resolved} не загружает свой код (ошибка импорта после "
+            f"деплоя); прежний выпуск — {release}. Откат не одобрен: выполните `{command}` и "
+            f"перезапустите {ev.service}",
+            f"the new release {link.resolved} cannot load its own code (an import error after "
+            f"a deploy); the previous release is {release}. Rolling back was not approved: run "
+            f"`{command}`, then restart {ev.service}"))
     if done.refused:  # replacing a link is a person's call (the policy's fs.write)
         return Finding(ctx.say(
             f"{link.path} указывает на {link.resolved}, где нет {gone} (недоделанный деплой); "
@@ -147,6 +200,12 @@ async def _relink(ctx: ToolContext, ev: Evidence, link: Link, release: str, need
             f"{ev.service}"))
     if done.outcome != "ok":
         return None
+    if broken == "import":
+        return ctx.say(
+            f"новый выпуск {link.resolved} не загружает свой код (ошибка импорта после "
+            f"деплоя): {link.path} возвращён на прежний выпуск {release}",
+            f"the new release {link.resolved} cannot load its own code (an import error after "
+            f"a deploy): {link.path} rolled back to the previous release, {release}")
     return ctx.say(
         f"{link.path} указывал на {link.resolved}, где нет {gone} (недоделанный деплой): "
         f"теперь указывает на последний целый выпуск {release}",
