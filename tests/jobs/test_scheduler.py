@@ -49,13 +49,15 @@ async def test_two_schedulers_one_job_per_tick(store: tuple[Any, JobRepo, str]) 
     finally:
         await pool.stop()
     jobs = sorted(await schedule_jobs(repo, "check-disk"), key=lambda j: j.created_at)
-    assert 4 <= len(jobs) <= 6, len(jobs)
+    runs, skipped = await repo.schedule_counts("check-disk")
+    # about four more ticks in 1.7 s; on a loaded machine a job may outlast its 0.4 s interval,
+    # and then its next tick is skipped as an overrun (counted, never started twice)
+    assert 4 <= runs + skipped <= 6 and len(jobs) >= 3, (len(jobs), skipped)
     ticks = sorted(datetime.fromisoformat(j.payload["scheduled_for"]) for j in jobs)
     gaps = [(y - x).total_seconds() for x, y in itertools.pairwise(ticks)]
     assert min(gaps) >= 0.399, gaps  # never two jobs for one tick (whatever the machine's load)
     assert a.fired + b.fired == len(jobs)
-    runs, skipped = await repo.schedule_counts("check-disk")
-    assert runs == len(jobs) and skipped == 0
+    assert runs == len(jobs)  # every tick that fired is exactly one job
 
 
 async def _all_final(repo: JobRepo, name: str) -> bool:
