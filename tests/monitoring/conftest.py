@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from shturman.app import Container, build
 from shturman.config import load_settings
@@ -67,3 +68,22 @@ def webapp_running(hostlab: HostLab) -> None:
     """The listed service is up when the test starts (the lab installs it stopped)."""
     started = hostlab.hosts[0].systemctl("start", "webapp")
     assert started.returncode == 0, started.stderr
+
+
+@pytest.fixture
+async def from_config(home: Path, tmp_path: Path) -> AsyncIterator[Factory]:
+    """A container from a settings mapping (written as the YAML config; the same home each
+    time, so states carry over like a restart); drained and closed after the test."""
+    made: list[Container] = []
+
+    async def factory(data: dict[str, Any]) -> Container:
+        path = tmp_path / "shturman.yaml"
+        path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        c = await build(load_settings(path, home=home))
+        made.append(c)
+        return c
+
+    yield factory
+    for c in made:
+        await c.monitoring.drain()
+        await c.close()

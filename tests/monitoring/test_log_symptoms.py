@@ -8,21 +8,20 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from shturman.app import Container, build
-from shturman.config import load_settings
+from shturman.app import Container
 from shturman.domain.jobs import JobStatus
 from shturman.domain.notifications import NotificationAction, NotificationKind
 from shturman.services.monitoring import schedules
 from tests.hostlab.faults import unit_active, wait_until
 from tests.hostlab.lab import HostLab, TestHost
 from tests.hostlab.units import install_python_service
+from tests.monitoring.conftest import Factory
 
 Make = Callable[..., Any]
 
@@ -103,8 +102,7 @@ def emit(host: TestHost, service: str, text: str) -> None:
 
 
 @pytest.fixture
-async def make(home: Path, tmp_path: Path, hostlab: HostLab) -> AsyncIterator[Make]:
-    made: list[Container] = []
+def make(from_config: Factory, hostlab: HostLab) -> Make:
     host = hostlab.hosts[0]
 
     async def factory(services: list[str], own: dict[str, Any], autofix: str = "off",
@@ -115,16 +113,9 @@ async def make(home: Path, tmp_path: Path, hostlab: HostLab) -> AsyncIterator[Ma
             "monitoring": {"local": False, "autofix": autofix,
                            "logs": {"interval": 30, **logs},
                            "servers": {host.name: own}}}
-        path = tmp_path / "shturman.yaml"
-        path.write_text(yaml.safe_dump(data), encoding="utf-8")
-        c = await build(load_settings(path, home=home))
-        made.append(c)
-        return c
+        return await from_config(data)
 
-    yield factory
-    for c in made:
-        await c.monitoring.drain()
-        await c.close()
+    return factory
 
 
 async def log_alerts(c: Container) -> list[Any]:

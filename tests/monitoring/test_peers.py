@@ -19,11 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from aiohttp import web
 
-from shturman.app import Container, build
-from shturman.config import load_settings
+from shturman.app import Container
 from shturman.domain.jobs import JobStatus
 from shturman.domain.notifications import NotificationKind
 from shturman.domain.peers import HoldReason, PeerActionKind, PeerActionStatus
@@ -32,6 +30,7 @@ from shturman.services.users import local_principal
 from tests.hostlab.faults import port_open, unit_active, wait_until
 from tests.hostlab.lab import SSH_KEYGEN, SSHD, HostLab, TestHost, free_port, user_pids
 from tests.hostlab.units import install_python_service
+from tests.monitoring.conftest import Factory
 
 TOKEN = "shturman_api_peer-test-token-5f2c"
 POLL = 0.1
@@ -77,8 +76,7 @@ def peer(name: str, url: str, server: str, **extra: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def make(home: Path, tmp_path: Path) -> AsyncIterator[Make]:
-    made: list[Container] = []
+def make(from_config: Factory) -> Make:
 
     async def factory(servers: list[dict[str, Any]], peers: list[dict[str, Any]],
                       **watchdog: Any) -> Container:
@@ -86,16 +84,9 @@ async def make(home: Path, tmp_path: Path) -> AsyncIterator[Make]:
             "local": False, "instance": "main", "peers": peers,
             "watchdog": {"interval": 5, "failures_before_action": 2,
                          "cooldown_seconds": 900, "max_reboots_per_hour": 2, **watchdog}}}
-        path = tmp_path / "shturman.yaml"
-        path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-        c = await build(load_settings(path, home=home))
-        made.append(c)
-        return c
+        return await from_config(data)
 
-    yield factory
-    for c in made:
-        await c.monitoring.drain()
-        await c.close()
+    return factory
 
 
 # --- the lab: an agent unit, a stopped sshd ----------------------------------------------

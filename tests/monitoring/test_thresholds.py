@@ -7,19 +7,17 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import AsyncIterator, Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-import yaml
 
-from shturman.app import Container, build
-from shturman.config import load_settings
+from shturman.app import Container
 from shturman.domain.monitoring import CheckState
 from shturman.domain.notifications import NotificationKind
 from shturman.services.monitoring.readings import load_reading
 from tests.hostlab.lab import HostLab, TestHost
+from tests.monitoring.conftest import Factory
 
 Make = Callable[..., Any]
 
@@ -34,10 +32,9 @@ exec /bin/cat "$@"
 
 
 @pytest.fixture
-async def make(home: Path, tmp_path: Path, hostlab: HostLab) -> AsyncIterator[Make]:
+def make(from_config: Factory, hostlab: HostLab) -> Make:
     """A container watching vm3 with ``monitoring`` (and ``monitoring.servers.vm3``)
     options; the same home each time, so states carry over like a restart."""
-    made: list[Container] = []
     host = hostlab.hosts[2]
 
     async def factory(own: dict[str, Any] | None = None, **monitoring: Any) -> Container:
@@ -47,16 +44,9 @@ async def make(home: Path, tmp_path: Path, hostlab: HostLab) -> AsyncIterator[Ma
             "monitoring": {"local": False, "down_after": 3, "disk_percent": 99.9,
                            "memory_percent": 99.9, "load_per_core": 1000,
                            **monitoring, "servers": {host.name: own or {}}}}
-        path = tmp_path / "shturman.yaml"
-        path.write_text(yaml.safe_dump(data), encoding="utf-8")
-        c = await build(load_settings(path, home=home))
-        made.append(c)
-        return c
+        return await from_config(data)
 
-    yield factory
-    for c in made:
-        await c.monitoring.drain()
-        await c.close()
+    return factory
 
 
 @pytest.fixture
