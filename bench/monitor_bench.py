@@ -142,7 +142,7 @@ async def shturman_rounds(lab: HostLab, count: int, workers: int, rounds: int) -
 
 async def baseline_rounds(lab: HostLab, count: int, workers: int, rounds: int
                           ) -> list[Round]:
-    import asyncssh
+    from shturman.hosts.sshlib import asyncssh
 
     servers = targets(lab, count)
     key = asyncssh.read_private_key(str(lab.client_key))

@@ -9,7 +9,7 @@ import signal
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncssh
+from shturman.hosts.sshlib import asyncssh
 
 
 async def _handle(process: asyncssh.SSHServerProcess[bytes]) -> None:

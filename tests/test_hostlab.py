@@ -13,9 +13,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import asyncssh
 import pytest
 
+from shturman.hosts.sshlib import asyncssh
 from tests.hostlab import (
     HostLab,
     HostLabError,

@@ -620,8 +620,7 @@ class Container:
         """Commands interrupted on remote servers in this process (Ctrl-C, SIGTERM), each
         with whether its process group was stopped there (``hosts.executor.Interruption``)."""
         ssh = self.extras.get("ssh")
-        built = getattr(ssh, "_ssh", None)
-        return list(getattr(built, "interruptions", []))
+        return [] if ssh is None else list(ssh.interruptions)
 
     async def close(self) -> None:
         monitoring: MonitoringService | None = self.extras.get("monitoring")
@@ -684,7 +683,9 @@ async def build(settings: Settings, *, executor_overrides: dict[str, Executor] |
     inventory = Inventory(configured, ServerRepo(db.engine), vault, audit,
                           origins=server_origins(settings))
     policy = Policy.load(settings.policy.rules_files)
-    ssh = LazySsh(settings, vault, inventory)
+    ssh = LazySsh(vault, inventory, connect_timeout=settings.ssh.connect_timeout,
+                  keepalive_interval=settings.ssh.keepalive_interval,
+                  output_cap=settings.ssh.output_cap_bytes)
     executor = RoutingExecutor(LocalExecutor(settings.ssh.output_cap_bytes), ssh,
                                executor_overrides)
     guarded = GuardedExecutor(executor, policy, audit, redact=redactor.redact,
@@ -775,8 +776,9 @@ class LazySsh:
     `exec local -- …`, `policy`, `plan` and the registry commands never pay for it.
     """
 
-    def __init__(self, settings: Settings, vault: Vault, inventory: Inventory) -> None:
-        self._args = (settings, vault, inventory)
+    def __init__(self, vault: Vault, pins: Inventory, *, connect_timeout: float,
+                 keepalive_interval: float, output_cap: int) -> None:
+        self._args = (connect_timeout, keepalive_interval, output_cap, vault, pins)
         self._ssh: Any = None
 
     @property
@@ -784,15 +786,16 @@ class LazySsh:
         if self._ssh is None:
             from shturman.hosts.ssh import SshExecutor
 
-            settings, vault, inventory = self._args
-            self._ssh = SshExecutor(
-                vault,
-                inventory,
-                connect_timeout=settings.ssh.connect_timeout,
-                keepalive_interval=settings.ssh.keepalive_interval,
-                output_cap=settings.ssh.output_cap_bytes,
-            )
+            connect, keepalive, cap, vault, pins = self._args
+            self._ssh = SshExecutor(vault, pins, connect_timeout=connect,
+                                    keepalive_interval=keepalive, output_cap=cap)
         return self._ssh
+
+    @property
+    def interruptions(self) -> list[Any]:
+        """Commands interrupted on remote servers (Ctrl-C, SIGTERM), each with whether its
+        process group was stopped there (``hosts.executor.Interruption``)."""
+        return [] if self._ssh is None else list(self._ssh.interruptions)
 
     async def run(self, server: Server, command: str, *, timeout: float) -> Any:
         return await self.executor.run(server, command, timeout=timeout)
@@ -809,12 +812,24 @@ class LazySsh:
         return getattr(self.executor, name)
 
 
+@dataclass(frozen=True, slots=True)
+class LightExec:
+    """What `exec` needs with no daemon, built by :func:`light_exec`."""
+
+    execution: ExecService
+    ssh: LazySsh
+
+    def interruptions(self) -> list[Any]:
+        return self.ssh.interruptions
+
+
 @contextlib.asynccontextmanager
-async def local_commands(light: ExecSettings) -> AsyncIterator[CommandService | None]:
-    """`exec local` with no daemon, for start-up speed: the same GuardedExecutor, policy,
-    LocalExecutor and redaction as :func:`build`, over the standard library's sqlite3
-    (``store.sqlite_light``: the same audit rows) instead of SQLAlchemy. None: the database
-    is not current (missing, or migrations pending) — then :func:`build` must run."""
+async def light_exec(light: ExecSettings) -> AsyncIterator[LightExec | None]:
+    """`exec SERVER… -- CMD` with no daemon, for start-up speed: the same Inventory,
+    GuardedExecutor, policy, executors (local, SSH with pinned host keys) and redaction as
+    :func:`build`, over the standard library's sqlite3 (``store.sqlite_light``: the same
+    rows) instead of SQLAlchemy. None: the database is not current (missing, or migrations
+    pending) — then :func:`build` must run."""
     from pathlib import Path
 
     from shturman.store.sqlite_light import SqliteStore, schema_current
@@ -822,24 +837,36 @@ async def local_commands(light: ExecSettings) -> AsyncIterator[CommandService | 
     if not schema_current(light.database):
         yield None
         return
-    from shturman.hosts import GuardedExecutor, LocalExecutor
+    from shturman.hosts import GuardedExecutor, LocalExecutor, RoutingExecutor
     from shturman.observability.logging import configure
     from shturman.policy import Policy
     from shturman.services.commands import CommandService
+    from shturman.services.execution import ExecService
+    from shturman.services.inventory import Inventory
     from shturman.vault import Keyring, LazyKeyring, Vault
 
     configure(Path(light.home) / "logs")
     store = SqliteStore(light.database)
+    executor: RoutingExecutor | None = None
     try:
         vault = Vault(LazyKeyring(lambda: Keyring.from_file(light.key_file)), store)
         redactor = await _redactor(vault)
         store.use_redactor(redactor)
-        guarded = GuardedExecutor(LocalExecutor(light.output_cap_bytes),
-                                  Policy.load(list(light.rules_files)), store,
+        inventory = Inventory(light.servers, store, vault, store, origins=dict(light.origins))
+        ssh = LazySsh(vault, inventory, connect_timeout=light.connect_timeout,
+                      keepalive_interval=light.keepalive_interval,
+                      output_cap=light.output_cap_bytes)
+        executor = RoutingExecutor(LocalExecutor(light.output_cap_bytes), ssh)
+        guarded = GuardedExecutor(executor, Policy.load(list(light.rules_files)), store,
                                   redact=redactor.redact, default_timeout=light.command_timeout)
-        yield CommandService(guarded, light.max_concurrency)
+        yield LightExec(ExecService(inventory, CommandService(guarded, light.max_concurrency)),
+                        ssh)
     finally:
-        await store.close()
+        try:
+            if executor is not None:
+                await executor.close()
+        finally:
+            await store.close()
 
 
 def planner_factory(settings: Settings, model: Any = None) -> Callable[[list[Server]], Any]:
@@ -948,7 +975,7 @@ def main() -> None:
 
     from shturman.interfaces.cli.fastpath import HANDED_BACK, dispatch
 
-    answer = dispatch(sys.argv[1:], local_commands)
+    answer = dispatch(sys.argv[1:], light_exec)
     if isinstance(answer, int):
         raise SystemExit(answer)
     from shturman.interfaces.cli.main import main as cli

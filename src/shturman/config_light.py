@@ -11,6 +11,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from shturman.domain.models import Server
 
 DEFAULT_HOME = Path("~/.local/share/shturman")
 CONFIG_NAME = "shturman.yaml"
@@ -62,7 +66,7 @@ def quick_settings(config: Path | None = None) -> QuickSettings:
 
 @dataclass(frozen=True)
 class ExecSettings:
-    """What `exec local -- CMD` needs, taken from a fully validated :class:`Settings` (see
+    """What `exec SERVER… -- CMD` needs, taken from a fully validated :class:`Settings` (see
     :func:`exec_settings`). Only an SQLite store and a vault key in a file qualify."""
 
     home: Path
@@ -73,13 +77,17 @@ class ExecSettings:
     command_timeout: float
     output_cap_bytes: int
     max_concurrency: int
+    connect_timeout: float
+    keepalive_interval: float
+    servers: tuple[Server, ...]  # the config file's inventory
+    origins: tuple[tuple[str, str], ...]  # config-defined server → "file:line"
 
 
-_EXEC_CACHE_FORMAT = "shturman-exec-settings-1"
+_EXEC_CACHE_FORMAT = "shturman-exec-settings-2"
 
 
 def exec_settings(config: Path | None = None) -> ExecSettings | None:
-    """The validated settings `exec local` uses, without pydantic when nothing changed.
+    """The validated settings `exec` uses, without pydantic when nothing changed.
 
     The first call after any change validates the whole configuration with
     :func:`shturman.config.load_settings` (as every other command does) and keeps the few
@@ -124,8 +132,9 @@ def exec_settings(config: Path | None = None) -> ExecSettings | None:
 
 
 def _validated(config: Path | None) -> dict[str, object] | None:
-    from shturman.config import load_settings
+    from shturman.config import load_settings, server_origins
     from shturman.domain.errors import ConfigError
+    from shturman.domain.models import server_fields
 
     try:
         s = load_settings(config)
@@ -141,7 +150,11 @@ def _validated(config: Path | None) -> dict[str, object] | None:
             "key_file": str(s.key_file), "rules_files": [str(p) for p in s.policy.rules_files],
             "command_timeout": s.ssh.command_timeout,
             "output_cap_bytes": s.ssh.output_cap_bytes,
-            "max_concurrency": s.ssh.max_concurrency}
+            "max_concurrency": s.ssh.max_concurrency,
+            "connect_timeout": s.ssh.connect_timeout,
+            "keepalive_interval": s.ssh.keepalive_interval,
+            "servers": [server_fields(c.to_domain()) for c in s.servers],
+            "origins": sorted(server_origins(s).items())}
 
 
 def _exec_from(data: dict[str, object]) -> ExecSettings:
@@ -151,13 +164,22 @@ def _exec_from(data: dict[str, object]) -> ExecSettings:
             raise TypeError(key)
         return value
 
-    rules = data["rules_files"]
-    if not isinstance(rules, list):
-        raise TypeError("rules_files")
+    def items(key: str) -> list[Any]:
+        value = data[key]
+        if not isinstance(value, list):
+            raise TypeError(key)
+        return value
+
+    from shturman.domain.models import server_from_fields
+
     return ExecSettings(Path(str(data["home"])), str(data["language"]),
                         Path(str(data["database"])), Path(str(data["key_file"])),
-                        tuple(Path(str(p)) for p in rules), float(num("command_timeout")),
-                        int(num("output_cap_bytes")), int(num("max_concurrency")))
+                        tuple(Path(str(p)) for p in items("rules_files")),
+                        float(num("command_timeout")), int(num("output_cap_bytes")),
+                        int(num("max_concurrency")), float(num("connect_timeout")),
+                        float(num("keepalive_interval")),
+                        tuple(server_from_fields(m) for m in items("servers")),
+                        tuple((str(n), str(w)) for n, w in items("origins")))
 
 
 def _private_cache_dir() -> Path | None:

@@ -7,8 +7,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import asyncssh
-
+from shturman.hosts.sshlib import asyncssh
 from tests.hostlab.lab import HostLab
 from tests.web.conftest import Session
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 LOCAL_SERVER = "local"
 
@@ -88,6 +90,24 @@ class Server:
     @property
     def address(self) -> str:
         return "local" if self.is_local else f"{self.user}@{self.host}:{self.port}"
+
+
+def server_fields(s: Server) -> dict[str, object]:
+    """A server as plain JSON-ready values (lists, strings): a store row, a settings cache."""
+    return {"name": s.name, "host": s.host, "port": s.port, "user": s.user,
+            "auth": s.auth.value, "key_path": s.key_path, "aliases": list(s.aliases),
+            "services": list(s.services), "tags": list(s.tags), "profile": s.profile.value,
+            "forbidden_commands": list(s.forbidden_commands)}
+
+
+def server_from_fields(m: Mapping[Any, Any]) -> Server:
+    """The inverse of :func:`server_fields` (a store row's mapping, a cached entry)."""
+    return Server(name=str(m["name"]), host=str(m["host"]), port=int(m["port"]),
+                  user=str(m["user"]), auth=AuthMethod(m["auth"]),
+                  key_path=None if m["key_path"] is None else str(m["key_path"]),
+                  aliases=tuple(m["aliases"]), services=tuple(m["services"]),
+                  tags=tuple(m["tags"]), profile=AccessProfile(m["profile"]),
+                  forbidden_commands=tuple(m["forbidden_commands"]))
 
 
 def local_server() -> Server:

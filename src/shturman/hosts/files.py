@@ -165,7 +165,7 @@ class SftpReader:
         return await _SftpTree(await self._client(server), self._timeout).home()
 
     async def _client(self, server: Server) -> Any:
-        import asyncssh
+        from shturman.hosts.sshlib import asyncssh
 
         async with self._locks.setdefault(server.name, asyncio.Lock()):
             conn = await self._connections.connection(server)
@@ -195,7 +195,7 @@ class _SftpTree:
         self._timeout = timeout
 
     async def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
-        import asyncssh
+        from shturman.hosts.sshlib import asyncssh
 
         try:
             async with asyncio.timeout(self._timeout):

@@ -12,12 +12,11 @@ import contextlib
 import time
 from typing import Any, Protocol
 
-import asyncssh
-
 from shturman.domain.errors import AuthError, HostKeyError, UnreachableError
 from shturman.domain.models import AuthMethod, CommandOutcome, CommandResult, Server
 from shturman.hosts.executor import DEFAULT_CAP, Interruption, finished_result, timeout_result
 from shturman.hosts.output import OutputBuffer
+from shturman.hosts.sshlib import asyncssh
 from shturman.observability import metrics
 
 

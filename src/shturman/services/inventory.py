@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, Protocol
 
 from shturman.domain.errors import AmbiguousServerError, ServerExistsError, UnknownServerError
 from shturman.domain.events import Event, HostKeyPinned
@@ -18,12 +18,25 @@ from shturman.domain.models import (
     local_server,
 )
 from shturman.hosts.guarded import AuditSink, announce, listening
-from shturman.store.repositories import ServerRepo
 from shturman.vault import SecretKind, Vault
 
 
+class ServerRecords(Protocol):
+    """Where registered servers and pinned host keys are kept: the store's ``ServerRepo``,
+    or ``store.sqlite_light.SqliteStore`` for `exec`'s fast start (reads and pins only)."""
+
+    async def list(self) -> list[Server]: ...
+    async def add(self, server: Server) -> None: ...
+    async def update(self, server: Server) -> None: ...
+    async def remove(self, name: str) -> bool: ...
+    async def host_key(self, name: str) -> tuple[str, str] | None: ...
+    async def pin_host_key(self, name: str, host: str, port: int, key_line: str,
+                           fingerprint: str) -> None: ...
+    async def forget_host_key(self, name: str) -> None: ...
+
+
 class Inventory:
-    def __init__(self, configured: Sequence[Server], repo: ServerRepo, vault: Vault,
+    def __init__(self, configured: Sequence[Server], repo: ServerRecords, vault: Vault,
                  audit: AuditSink, origins: Mapping[str, str] | None = None) -> None:
         self._configured = {s.name: s for s in configured}
         self._origins = dict(origins or {})  # name → "file:line" of config-defined servers

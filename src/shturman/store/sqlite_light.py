@@ -1,6 +1,7 @@
-"""The store without SQLAlchemy, for the one command whose start-up is measured in
-milliseconds (`shturman exec local -- CMD`, no daemon): the schema-version check, the audit
-writer and the encrypted credentials, on the standard library's ``sqlite3``.
+"""The store without SQLAlchemy, for the command whose start-up is measured in milliseconds
+(`shturman exec SERVER… -- CMD`, no daemon): the schema-version check, the audit writer, the
+registered servers with their pinned host keys, and the encrypted credentials, on the
+standard library's ``sqlite3``.
 
 The rows are the ones :class:`~shturman.store.repositories.AuditRepo` writes — same tables,
 same columns, same redaction of actor, command, detail and output, same timestamp format —
@@ -12,16 +13,19 @@ have brought to the newest revision are opened here; anything else is the full s
 from __future__ import annotations
 
 import asyncio
+import builtins
+import json
 import re
 import sqlite3
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from shturman.domain.errors import StoreError
-from shturman.domain.models import AuditEntry
+from shturman.domain.models import AuditEntry, Server, server_from_fields
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 T = TypeVar("T")
@@ -29,6 +33,17 @@ T = TypeVar("T")
 
 class Redacts(Protocol):
     def redact(self, text: str) -> str: ...
+
+
+_SERVER_COLUMNS = ("name", "host", "port", "user", "auth", "key_path", "aliases", "services",
+                   "tags", "profile", "forbidden_commands")
+_JSON_COLUMNS = frozenset({"aliases", "services", "tags", "forbidden_commands"})
+
+
+def _server_mapping(row: Any) -> dict[str, Any]:
+    """A `servers` row as the full store reads it (its JSON columns decoded)."""
+    return {col: json.loads(value) if col in _JSON_COLUMNS else value
+            for col, value in zip(_SERVER_COLUMNS, row, strict=True)}
 
 
 def head_revision() -> str:
@@ -98,6 +113,7 @@ class SqliteStore:
         self._redactor: Redacts | None = None
         self._pending: list[_Completion] = []
         self._writer: asyncio.Task[None] | None = None
+        self._lock = threading.Lock()
 
     def use_redactor(self, redactor: Redacts) -> None:
         """The one redaction pass for every text column written (set before any write)."""
@@ -105,14 +121,15 @@ class SqliteStore:
 
     async def _do(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         def work() -> T:
-            if self._conn is None:
-                self._conn = _connect(self._path)
-            try:
-                with self._conn:  # one transaction: commit, or roll back on error
-                    return fn(self._conn)
-            except sqlite3.Error as exc:
-                raise StoreError(f"database {self._path}: {exc.__class__.__name__}: "
-                                 f"{exc}") from exc
+            with self._lock:  # one connection: one transaction at a time, whichever thread
+                if self._conn is None:
+                    self._conn = _connect(self._path)
+                try:
+                    with self._conn:  # one transaction: commit, or roll back on error
+                        return fn(self._conn)
+                except sqlite3.Error as exc:
+                    raise StoreError(f"database {self._path}: {exc.__class__.__name__}: "
+                                     f"{exc}") from exc
 
         return await asyncio.to_thread(work)
 
@@ -198,10 +215,46 @@ class SqliteStore:
                 self._conn.close()
                 self._conn = None
 
+    # --- services.inventory.ServerRecords (reads and host-key pins; registering servers is
+    # the full store's job) ---
+
+    async def list(self) -> list[Server]:
+        rows: builtins.list[Any] = await self._do(lambda conn: conn.execute(
+            f"SELECT {', '.join(_SERVER_COLUMNS)} FROM servers ORDER BY id").fetchall())
+        return [server_from_fields(_server_mapping(r)) for r in rows]
+
+    async def host_key(self, name: str) -> tuple[str, str] | None:
+        row = await self._do(lambda conn: conn.execute(
+            "SELECT key_line, fingerprint FROM host_keys WHERE server = ?", (name,)).fetchone())
+        return None if row is None else (str(row[0]), str(row[1]))
+
+    async def pin_host_key(self, name: str, host: str, port: int, key_line: str,
+                           fingerprint: str) -> None:
+        def pin(conn: sqlite3.Connection) -> None:
+            conn.execute("DELETE FROM host_keys WHERE server = ?", (name,))
+            conn.execute("INSERT INTO host_keys (server, host, port, key_line, fingerprint, "
+                         "pinned_at) VALUES (?, ?, ?, ?, ?, ?)",
+                         (name, host, port, key_line, fingerprint, _stamp(datetime.now(UTC))))
+
+        await self._do(pin)
+
+    async def forget_host_key(self, name: str) -> None:
+        await self._do(lambda conn: conn.execute("DELETE FROM host_keys WHERE server = ?",
+                                                 (name,)))
+
+    async def add(self, server: Server) -> None:
+        raise StoreError("the light store does not register servers")
+
+    async def update(self, server: Server) -> None:
+        raise StoreError("the light store does not register servers")
+
+    async def remove(self, name: str) -> bool:
+        raise StoreError("the light store does not register servers")
+
     # --- vault.SecretStore (read-only: registering secrets is the full store's job) ---
 
-    async def all_blobs(self) -> list[tuple[str, str, bytes]]:
-        rows: list[Any] = await self._do(lambda conn: conn.execute(
+    async def all_blobs(self) -> builtins.list[tuple[str, str, bytes]]:
+        rows: builtins.list[Any] = await self._do(lambda conn: conn.execute(
             "SELECT server, kind, blob FROM credentials").fetchall())
         return [(str(r[0]), str(r[1]), bytes(r[2])) for r in rows]
 

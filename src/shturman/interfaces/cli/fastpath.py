@@ -4,10 +4,10 @@
   benchmarks; a large batch is split across worker processes: `policy_batch`);
 - `exec SERVER… -- CMD` and `plan --json TEXT` when a `shturman serve` is running and takes
   them; `--version`;
-- `exec [--in-process] local -- CMD` with no daemon: the same policy, GuardedExecutor, local
-  executor and audit rows as the typer path, built by ``app.local_commands`` on sqlite3 (no
-  typer, pydantic or SQLAlchemy; settings validated once per change, see
-  ``config_light.exec_settings``).
+- `exec [--in-process] SERVER… -- CMD` with no daemon: the same inventory, policy,
+  GuardedExecutor, executors (local and SSH, pinned host keys) and audit rows as the typer
+  path, built by ``app.light_exec`` on sqlite3 (no typer, pydantic or SQLAlchemy; settings
+  validated once per change, see ``config_light.exec_settings``).
 
 Only the exact forms below are taken; anything else — `--help`, an unknown or malformed
 option, a value typer would reject — returns :data:`DECLINED` and the typer CLI handles the
@@ -29,11 +29,11 @@ DECLINED: Final = "declined"  # not a fast-path form: the typer CLI handles it
 HANDED_BACK: Final = "handed_back"  # a running daemon declined it: typer, in-process, no re-ask
 
 
-# app.local_commands: the CommandService for `exec local` (None: use the full CLI)
-LocalCommands = Callable[[Any], AbstractAsyncContextManager[Any]]
+# app.light_exec: the ExecService for `exec` without a daemon (None: use the full CLI)
+LightExec = Callable[[Any], AbstractAsyncContextManager[Any]]
 
 
-def dispatch(argv: list[str], local: LocalCommands | None = None) -> int | str:
+def dispatch(argv: list[str], local: LightExec | None = None) -> int | str:
     """An exit code when the command was answered here, else DECLINED or HANDED_BACK."""
     config, rest = _root_options(argv)
     if rest is None:
@@ -132,7 +132,7 @@ def _jobs(value: str) -> tuple[int | None, bool]:
         return None, False
 
 
-def _exec(args: list[str], config: Path | None, local: LocalCommands | None) -> int | str:
+def _exec(args: list[str], config: Path | None, local: LightExec | None) -> int | str:
     from shturman.config_light import quick_settings
     from shturman.domain.handoff import socket_path
 
@@ -141,14 +141,14 @@ def _exec(args: list[str], config: Path | None, local: LocalCommands | None) -> 
         return DECLINED
     targets, command, yes, as_json, timeout, in_process = parsed
     light = None
-    if local is not None and all(t.strip().casefold() == "local" for t in targets):
+    if local is not None:
         from shturman.config_light import exec_settings
 
         light = exec_settings(config)
     home = light.home if light is not None else quick_settings(config).home
     if in_process or not socket_path(home).exists():
         if light is not None and local is not None:
-            return _exec_local(local, light, command, yes, as_json, timeout)
+            return _exec_light(local, light, targets, command, yes, as_json, timeout)
         return DECLINED  # in-process, through typer
     quick = quick_settings(config)
     import asyncio
@@ -172,23 +172,22 @@ def _exec(args: list[str], config: Path | None, local: LocalCommands | None) -> 
     return finish(handed.rows, quick.language, as_json)
 
 
-def _exec_local(local: LocalCommands, light: ExecSettings, command: str, yes: bool,
-                as_json: bool, timeout: float | None) -> int | str:
-    """`exec local -- CMD` in this process, as `exec --in-process` does it through typer
-    (`local` named twice is one server: targets are deduplicated)."""
+def _exec_light(local: LightExec, light: ExecSettings, targets: list[str], command: str,
+                yes: bool, as_json: bool, timeout: float | None) -> int | str:
+    """`exec SERVER… -- CMD` in this process, as `exec --in-process` does it through typer:
+    the same target resolution (names, aliases, `@tag`, `all`), approvals, pins and rows."""
     import asyncio
 
     from shturman.domain.errors import ShturmanError
-    from shturman.domain.models import Actor, local_server
+    from shturman.domain.models import Actor
     from shturman.interfaces.cli.console import err
-    from shturman.interfaces.cli.rows import finish
-    from shturman.interfaces.cli.runtime import Terminated, report, stoppable
+    from shturman.interfaces.cli.rows import finish, show_pins
+    from shturman.interfaces.cli.runtime import Terminated, report, stoppable, tell_interrupted
     from shturman.interfaces.i18n import t
-    from shturman.services.execution import result_row
 
-    async def work() -> list[dict[str, Any]] | None:
-        async with local(light) as commands:
-            if commands is None:
+    async def work() -> Any:
+        async with local(light) as lx:
+            if lx is None:
                 return None
             if yes:
                 from shturman.interfaces.cli.approval import YesApprover
@@ -198,21 +197,25 @@ def _exec_local(local: LocalCommands, light: ExecSettings, command: str, yes: bo
                 from shturman.interfaces.cli.approval import TerminalApprover
 
                 approver = TerminalApprover(light.language)
-            results = await commands.fan_out([local_server()], command,
-                                             actor=Actor("cli", "operator"),
-                                             approver=approver, timeout=timeout)
-            return [result_row(r) for r in results]
+            try:
+                servers = await lx.execution.resolve(targets)
+                return await lx.execution.run(servers, command, actor=Actor("cli", "operator"),
+                                              approver=approver, timeout=timeout)
+            except BaseException:  # Ctrl-C / SIGTERM: say what became of remote commands
+                tell_interrupted(lx.interruptions(), light.language)
+                raise
 
     try:
-        rows = asyncio.run(stoppable(work()))
+        done = asyncio.run(stoppable(work()))
     except ShturmanError as exc:
         return report(exc, light.language)
     except (KeyboardInterrupt, Terminated):
         err.print(t("err.interrupted", light.language))
         return 130
-    if rows is None:
+    if done is None:
         return DECLINED  # the store needs migrating: the full CLI does it
-    return finish(rows, light.language, as_json)
+    show_pins(done.pinned, light.language)
+    return finish(done.rows, light.language, as_json)
 
 
 def _plan(args: list[str], config: Path | None) -> int | str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from contextlib import AbstractAsyncContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -158,13 +158,18 @@ async def with_container(settings: Any, body: Callable[[Any], Awaitable[T]]) -> 
         try:
             return await body(c)
         except BaseException:  # Ctrl-C / SIGTERM: say what became of remote commands
-            from shturman.interfaces.i18n import t
-
-            for stop in getattr(c, "interruptions", list)():
-                key = "interrupt.stopped" if stop.stopped else "interrupt.not_stopped"
-                err.print(t(key, settings.language, server=stop.server,
-                            command=stop.command.splitlines()[0][:80]), markup=False)
+            tell_interrupted(getattr(c, "interruptions", list)(), settings.language)
             raise
+
+
+def tell_interrupted(stops: Sequence[Any], lang: str) -> None:
+    """One line per remote command an interrupt reached: stopped there, or still running."""
+    from shturman.interfaces.i18n import t
+
+    for stop in stops:
+        key = "interrupt.stopped" if stop.stopped else "interrupt.not_stopped"
+        err.print(t(key, lang, server=stop.server, command=stop.command.splitlines()[0][:80]),
+                  markup=False)
 
 
 def fail(exc: ShturmanError, lang: str) -> NoReturn:

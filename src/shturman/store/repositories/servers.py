@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shturman.domain.errors import ServerExistsError
-from shturman.domain.models import AccessProfile, AuthMethod, Server
+from shturman.domain.models import Server, server_fields, server_from_fields
 from shturman.store import tables as t
 from shturman.store.repositories._time import now
 
@@ -19,7 +17,7 @@ class ServerRepo:
         self._engine = engine
 
     async def add(self, server: Server) -> None:
-        values = _server_values(server)
+        values = server_fields(server)
         values["created_at"] = now()
         try:
             async with self._engine.begin() as conn:
@@ -32,7 +30,7 @@ class ServerRepo:
             await conn.execute(
                 update(t.servers)
                 .where(t.servers.c.name == server.name)
-                .values(**_server_values(server))
+                .values(**server_fields(server))
             )
 
     async def host_key(self, name: str) -> tuple[str, str] | None:
@@ -72,49 +70,17 @@ class ServerRepo:
             row = (
                 await conn.execute(select(t.servers).where(t.servers.c.name == name))
             ).first()
-        return None if row is None else _server_from_row(row._mapping)
+        return None if row is None else server_from_fields(row._mapping)
 
     async def list(self) -> list[Server]:
         async with self._engine.connect() as conn:
             rows = (await conn.execute(select(t.servers).order_by(t.servers.c.id))).all()
-        return [_server_from_row(r._mapping) for r in rows]
+        return [server_from_fields(r._mapping) for r in rows]
 
     async def remove(self, name: str) -> bool:
         async with self._engine.begin() as conn:
             result = await conn.execute(delete(t.servers).where(t.servers.c.name == name))
         return bool(result.rowcount)
-
-
-def _server_values(s: Server) -> dict[str, Any]:
-    return {
-        "name": s.name,
-        "host": s.host,
-        "port": s.port,
-        "user": s.user,
-        "auth": s.auth.value,
-        "key_path": s.key_path,
-        "aliases": list(s.aliases),
-        "services": list(s.services),
-        "tags": list(s.tags),
-        "profile": s.profile.value,
-        "forbidden_commands": list(s.forbidden_commands),
-    }
-
-
-def _server_from_row(m: Any) -> Server:
-    return Server(
-        name=m["name"],
-        host=m["host"],
-        port=m["port"],
-        user=m["user"],
-        auth=AuthMethod(m["auth"]),
-        key_path=m["key_path"],
-        aliases=tuple(m["aliases"]),
-        services=tuple(m["services"]),
-        tags=tuple(m["tags"]),
-        profile=AccessProfile(m["profile"]),
-        forbidden_commands=tuple(m["forbidden_commands"]),
-    )
 
 
 class CredentialRepo:
