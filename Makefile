@@ -32,7 +32,7 @@ lint: install
 	$(VENV)/bin/lint-imports
 
 unit: install
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q --durations=25  # the slowest tests, to keep the suite short
 
 test: install lint unit  ## lint, types, layer contracts, then the whole test suite
 

@@ -128,6 +128,17 @@ def test_unreachable_host_is_said_in_one_language(env: dict[str, str], lang: str
         assert all("нет ответа сервера" in x and "refused" not in x for x in failed), failed
     else:
         assert all("no answer" in x and not CYRILLIC.search(x) for x in failed), failed
+    # the stored report quotes the connection error in the same one language
+    last = json.loads(sh(e, "history", "--json", "-n", "1").stdout.splitlines()[0])
+    events = [json.loads(x) for x in sh(e, "runs", "show", last["id"], "--json").stdout
+              .splitlines()]
+    report = next(ev for ev in events if ev["type"] == "run_finished")
+    stored = json.dumps(report, ensure_ascii=False)
+    assert f"127.0.0.1:{port}" in stored, stored
+    if lang == "ru":
+        assert "refused" not in stored, stored
+    else:
+        assert not CYRILLIC.search(report["report"].split("\n", 2)[2]), stored
 
 
 def test_policy_human_output_follows_the_language_setting(env: dict[str, str]  # noqa: F811

@@ -104,7 +104,8 @@ class Report:
         results = []
         for o in self.outcomes:
             r = o.result
-            detail = _repair_detail(o, self.lang) if o.repair is not None else _detail(r)
+            detail = (_repair_detail(o, self.lang) if o.repair is not None
+                      else _detail(r, self.lang))
             results.append({"ok": r.ok, "server": r.server, "summary": r.summary,
                             "detail": detail})
         args = ", ".join(f"{k}={v}" for k, v in u.args.as_json().items())
@@ -210,10 +211,13 @@ def _error_line(text: str) -> str:
     return hits[-1][:200] if hits else ""
 
 
-def _detail(result: ToolResult) -> str:
+def _detail(result: ToolResult, lang: str) -> str:
+    from shturman.domain.texts import half
+
     text = "\n".join(c.stdout.rstrip("\n") for c in result.commands if c.stdout.strip())
-    # a refusal is said in the report's own "not done" section, in the user's language
-    errors = [c.error for c in result.commands
+    # a refusal is said in the report's own "not done" section, in the user's language; a
+    # connection error raised as "English / Русский" is quoted in that language only
+    errors = [half(c.error, lang) for c in result.commands
               if c.error and not c.stdout.strip() and not c.refused]
     text = "\n".join([text, *errors]).strip("\n")  # "connection refused" says what happened
     lines = text.splitlines()

@@ -31,6 +31,7 @@ from shturman.agent.remedies.crashes import (
     oom_note,
     reset_failed,
 )
+from shturman.domain.texts import half
 from shturman.tools import ToolContext, ToolResult
 from shturman.tools.services import (
     check_service,
@@ -213,7 +214,8 @@ async def _explain_unsolved(ctx: ToolContext, server: str, service: str,
     logs = await read_logs(ctx, server, service=service, lines=80)
     ev = await gather(ctx, server, service, _log_text(logs, status))
     report.evidence = interesting_lines(ev.logs)
-    unreachable = [c.error for r in report.results for c in r.commands if c.outcome == "error"]
+    unreachable = [half(c.error, ctx.lang) for r in report.results for c in r.commands
+                   if c.outcome == "error"]
     cause = next((line.strip() for line in reversed(report.evidence)
                   if CAUSE_WORDS.search(line)), None)
     if unreachable:

@@ -346,9 +346,10 @@ def _broken(server: Server, command: str, started: float, session: _Session,
 def _describe_connect_error(server: Server, exc: BaseException) -> str:
     where = f"{server.host}:{server.port}"
     if isinstance(exc, TimeoutError):
-        return f"{where} did not answer in time / не отвечает"
+        return f"{where} did not answer in time / {where} не ответил вовремя"
     if isinstance(exc, ConnectionRefusedError):
-        return f"{where} refused the connection (is sshd running?) / соединение отклонено"
+        return (f"{where} refused the connection (is sshd running?) / "
+                f"{where} отклонил соединение (запущен ли sshd?)")
     return f"{where}: {exc.__class__.__name__}: {exc}"
 
 

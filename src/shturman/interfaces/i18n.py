@@ -55,8 +55,9 @@ def _approval_note(outcome: str, approver: str, note: str, lang: str) -> str | N
 # the interfaces say it in the reader's language only.
 _HOST_DETAILS = (
     (re.compile(r"(?P<where>\S+) refused the connection \(is sshd running\?\) / "
-                r"соединение отклонено"), "host.refused"),
-    (re.compile(r"(?P<where>\S+) did not answer in time / не отвечает"), "host.timeout"),
+                r"(?P=where) отклонил соединение \(запущен ли sshd\?\)"), "host.refused"),
+    (re.compile(r"(?P<where>\S+) did not answer in time / (?P=where) не ответил вовремя"),
+     "host.timeout"),
 )
 
 
