@@ -27,6 +27,10 @@ HOSTILE = [
     ("echo a\x00b; ls", "input.control"),
     ("ls \x1b[2J\x1b[1;1H", "input.control"),
     ("ls\x7f -la", "input.control"),
+    ("echo ok\rrm -rf /srv", "input.control"),  # a bare CR: shown as `rm -rf /srv`
+    ("printf '%s\\n' x\r; ls", "input.control"),
+    ("echo " + " x" * 5000, "input.too_long"),  # a wall of words hides a part
+    ("rm -f" + " f" * 2500, "input.too_long"),
 ]
 
 
@@ -44,6 +48,15 @@ def test_hostile_input_is_refused_with_a_reason(policy: Policy, cmd: str, rule: 
     ["true" + " && true" * 40, "echo " + "$(" * 5 + "x" + ")" * 5, "(" * 20 + "ls" + ")" * 20],
 )
 def test_ordinary_nesting_still_judged(policy: Policy, cmd: str) -> None:
+    assert not any(r.startswith("input.") for r in policy.check_uncached(cmd).rule_ids)
+
+
+@pytest.mark.parametrize("cmd", [
+    "cat <<'EOF'\r\nlisten 80;\r\nEOF",  # Windows line ends: a CR before each LF is no disguise
+    "echo " + " x" * 1500,  # many words, under the limit
+    "cat > /srv/list <<'EOF'\n" + "word " * 10_000 + "\nEOF",  # a heredoc body is one piece
+])
+def test_ordinary_input_is_not_refused(policy: Policy, cmd: str) -> None:
     assert not any(r.startswith("input.") for r in policy.check_uncached(cmd).rule_ids)
 
 

@@ -24,10 +24,13 @@ MAX_TREE_DEPTH = 120  # nesting levels of one parse (`(`, `$(`, `&&` chains, `if
 MAX_EXPANSION = 100_000  # words that brace expansion and globs may produce for one line
 GLOB_FANOUT = 8  # guessed entries per wildcard directory level (`/tmp/*/*/*` ≈ 8³ paths)
 MAX_COMMANDS = 1_500  # simple commands judged for one line, nested scripts and guesses included
+MAX_ARGUMENTS = 2_000  # arguments on one line (heredoc bodies aside): a wall of words hides a part
 # C0 controls except TAB, LF and CR, plus DEL: NUL truncates the line for the shell (what
 # was checked would not be what runs) and escapes rewrite what a person sees when approving
 # Unicode bidirectional overrides reorder what a person reads (`ls \u202e;fdr- mr`)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069\u200e\u200f]")
+# A carriage return not ending a line (`echo ok\rrm -rf /srv` shows as `rm -rf /srv`) too.
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069\u200e\u200f]|\r(?!\n)")
 
 
 def input_problem(source: str) -> str | None:
@@ -48,6 +51,8 @@ def tree_problem(root: tree_sitter.Node) -> str | None:
     if count > MAX_NODES:
         return "input.budget"
     if root.end_byte - root.start_byte > MAX_WORD and _long_word(root):
+        return "input.too_long"
+    if count > MAX_ARGUMENTS and _words(root) > MAX_ARGUMENTS:
         return "input.too_long"
     if _expansion(root) > MAX_EXPANSION:
         return "input.expansion"
@@ -94,6 +99,19 @@ def _long_word(root: tree_sitter.Node) -> bool:
             return True
         stack.extend(node.children)
     return False
+
+
+def _words(root: tree_sitter.Node) -> int:
+    """Arguments on the line: shell words outside command names and heredoc bodies."""
+    total = 0
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type in _WORDS:
+            total += 1
+        elif node.type not in ("heredoc_body", "command_name"):
+            stack.extend(node.children)
+    return total
 
 
 _BRACE_GROUP = re.compile(r"(?<!\$)\{([^{}\s]*)\}")

@@ -285,9 +285,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "policy.input.too_long": (
         "командная строка или её аргумент слишком длинные для проверки (64 КиБ на строку, 4 КиБ "
-        "на аргумент); большое содержимое передавайте через файл",
+        "на аргумент, 2000 аргументов); большое содержимое передавайте через файл",
         "the command line or one of its arguments is too long to check (64 KiB per line, 4 KiB "
-        "per argument); write large content through a file",
+        "per argument, 2,000 arguments); write large content through a file",
     ),
     "policy.input.control": (
         "в командной строке есть NUL, управляющие символы терминала или смены направления "
