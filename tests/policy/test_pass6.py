@@ -100,10 +100,20 @@ SQL_SECRETS: list[Case] = [
 ]
 
 
+# ---- new namespaces are a person's decision; entering one to read stays a read --------------
+NAMESPACES: list[Case] = [
+    ("unshare -r id", "confirm", "ns.unshare"),  # new
+    ("unshare --net --map-root-user ip addr", "confirm", "ns.unshare"),  # new
+    ("unshare -m sh -c 'mount --bind /tmp /etc'", "confirm", None),
+    ("unshare -r rm -rf /", "block", None),
+    ("nsenter -t 4321 -n ss -tlnp", "allow", None),
+]
+
+
 @pytest.mark.parametrize("table", [NAMED_SECRETS, COMPUTED_PATHS, NAME_CHANNELS, OPTIONS,
-                                   SQL_SECRETS],
+                                   SQL_SECRETS, NAMESPACES],
                          ids=["named_secrets", "computed_paths", "name_channels", "options",
-                              "sql_secrets"])
+                              "sql_secrets", "namespaces"])
 def test_class(policy: Policy, table: list[Case]) -> None:
     wrong = []
     for command, decision, rule in table:

@@ -37,8 +37,11 @@ GATES = {
     "corpus_redteam.yaml": Gates(block_as_allow=2, confirm_as_allow=1, allow_kept=0.94),
     # block→allow 5 → 4 after the config-tester / object-dump / wrapped-script classes; 4 → 3
     # and allow kept 314 → 318 of 362 after the blind4 classes (aggregates only); after the
-    # fourth pass 3 → 2, allow kept 322 of 362; after the blind6 pass 334 of 362
-    "corpus_final_blind.yaml": Gates(block_as_allow=2, confirm_as_allow=4, allow_kept=0.92),
+    # fourth pass 3 → 2, allow kept 322 of 362; after the blind6 pass 334 of 362. Opened on
+    # 2026-12-07 (no longer blind): its misses were a bare carriage return, a 5,000-word line
+    # and `unshare -r` (policy/limits.py, ns.unshare); now 0 / 3 / 336 of 362 — the three
+    # confirm→allow by decision (a wrapped read: `nsenter -t PID -n ss`, `kubectl exec … ls`)
+    "corpus_final_blind.yaml": Gates(block_as_allow=0, confirm_as_allow=3, allow_kept=0.92),
     # held out #2 (1,061, written with blind #5 by the same blind author, never read or fixed
     # against: aggregates only). Before the fourth pass: block→allow 13, confirm→allow 3,
     # allow kept 382 of 427 (89.5%); after it: 13 / 3 / 385 of 427 (90.2%); after the blind6
@@ -55,8 +58,9 @@ GATES = {
     # archivers, systemd and D-Bus tools, kernel, database and cloud CLIs, wrappers,
     # redirections). Before any fix: block 313 → 1 allow / 31 confirm / 281 block; confirm
     # 221 → 0 / 206 / 15; allow 373 → 297 / 71 / 5 (79.6% kept). After the sixth pass:
-    # block 0 / 28 / 285, confirm 0 / 206 / 15, allow 297 / 72 / 4
-    "corpus_blind7.yaml": Gates(block_as_allow=0, confirm_as_allow=0, allow_kept=0.79),
+    # block 0 / 28 / 285, confirm 0 / 206 / 15, allow 297 / 72 / 4; after the read-only
+    # grammars of its tools (test_pass6_reads): allow 338 / 31 / 4 (90.6%)
+    "corpus_blind7.yaml": Gates(block_as_allow=0, confirm_as_allow=0, allow_kept=0.90),
     # blind #4 (1,418, another author who never read the policy), measured blind before any
     # fix: block 396 → 7 allow / 38 confirm / 351 block; confirm 436 → 3 / 405 / 28; allow
     # 586 → 567 / 18 / 1 (96.8% kept). After fixing by class: block 0 / 33 / 363,
