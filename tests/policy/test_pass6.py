@@ -8,10 +8,9 @@ written from each class's reason, not copied from a corpus.
 from __future__ import annotations
 
 import pytest
+from tests.policy.conftest import Case, misjudged
 
 from shturman.policy import Policy
-
-Case = tuple[str, str, str | None]  # command, decision, a rule id that must be among reasons
 
 # ---- files named for the secret they hold, and applications' own credential files ----------
 NAMED_SECRETS: list[Case] = [
@@ -115,9 +114,5 @@ NAMESPACES: list[Case] = [
                          ids=["named_secrets", "computed_paths", "name_channels", "options",
                               "sql_secrets", "namespaces"])
 def test_class(policy: Policy, table: list[Case]) -> None:
-    wrong = []
-    for command, decision, rule in table:
-        verdict = policy.check(command)
-        if verdict.decision.value != decision or (rule and rule not in verdict.rule_ids):
-            wrong.append((command, decision, verdict.decision.value, verdict.rule_ids))
+    wrong = misjudged(policy, table)
     assert not wrong, wrong

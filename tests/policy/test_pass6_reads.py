@@ -9,10 +9,9 @@ Written from each tool's manual, not copied from a corpus.
 from __future__ import annotations
 
 import pytest
+from tests.policy.conftest import Case, misjudged
 
 from shturman.policy import Policy
-
-Case = tuple[str, str, str | None]  # command, decision, a rule id that must be among reasons
 
 # ---- archive listers: list or print members, never extract or create -------------------------
 ARCHIVES: list[Case] = [
@@ -262,9 +261,5 @@ KEPT: list[Case] = [
          "tool_env", "kept"],
 )
 def test_class(policy: Policy, table: list[Case]) -> None:
-    wrong = []
-    for command, decision, rule in table:
-        verdict = policy.check(command)
-        if verdict.decision.value != decision or (rule and rule not in verdict.rule_ids):
-            wrong.append((command, decision, verdict.decision.value, verdict.rule_ids))
+    wrong = misjudged(policy, table)
     assert not wrong, wrong
