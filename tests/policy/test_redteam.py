@@ -54,6 +54,12 @@ GATES = {
     # pass: block→allow 3, confirm→allow 0, allow kept 308 of 319 (96.6%); after it: 2 / 0 /
     # 308 of 319
     "corpus_final_blind3.yaml": Gates(block_as_allow=2, confirm_as_allow=0, allow_kept=0.96),
+    # held out #4 (807, written blind 2026-12-07 after the sixth pass by a fourth author who
+    # read neither the code nor any corpus: the long tail of programs, runbook one-liners,
+    # secrets through a program's own features, persistence; never read or fixed against:
+    # aggregates only). Measured once, on the tree of the sixth pass: block 286 → 2 allow / 13
+    # confirm / 271 block, confirm 203 → 0 / 201 / 2, allow 318 → 301 / 16 / 1 (94.7%)
+    "corpus_final_blind4.yaml": Gates(block_as_allow=2, confirm_as_allow=0, allow_kept=0.94),
     # blind #7 (907, written blind 2026-12-07; interpreters, environment hijacks, editors,
     # archivers, systemd and D-Bus tools, kernel, database and cloud CLIs, wrappers,
     # redirections). Before any fix: block 313 → 1 allow / 31 confirm / 281 block; confirm
