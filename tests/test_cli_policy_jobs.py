@@ -23,8 +23,9 @@ import yaml
 from typer.testing import CliRunner
 
 from shturman.interfaces.cli.main import app
-from shturman.interfaces.cli.policy_batch import WorkerDied, judge_batch, parse_jobs
+from shturman.interfaces.cli.policy_batch import WorkerDied, fork_safe, judge_batch, parse_jobs
 
+ROOT = Path(__file__).resolve().parent.parent
 CORPORA = Path(__file__).parent / "policy"
 HOSTILE = [
     "true" + " && true" * 1000,
@@ -65,6 +66,37 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def in_fresh_process(body: str, *args: str) -> None:
+    """Run `_BODY(*args)` of this module in a new interpreter: workers are forked only from a
+    process with one thread (`policy_batch.fork_safe`), and the test runner has many."""
+    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); "
+            f"from tests.test_cli_policy_jobs import _{body} as body; "
+            f"from pathlib import Path; body(*[Path(a) for a in sys.argv[1:]])")
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                          timeout=240, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+def test_a_process_with_other_threads_judges_alone() -> None:
+    """Here (pytest runs threads) a large batch is judged in this process, never forked:
+    a child of a multi-threaded process may wait forever on a lock another thread held."""
+    import threading
+
+    stop = threading.Event()
+    helper = threading.Thread(target=stop.wait, daemon=True)
+    helper.start()
+    try:
+        assert not fork_safe()
+        large, out = [f"{i}\n" for i in range(5000)], io.StringIO()
+        judge_batch(PidJudge(), large, out, jobs=2, parallel_from=100)
+    finally:
+        stop.set()
+        helper.join()
+    got = [line.split() for line in out.getvalue().splitlines()]
+    assert [g[0] for g in got] == [str(i) for i in range(5000)]
+    assert {g[1] for g in got} == {str(os.getpid())}
+
+
 def _cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     argv = [sys.executable, "-c", "from shturman.app import main; main()", "policy", "check"]
     return subprocess.run(
@@ -94,6 +126,10 @@ def test_jobs_2_is_byte_identical_to_jobs_1(batch: Path) -> None:
 
 
 def test_jobs_through_typer_and_help(batch: Path) -> None:
+    in_fresh_process("typer_jobs", str(batch))
+
+
+def _typer_jobs(batch: Path) -> None:
     runner = CliRunner()
     one = runner.invoke(app, ["policy", "check", "--jsonl", str(batch), "--jobs", "1"])
     two = runner.invoke(app, ["policy", "check", "--jsonl", str(batch), "--jobs", "2"])
@@ -123,6 +159,10 @@ class PidJudge:
 
 
 def test_small_input_stays_in_this_process_large_input_is_forked() -> None:
+    in_fresh_process("small_and_large")
+
+
+def _small_and_large() -> None:
     small, out = [f"{i}\n" for i in range(50)], io.StringIO()
     judge_batch(PidJudge(), small, out, jobs=2, parallel_from=100)
     assert {line.split()[1] for line in out.getvalue().splitlines()} == {str(os.getpid())}
@@ -146,6 +186,10 @@ class DyingJudge(PidJudge):
 
 @pytest.mark.timeout(60)
 def test_a_dying_worker_fails_the_batch_without_hanging() -> None:
+    in_fresh_process("dying_worker")
+
+
+def _dying_worker() -> None:
     lines = [f"{i}\n" for i in range(3000)]
     lines[2500] = "die\n"
     out = io.StringIO()
@@ -176,6 +220,10 @@ class WarmedJudge(PidJudge):
 def test_the_judge_is_warmed_once_before_the_workers_are_forked() -> None:
     """What the first decisions compile lazily is compiled in the parent, once: the forked
     workers inherit it (each would otherwise compile the rule set's patterns again)."""
+    in_fresh_process("warmed_once")
+
+
+def _warmed_once() -> None:
     judge, out = WarmedJudge(), io.StringIO()
     judge_batch(judge, [f"{i}\n" for i in range(3000)], out, jobs=2, parallel_from=100)
     assert {line.split()[1] for line in out.getvalue().splitlines()} == {str(os.getpid())}

@@ -82,10 +82,21 @@ def judge_batch(
     workers = cpu_count() if jobs is None else jobs
     lines = iter(src)
     head = list(islice(lines, parallel_from)) if workers > 1 else []
-    if workers <= 1 or len(head) < parallel_from:
+    if workers <= 1 or len(head) < parallel_from or not fork_safe():
         judge.judge_lines(chain(head, lines), out)
         return
     _judge_in_workers(judge, chain(head, lines), out, workers)
+
+
+def fork_safe() -> bool:
+    """Can this process fork workers? Not while other threads run: a forked child may wait
+    forever on a lock one of them held at the fork (an import, a stream, a logger — CPython
+    warns about it from 3.12). The `shturman` process has one thread here; a process that
+    has more (a test runner, an embedding program) judges the batch alone: the same output,
+    on one core."""
+    import threading
+
+    return threading.active_count() == 1
 
 
 def _judge_in_workers(judge: LineJudge, lines: Iterator[str], out: TextIO, workers: int) -> None:
