@@ -155,6 +155,7 @@ async def test_cancelling_a_queued_run_job_ends_its_run_and_its_followers(
     assert await asyncio.wait_for(follower, 30) == []  # ends: nothing will ever run
     record, _ = await container.runs.replay(job.run_id)
     assert record is not None and record.status == "cancelled"
+    assert record.servers == ("local",)  # `history` says where it would have run
     with pytest.raises(UnknownRunError):
         await container.jobs.cancel_run("no-such-run")
     with pytest.raises(UnknownServerError):  # refused before anything is queued
@@ -163,3 +164,14 @@ async def test_cancelling_a_queued_run_job_ends_its_run_and_its_followers(
 
 async def _events(container: Any, run_id: str) -> list[Any]:
     return [e async for e in container.events.subscribe(run_id)]
+
+
+async def test_a_run_stopped_after_it_started_keeps_its_targets_in_history(
+        container: Any) -> None:
+    stream = container.runs.stream(RunRequest("uptime", Actor("cli", "test"), server="local"))
+    first = await anext(stream)
+    assert isinstance(first.payload, RunStarted)
+    await stream.aclose()  # the terminal's Ctrl-C: the consumer goes away mid-run
+    record = (await container.runs.history(1))[0]
+    assert record.id == first.run_id and record.status == "cancelled"
+    assert record.servers == ("local",)

@@ -84,7 +84,9 @@ class JobService:
         worker (the run records that itself)."""
         job = await self._queue.cancel(job_id)
         if job.run_id and job.status is JobStatus.CANCELLED and self._runs is not None:
-            await self._runs().not_started(job.run_id, "cancelled before it started")
+            server = job.payload.get("server")
+            await self._runs().not_started(job.run_id, "cancelled before it started",
+                                           str(server) if server else None)
         return job
 
     async def cancel_run(self, run_id: str) -> Job:

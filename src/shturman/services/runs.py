@@ -18,7 +18,7 @@ from shturman.agent.loop import Agent, Outcome, Planner, Task
 from shturman.agent.memory import rank
 from shturman.config import Settings
 from shturman.domain.errors import RunStateError, ShturmanError
-from shturman.domain.events import Event, RunFinished, as_data, kind_of
+from shturman.domain.events import Event, RunFinished, RunStarted, as_data, kind_of
 from shturman.domain.models import Actor, RunMode, RunStatus, Server
 from shturman.domain.runs import Incident, RunEvent, RunRecord
 from shturman.domain.texts import half
@@ -118,10 +118,12 @@ class RunService:
                                           RunStatus.PENDING.value))
         return run_id
 
-    async def not_started(self, run_id: str, why: str) -> None:
-        """A reserved run whose job ended before starting it (cancelled, expired)."""
+    async def not_started(self, run_id: str, why: str, server: str | None = None) -> None:
+        """A reserved run whose job ended before starting it (cancelled, expired); ``server``:
+        the one it asked for, so `history` still says where it would have run."""
         if await self._runs.begin(run_id):
-            await self._runs.finish(run_id, RunStatus.CANCELLED.value, why, False)
+            await self._runs.finish(run_id, RunStatus.CANCELLED.value, why, False,
+                                    servers=(server,) if server else None)
 
     async def _check_server(self, request: RunRequest) -> RunRequest:
         if request.server:  # an unknown or ambiguous --server fails before anything runs
@@ -175,14 +177,21 @@ class RunService:
                 await queue.put(None)
 
         runner = asyncio.create_task(drive())
+        # where a run stopped early was going: its resolved targets once it has started,
+        # before that the server it asked for
+        targets: tuple[str, ...] = (request.server,) if request.server else ()
         try:
             while (event := await queue.get()) is not None:
+                if event.type == RunStarted.kind and isinstance(
+                        started := event.payload, RunStarted):
+                    targets = started.servers or targets
                 yield event
         finally:
             if not runner.done():
                 runner.cancel()
                 await asyncio.gather(runner, return_exceptions=True)
-                await self._runs.finish(run_id, RunStatus.CANCELLED.value, "cancelled", False)
+                await self._runs.finish(run_id, RunStatus.CANCELLED.value, "cancelled", False,
+                                        servers=targets or None)
         await runner  # re-raise a crash of the loop after the events were delivered
 
     async def run(self, request: RunRequest, approver: Approver | None = None
