@@ -192,6 +192,9 @@ def credentials(
     if outputs:
         written = {normalise_path(v) for v in _option_values(inv.args, outputs)}
         paths = [p for p in paths if normalise_path(p) not in written]
+    if inv.name in _ARCHIVERS and eff.writes:  # `tar x … -C /`: where it extracts, not a read
+        extracted = {normalise_path(w) for w in eff.writes}
+        paths = [p for p in paths if normalise_path(p) not in extracted]
     recursive = recursive_reader(inv)
     seen: set[str] = set()
     for p in paths:

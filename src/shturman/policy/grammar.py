@@ -425,7 +425,7 @@ def parse(g: Grammar, args: list[Word], before: tuple[str, ...]) -> Rejection | 
         if g.deny is not None and g.deny.fullmatch(w.value):
             return Rejection("grammar.operand", w.value)
     if g.require and not (g.require & ({n for n, _ in out.options} | set(before))):
-        return Rejection(g.unmet, f"{g.name}: {' '.join(sorted(g.require))}")
+        return Rejection(g.unmet, g.name)  # not "--dry-run writes": that option is missing
     if g.config:
         bad = _config_check(g, args, out.options)
         if bad is not None:
