@@ -75,11 +75,30 @@ EXTRACT_TARGETS: list[Case] = [
     ("tar czf /tmp/h.tgz /home", "block", "secrets.credential_tree"),
 ]
 
+# ---- the package managers of newer toolchains: their listings are reads ----------------------
+TOOLCHAIN_LISTINGS: list[Case] = [
+    ("uv pip list --outdated", "allow", "packages.read"),  # new
+    ("uv tree --depth=1", "allow", None),  # new
+    ("poetry show --tree", "allow", None),  # new
+    ("poetry env info -p", "allow", None),  # new
+    ("yarn why lodash", "allow", None),  # new
+    ("pnpm ls --depth=0", "allow", None),  # new
+    ("gem env", "allow", None),  # new
+    ("apt-key list", "allow", None),  # new
+    ("uv pip install requests", "confirm", None),
+    ("uv run app.py", "confirm", None),
+    ("poetry install --no-root", "confirm", None),
+    ("yarn add left-pad", "confirm", None),
+    ("pnpm install", "confirm", None),
+    ("apt-key add /tmp/repo.asc", "confirm", None),
+    ("npm env", "confirm", None),
+]
+
 
 @pytest.mark.parametrize("table", [DUMPED_HASHES, AUTORUN, ENDLESS_WRITES, COMPRESSORS,
-                                   EXTRACT_TARGETS],
+                                   EXTRACT_TARGETS, TOOLCHAIN_LISTINGS],
                          ids=["dumped_hashes", "autorun", "endless_writes", "compressors",
-                              "extract_targets"])
+                              "extract_targets", "toolchain_listings"])
 def test_class(policy: Policy, table: list[Case]) -> None:
     wrong = misjudged(policy, table)
     assert not wrong, wrong
