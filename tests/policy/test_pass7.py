@@ -94,11 +94,28 @@ TOOLCHAIN_LISTINGS: list[Case] = [
     ("npm env", "confirm", None),
 ]
 
+# ---- credentials printed by the programs' own features ----------------------------------------
+PRINTED_BY_FEATURE: list[Case] = [
+    ("mysql --print-defaults", "block", "secrets.credential_store"),  # new
+    ("my_print_defaults client mysqldump", "block", "secrets.credential_store"),  # new
+    ("ldapsearch -x -b dc=corp,dc=lan '(uid=bob)' userPassword", "block", None),  # new
+    ("ldapsearch -x -LLL -b dc=corp,dc=lan '(uid=bob)' '*'", "block", None),  # new
+    ("slapcat -n 1", "block", None),  # new
+    ("redis-cli ACL LIST", "block", "secrets.credential_store"),  # new
+    ("redis-cli -h 10.0.0.2 acl getuser default", "block", None),  # new
+    ("kubectl -n ci create token deployer --duration=1h", "block",
+     "secrets.cluster_secret"),  # new
+    ("mysql -e 'show databases'", "confirm", None),
+    ("ldapsearch -x -b dc=corp,dc=lan '(uid=bob)' cn mail", "confirm", None),
+    ("redis-cli ACL WHOAMI", "confirm", None),
+    ("kubectl create namespace staging", "confirm", None),
+]
+
 
 @pytest.mark.parametrize("table", [DUMPED_HASHES, AUTORUN, ENDLESS_WRITES, COMPRESSORS,
-                                   EXTRACT_TARGETS, TOOLCHAIN_LISTINGS],
+                                   EXTRACT_TARGETS, TOOLCHAIN_LISTINGS, PRINTED_BY_FEATURE],
                          ids=["dumped_hashes", "autorun", "endless_writes", "compressors",
-                              "extract_targets", "toolchain_listings"])
+                              "extract_targets", "toolchain_listings", "printed_by_feature"])
 def test_class(policy: Policy, table: list[Case]) -> None:
     wrong = misjudged(policy, table)
     assert not wrong, wrong

@@ -747,6 +747,15 @@ def _option_values(args: Sequence[str], names: tuple[str, ...]) -> list[str]:
 
 
 # programs classify_command knows by name; any other is only checked for metadata URLs
+# database clients that print their option files' settings, passwords included
+_DB_PRINTERS = ("mysql", "mariadb", "mysqldump", "mysqladmin", "my_print_defaults",
+                "mariadb-print-defaults")
+_LDAP_READERS = ("ldapsearch", "slapcat")
+_LDAP_VALUE = frozenset(["-b", "-D", "-w", "-y", "-H", "-h", "-p", "-s", "-f", "-T", "-l",
+                         "-z", "-o", "-E", "-e", "-O", "-Y", "-U", "-X", "-R", "-a", "-P"])
+_REDIS_CLIENTS = ("redis-cli", "valkey-cli", "keydb-cli")
+_REDIS_VALUE = frozenset(["-h", "-p", "-a", "-n", "-u", "--user", "--pass", "-s", "-r", "-i",
+                          "--tls-cert", "--tls-key", "--cacert", "--sni"])
 _CLASSIFIED = frozenset(
     [
         "printenv",
@@ -779,6 +788,9 @@ _CLASSIFIED = frozenset(
         "ip",
         "git",
         "gh",
+        *_DB_PRINTERS,
+        *_LDAP_READERS,
+        *_REDIS_CLIENTS,
     ]
 )
 
@@ -869,6 +881,21 @@ def classify_command(name: str, args: Sequence[str]) -> Secret | None:
     )
     if name == "git" and pos[:2] in (["credential", "fill"], ["credential-store", "get"]):
         return store
+    if name in _DB_PRINTERS and (
+        name.endswith(("print-defaults", "print_defaults")) or "--print-defaults" in args
+    ):  # `[client] password=…` from ~/.my.cnf, printed as an option
+        return store
+    if name == "slapcat":  # the whole directory, every userPassword with it
+        return store
+    if name == "ldapsearch" and any(
+        a.lower() in ("userpassword", "*", "+*", "unicodepwd", "sambantpassword")
+        for a in _positionals(args, _LDAP_VALUE)  # the attributes after the filter
+    ):
+        return store
+    if name in _REDIS_CLIENTS:
+        words = [a.lower() for a in _positionals(args, _REDIS_VALUE)]
+        if words[:2] in (["acl", "list"], ["acl", "getuser"]):  # password hashes
+            return store
     if name == "gh" and pos[:2] == ["auth", "token"]:
         return store
     if name.startswith("docker-credential-") and pos[:1] in (["get"], ["list"]):
@@ -906,6 +933,8 @@ def _cluster_secret(args: Sequence[str], what: str) -> Secret | None:
             return secret
     pos = _positionals(args, _KUBE_VALUE)
     verb = pos[0].lower() if pos else ""
+    if verb == "create" and pos[1:2] == ["token"]:  # mints and prints a bearer token
+        return secret
     if verb == "set" and pos[1:2] == ["env"] and "--list" in args:  # prints the values
         return Secret(Kind.PROCESS_ENV, what)
     if verb not in ("get", "describe", "edit"):
