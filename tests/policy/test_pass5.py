@@ -237,7 +237,9 @@ NEVER: list[Case] = [
 # ---- 4. the reason names what the command does ----------------------------------------------
 REASONS: list[Case] = [
     ("openssl genpkey -algorithm rsa -out /etc/app/new.key", "confirm", "fs.write"),  # new
-    ("openssl req -new -key /etc/app/app.key -out /tmp/app.csr", "block", "secrets.private_key"),
+    # seventh pass: a request signed with the key prints no key (the CSR is written); a person
+    # decides, as for any file written. Printing the key itself (next line) still blocks.
+    ("openssl req -new -key /etc/app/app.key -out /tmp/app.csr", "confirm", "fs.write"),
     ("openssl rsa -in /etc/app/app.key -text", "block", "secrets.private_key"),
     (
         "keytool -importcert -file ca.pem -alias corp -keystore /srv/trust.jks",

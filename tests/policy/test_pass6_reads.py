@@ -205,7 +205,8 @@ CLOUD: list[Case] = [
     ("ansible all -m ping", "confirm", None),  # runs a module on every host it names
     ("ansible all -a 'rm -rf /tmp/x'", "confirm", None),
     ("rclone listremotes", "allow", None),  # new
-    ("rclone config show", "confirm", "grammar.secret_output"),
+    # seventh pass: it prints every remote's keys and tokens; four blind authors label it block
+    ("rclone config show", "block", "secrets.store_readout"),
     ("rclone listremotes --config /tmp/other.conf", "confirm", "grammar.runs_code"),
     ("rclone sync /srv remote:backup", "block", None),
 ]

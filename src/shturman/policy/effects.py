@@ -592,6 +592,22 @@ def _xxd(args: Sequence[Word], pos: list[str], eff: Effects) -> None:
     eff.truncates.extend(files[1:2])
 
 
+_PATCH_VALUES = frozenset(
+    ["-p", "-i", "-F", "-D", "-d", "-o", "-r", "-B", "-V", "-Y", "-z", "-g"]
+)
+
+
+def _patch(args: Sequence[Word], pos: list[str], eff: Effects) -> None:
+    """`patch [opts] [originalfile [patchfile]]`: the original is rewritten (unless
+    `--dry-run`), `-o FILE` and `-r FILE` are written, `-i FILE` is the patch read."""
+    if any(w.value == "--dry-run" for w in args):
+        return
+    files = _operands(args, _PATCH_VALUES)
+    eff.writes.extend(files[:1])
+    eff.reads.extend(files[1:2] + _option_values(args, ["-i", "--input"]))
+    eff.writes.extend(_option_values(args, ["-o", "--output", "-r", "--reject-file"]))
+
+
 _SCRIPT_VALUES = frozenset(
     ["-c", "--command", "-E", "--echo", "-o", "--output-limit", "-m", "--logging-format"]
 )
@@ -696,6 +712,7 @@ _HANDLERS.update(
         "tree": _output_opts(["-o"]),
         "iconv": _output_opts(["-o", "--output"]),
         "xxd": _xxd,
+        "patch": _patch,
         "script": _script,
         "file": _names_from_file,
         "openssl": _openssl,

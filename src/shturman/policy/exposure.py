@@ -182,6 +182,11 @@ def credentials(
             if p.startswith(("/", "~", ".", "*")) or "/" in p
         ]
     paths += [normalise_path(v[7:]) for v in values if v.startswith("file://")]
+    if inv.name in _CONTAINER_RUNNERS:  # `-v /etc:/mnt … cat /mnt/shadow` reads /etc/shadow
+        paths += _host_paths(values, paths)
+    if inv.name in ("lxc", "incus") and values[:2] == ["file", "pull"]:
+        # `lxc file pull web01/etc/shadow .`: INSTANCE/PATH is a file inside the instance
+        paths += ["/" + p.split("/", 1)[1] for p in _positionals(inv.args)[2:-1] if "/" in p]
     if inv.name == "git":  # `git show REV:PATH`, `git cat-file -p HEAD:.env`: a file's content
         paths += [
             normalise_path(p.split(":", 1)[1])
@@ -192,6 +197,9 @@ def credentials(
     if outputs:
         written = {normalise_path(v) for v in _option_values(inv.args, outputs)}
         paths = [p for p in paths if normalise_path(p) not in written]
+    used = _keys_used(inv.name, inv.args)
+    if used:
+        paths = [p for p in paths if normalise_path(p) not in used]
     if inv.name in _ARCHIVERS and eff.writes:  # `tar x … -C /`: where it extracts, not a read
         extracted = {normalise_path(w) for w in eff.writes}
         paths = [p for p in paths if normalise_path(p) not in extracted]
@@ -221,6 +229,73 @@ def credentials(
     if field is not None:
         found.append(Secret(Kind.CREDENTIAL_STORE, field))
     return found
+
+
+_CONTAINER_RUNNERS = frozenset(["docker", "podman", "nerdctl"])
+
+
+# signing and certificate requests use a private key without printing it: the output is a
+# certificate, a request or a signature (`openssl req -new -key k -out r.csr`, `openssl x509
+# -req -CAkey ca.key`); `rsa`, `pkey`, `pkcs12`… print the key itself and stay reads
+_OPENSSL_KEY_USE = ("-key", "-CAkey", "-signkey", "-inkey", "-sign", "-prverify")
+_OPENSSL_SIGNERS = frozenset(["req", "x509", "ca", "dgst", "pkeyutl", "smime", "cms", "ts",
+                              "ocsp", "s_server", "s_client", "crl", "spkac"])
+
+
+def _keys_used(name: str, args: Sequence[Word]) -> set[str]:
+    """Key files the invocation signs with or writes, never prints."""
+    values = [w.value for w in args]
+    if name == "openssl" and values[:1] and values[0] in _OPENSSL_SIGNERS and not any(
+        v in ("-decrypt", "-verifyrecover") for v in values  # these print what the key opens
+    ):
+        return {normalise_path(v) for v in _option_values(args, _OPENSSL_KEY_USE)}
+    if name == "step":  # `step certificate create SUBJ CRT KEY --ca-key ca.key`
+        pos = _positionals(args)
+        used = {normalise_path(v) for v in _option_values(args, ("--ca-key", "--key"))}
+        if pos[:2] in (["certificate", "create"], ["crypto", "keypair"]) or pos[:3] == [
+            "crypto", "jwk", "create"
+        ]:
+            used |= {normalise_path(p) for p in pos[2:]}
+        if pos[:2] in (["certificate", "sign"], ["crypto", "jws"]):
+            used |= {normalise_path(p) for p in pos[2:]}
+        return used
+    return set()
+
+
+def _mounts(values: Sequence[str]) -> list[tuple[str, str]]:
+    """The bind mounts of a `run`/`create` line: (host path, container path)."""
+    found: list[tuple[str, str]] = []
+    for i, v in enumerate(values):
+        spec = ""
+        if v in ("-v", "--volume", "--mount") and i + 1 < len(values):
+            spec = values[i + 1] if v != "--mount" else "mount:" + values[i + 1]
+        elif v.startswith(("--volume=", "-v")) and v not in ("-v", "--version"):
+            spec = v.split("=", 1)[1] if v.startswith("--volume=") else v[2:]
+        elif v.startswith("--mount="):
+            spec = "mount:" + v.split("=", 1)[1]
+        if spec.startswith("mount:"):
+            fields = dict(f.split("=", 1) for f in spec[6:].split(",") if "=" in f)
+            host = fields.get("source") or fields.get("src") or ""
+            ctr = fields.get("target") or fields.get("dst") or fields.get("destination") or ""
+        else:
+            host, _, rest = spec.partition(":")
+            ctr = rest.split(":", 1)[0]
+        if host.startswith(("/", "~")) and ctr.startswith("/"):
+            found.append((host.rstrip("/") or "/", ctr.rstrip("/") or "/"))
+    return found
+
+
+def _host_paths(values: Sequence[str], paths: Sequence[str]) -> list[str]:
+    """The host files behind container paths the command names, through its bind mounts."""
+    if not any(a in ("run", "create") for a in values):
+        return []
+    out: list[str] = []
+    for host, ctr in _mounts(values):
+        prefix = ctr if ctr.endswith("/") else ctr + "/"
+        for p in paths:
+            if p == ctr or p.startswith(prefix):
+                out.append(normalise_path(host.rstrip("/") + "/" + p[len(prefix):]))
+    return out
 
 
 def files_read(paths: Sequence[str]) -> list[Secret]:

@@ -949,6 +949,8 @@ def _facts(
     return Facts(
         name=name,
         args=tuple(args),
+        folded=text.lower() if text.isascii() else None,
+        joined_args="\0".join(args),
         positionals=tuple(positionals),
         subcommands=tuple(sub[:3]),
         text=text,

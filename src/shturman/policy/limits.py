@@ -184,14 +184,19 @@ def confusable_path(value: str) -> bool:
     for segment in value.split("/"):
         if segment.isascii():
             continue
-        latin = any(c.isascii() and c.isalpha() for c in segment)
-        other = any(
-            not c.isascii()
-            and c.isalpha()
-            and unicodedata.name(c, "").startswith(_LOOKALIKE_SCRIPTS)
-            for c in segment
-        )
-        fullwidth = any(unicodedata.name(c, "").startswith("FULLWIDTH") for c in segment)
-        if (latin and other) or fullwidth:
+        if any(unicodedata.name(c, "").startswith("FULLWIDTH") for c in segment):
             return True
+        # one word mixes the scripts (`ѕhadow`); a Cyrillic name with a Latin extension
+        # (`отчёт.txt`, `ошибки_2024.log`) is two words, each in one script
+        for word in _LETTERS.findall(segment):
+            latin = any(c.isascii() for c in word)
+            other = any(
+                not c.isascii() and unicodedata.name(c, "").startswith(_LOOKALIKE_SCRIPTS)
+                for c in word
+            )
+            if latin and other:
+                return True
     return False
+
+
+_LETTERS = re.compile(r"[^\W\d_]+")  # a run of letters

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from shturman.domain.errors import PolicyError
 from shturman.domain.models import Decision
@@ -187,6 +187,11 @@ class Facts:
     assigns: tuple[str, ...]
     upstream: tuple[str, ...]
     remote: bool
+    # `text` lower-cased when it is ASCII, for the literal pre-tests of case-insensitive
+    # patterns (`Rule.text_need`); None: not given, the patterns decide alone
+    folded: str | None = None
+    # `"\0".join(args)`, for the literal pre-tests of `args_any`/`args_none`
+    joined_args: str | None = None
 
 
 FACT_BITS = {"paths": 1, "reads": 2, "changes": 4, "destroys": 8, "perms": 16, "assigns": 32}
@@ -230,6 +235,10 @@ class Rule:
     # per pattern, `_literal_need`); no argument holding any, no argument can match
     args_any_need: re.Pattern[str] | None = None
     args_none_need: re.Pattern[str] | None = None
+    # for `text_regex`/`text_none`: literal strings one of which every match contains
+    # (`required_literals`); none in the text, the pattern cannot match
+    text_need: Literals | None = None
+    text_none_need: Literals | None = None
 
     @property
     def id(self) -> str:
@@ -252,25 +261,34 @@ class Rule:
             return False
         if self.subcommands and not any(f.subcommands[: len(sc)] == sc for sc in self.subcommands):
             return False
+        # the literal pre-test of `text_regex`: most texts hold none of its literals
+        if self.text_need is not None and not self.text_need.found_in(f):
+            return False
         if s.flags_any and not _flags(f.args, self.flags_any):
             return False
         if s.flags_none and _flags(f.args, self.flags_none):
             return False
-        if self.args_any and not (
-            (self.args_any_need is None or self.args_any_need.search("\0".join(f.args)))
-            and any(self.args_any.fullmatch(a) for a in f.args)
-        ):
-            return False
-        if (
-            self.args_none
-            and (self.args_none_need is None or self.args_none_need.search("\0".join(f.args)))
-            and any(self.args_none.fullmatch(a) for a in f.args)
-        ):
-            return False
+        if self.args_any or self.args_none:
+            joined = "\0".join(f.args) if f.joined_args is None else f.joined_args
+            if self.args_any and not (
+                (self.args_any_need is None or self.args_any_need.search(joined))
+                and any(self.args_any.fullmatch(a) for a in f.args)
+            ):
+                return False
+            if (
+                self.args_none
+                and (self.args_none_need is None or self.args_none_need.search(joined))
+                and any(self.args_none.fullmatch(a) for a in f.args)
+            ):
+                return False
         if self.args_regex and not any(self.args_regex.fullmatch(a) for a in f.args):
             return False
         # the exclusion first: it is usually an anchored, cheap pattern
-        if self.text_none and self.text_none.search(f.text):
+        if (
+            self.text_none
+            and (self.text_none_need is None or self.text_none_need.found_in(f))
+            and self.text_none.search(f.text)
+        ):
             return False
         if self.text_regex and not self.text_regex.search(f.text):
             return False
@@ -281,6 +299,93 @@ class Rule:
         if s.stdin_from and not any(u in s.stdin_from for u in f.upstream):
             return False
         return s.remote is None or s.remote == f.remote
+
+
+@dataclass(frozen=True, slots=True)
+class Literals:
+    """A necessary condition for a regex to find a match: the text contains one of
+    `strings` (`folded`: compared case-insensitively, on `Facts.folded`)."""
+
+    strings: tuple[str, ...]
+    folded: bool
+
+    def found_in(self, f: Facts) -> bool:
+        """False only when no match is possible; True when the pattern must decide."""
+        if not self.folded:
+            text = f.text
+        elif f.folded is None:
+            return True  # non-ASCII text (case folding beyond ASCII) or not given
+        else:
+            text = f.folded
+        return any(s in text for s in self.strings)
+
+
+def required_literals(source: str) -> Literals | None:
+    """Literal strings of which every match of the regex `source` (compiled with no flags
+    but its own) contains one; None when there is no such set (or the pattern is not
+    understood). Derived from the parsed pattern: a run of literal characters in a
+    sequence, a repeat of at least once, a group, every branch of an alternation."""
+    import importlib
+
+    parser: Any = importlib.import_module("re._parser")
+    c: Any = importlib.import_module("re._constants")
+    try:
+        tree = parser.parse(source)
+    except (re.error, RecursionError):
+        return None
+    fold = bool(tree.state.flags & re.IGNORECASE)
+
+    def seq(items: Any) -> frozenset[str] | None:
+        options: list[frozenset[str]] = []
+        run: list[str] = []
+        for op, av in items:
+            if op is c.LITERAL:
+                run.append(chr(av))
+                continue
+            if run:
+                options.append(frozenset(["".join(run)]))
+                run = []
+            found = node(op, av)
+            if found is not None:
+                options.append(found)
+        if run:
+            options.append(frozenset(["".join(run)]))
+        if not options:
+            return None
+        return max(options, key=lambda o: (min(map(len, o)), -len(o)))
+
+    def node(op: Any, av: Any) -> frozenset[str] | None:
+        nonlocal fold
+        if op is c.SUBPATTERN:
+            _group, add_flags, _del_flags, sub = av
+            if add_flags & re.IGNORECASE:
+                fold = True
+            return seq(sub)
+        if op is c.ATOMIC_GROUP:
+            return seq(av)
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+            low, _high, sub = av
+            return seq(sub) if low >= 1 else None
+        if op is c.BRANCH:
+            union: set[str] = set()
+            for branch in av[1]:
+                found = seq(branch)
+                if found is None:
+                    return None
+                union |= found
+            return frozenset(union)
+        return None
+
+    found = seq(tree)
+    if not found or "" in found:
+        return None
+    if fold:
+        if not all(s.isascii() for s in found):
+            return None  # `(?i)ſ` matches `s`: folding is not `str.lower` beyond ASCII
+        found = frozenset(s.lower() for s in found)
+    # a string containing another is implied by it: keep the shorter
+    kept = sorted(s for s in found if not any(o != s and o in s for o in found))
+    return Literals(tuple(kept), fold)
 
 
 def _urls_local(positionals: Sequence[str]) -> bool:
@@ -352,6 +457,10 @@ def compile_rule(spec: RuleSpec) -> Rule:
             args_regex=rx(spec.args_regex),
             text_regex=rx(spec.text_regex),
             text_none=rx(spec.text_none_regex),
+            text_need=required_literals(spec.text_regex) if spec.text_regex else None,
+            text_none_need=(
+                required_literals(spec.text_none_regex) if spec.text_none_regex else None
+            ),
             paths=globs["paths"],
             reads=globs["reads"],
             writes=globs["changes"],

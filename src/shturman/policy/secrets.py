@@ -835,6 +835,10 @@ def classify_command(name: str, args: Sequence[str]) -> Secret | None:
             args, _positionals(args[args.index("compose") + 1 :], _COMPOSE_VALUE)
         ):
             return env
+        if pos[:2] == ["secret", "inspect"] and any(
+            a in ("--showsecret", "--show-secret") for a in args
+        ):  # `podman secret inspect --showsecret`: the secret's value
+            return Secret(Kind.CREDENTIAL_STORE, what)
         # swarm services carry their tasks' environment, swarm configs their data
         inspects = pos[:1] == ["inspect"] or (
             len(pos) > 1

@@ -54,8 +54,13 @@ _DNS = frozenset(
 _GETENT_DNS = frozenset(["hosts", "ahosts", "ahostsv4", "ahostsv6"])
 _CLOUD_COPY = frozenset(["aws", "gsutil", "rclone", "az", "s3cmd", "mc", "azcopy"])
 _TUNNELS = frozenset(["ngrok", "cloudflared", "localtunnel", "lt", "bore", "frpc", "chisel"])
+# file-transfer clients whose command string (`-c 'put f'`, `-e 'put f'`) uploads local files
+_TRANSFER = frozenset(["tftp", "ftp", "lftp", "smbclient", "ncftpput"])
+_UPLOAD_VERB = re.compile(r"(?:^|[;\s])m?put\s+(?:-\S+\s+)*([^\s;]+)")
+_NCFTP_VALUES = frozenset(["-u", "-p", "-P", "-j", "-t", "-f", "-U", "-X", "-Y", "-S", "-T"])
 NETWORK = (
     _HTTP
+    | _TRANSFER
     | _SOCKETS
     | _REMOTE_COPY
     | _MAIL
@@ -133,6 +138,13 @@ def _files_sent(name: str, args: Sequence[Word]) -> list[str]:
         pos = [w.value for w in args if not w.value.startswith("-")]
         if len(pos) >= 2 and _remote_target(pos[-1]):
             files.extend(p for p in pos[:-1] if not _remote_target(p))
+    if name in _TRANSFER:  # `tftp HOST -c put /etc/passwd`, `smbclient … -c 'put f r'`
+        words = [w.value for w in args]
+        files.extend(m.group(1) for m in _UPLOAD_VERB.finditer(" ".join(words)))
+        if name == "ncftpput":  # `ncftpput [opts] HOST REMOTE-DIR LOCAL-FILE…`
+            pos = [v for i, v in enumerate(words) if not v.startswith("-")
+                   and not (i and words[i - 1] in _NCFTP_VALUES)]
+            files.extend(pos[2:])
     if name == "socat":
         files.extend(
             w.value.split(":", 1)[1].split(",", 1)[0]
@@ -212,7 +224,8 @@ def destinations(name: str, args: Sequence[Word]) -> list[str]:
             for a in pos
             if a.upper().startswith(("TCP", "UDP", "SSL", "OPENSSL")) and a.count(":") >= 1
         ]
-    return [p for p in pos if _HOSTISH.match(p)]
+    shares = [p[2:].split("/", 1)[0] for p in pos if p.startswith("//")]  # //HOST/share
+    return shares + [p for p in pos if _HOSTISH.match(p)]
 
 
 def leaks(
