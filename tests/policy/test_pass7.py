@@ -212,16 +212,32 @@ WRITES_AND_WORDS: list[Case] = [
     ("patch --dry-run -p1 < fix.diff", "allow", None),
 ]
 
+# sqlite: reading PRAGMAs and a quoted `.schema NAME` are reads; SQL on application tables asks.
+# Server SQL stays a person's decision: most authors label even `SHOW DATABASES` so.
+DATABASE_READS: list[Case] = [
+    ("sqlite3 -line /var/lib/app/app.db 'PRAGMA integrity_check'", "allow", None),  # new
+    ("sqlite3 /var/lib/app/app.db 'PRAGMA table_info(jobs)'", "allow", None),  # new
+    ("sqlite3 /var/lib/app/app.db '.schema jobs'", "allow", None),  # new
+    ("mysqladmin -u root extended-status", "allow", "db.read_status"),  # new
+    ("sqlite3 /var/lib/app/app.db 'PRAGMA journal_mode=WAL'", "confirm", None),
+    ("sqlite3 -readonly /var/lib/app/app.db 'SELECT count(*) FROM jobs'", "confirm", None),
+    ("sqlite3 /var/lib/app/app.db '.shell id'", "block", None),
+    ("mysqladmin -u root shutdown", "confirm", None),
+    ("mysql -N -e 'SHOW DATABASES'", "confirm", None),
+    ("psql -U postgres -l", "confirm", None),
+]
+
 
 @pytest.mark.parametrize("table", [DUMPED_HASHES, AUTORUN, ENDLESS_WRITES, COMPRESSORS,
                                    EXTRACT_TARGETS, TOOLCHAIN_LISTINGS, PRINTED_BY_FEATURE,
                                    CYRILLIC_PATHS, ATTRIBUTES, LOG_DAEMON_SIGNALS, MOUNTED_PATHS,
-                                   KV_STORES, NETWORK_TOOLS, KEY_USE, WRITES_AND_WORDS],
+                                   KV_STORES, NETWORK_TOOLS, KEY_USE, WRITES_AND_WORDS,
+                                   DATABASE_READS],
                          ids=["dumped_hashes", "autorun", "endless_writes", "compressors",
                               "extract_targets", "toolchain_listings", "printed_by_feature",
                               "cyrillic_paths", "attributes", "log_daemon_signals",
                               "mounted_paths", "kv_stores", "network_tools", "key_use",
-                              "writes_and_words"])
+                              "writes_and_words", "database_reads"])
 def test_class(policy: Policy, table: list[Case]) -> None:
     wrong = misjudged(policy, table)
     assert not wrong, wrong

@@ -242,7 +242,29 @@ def _sqlite_dot(p: Parsed) -> Rejection | None:
     return None
 
 
+# sqlite PRAGMAs that read the database's structure or check it; one that sets (`=`) changes it
+_SQLITE_PRAGMA = re.compile(
+    r"(?i)^\s*pragma\s+(?:\w+\.)?(integrity_check|quick_check|table_info|table_xinfo|table_list"
+    r"|index_list|index_info|index_xinfo|foreign_key_list|foreign_key_check|page_count"
+    r"|page_size|freelist_count|journal_mode|user_version|application_id|schema_version"
+    r"|compile_options|database_list|encoding|auto_vacuum|collation_list|function_list"
+    r"|module_list|pragma_list)\s*(?:\(\s*[\w\"']+\s*\))?\s*;?\s*$"
+)
+
+
+def _sqlite_sql(p: Parsed) -> Rejection | None:
+    """`sqlite3 DB .tables` (`sqlite_dot`), or `sqlite3 DB 'PRAGMA integrity_check'`."""
+    ops = [w.value for w in p.operands]
+    if len(ops) == 2 and not ops[1].startswith("."):
+        return None if _SQLITE_PRAGMA.match(ops[1]) else Rejection("grammar.runs_code", ops[1][:60])
+    if len(ops) == 2 and " " in ops[1]:  # `sqlite3 DB '.schema jobs'`: split as sqlite3 does
+        words = [Word(w, w) for w in ops[1].split()]
+        return _sqlite_dot(Parsed(p.options, [p.operands[0], *words]))
+    return _sqlite_dot(p)
+
+
 CHECKERS: dict[str, Callable[[Parsed], Rejection | None]] = {
+    "sqlite_sql": _sqlite_sql,
     "sqlite_dot": _sqlite_dot,
     "sed": _sed,
     "awk": _awk,
