@@ -227,17 +227,58 @@ DATABASE_READS: list[Case] = [
     ("psql -U postgres -l", "confirm", None),
 ]
 
+# read-only forms of cluster, container, proxy and toolchain clients; their changes still ask
+TOOL_READS: list[Case] = [
+    ("nerdctl --namespace k8s.io images", "allow", "docker.read"),  # new
+    ("k3s kubectl top nodes", "allow", "kubectl.read"),  # new
+    ("minikube kubectl -- get pods", "allow", "kubectl.read"),  # new
+    ("kubens", "allow", None),  # new
+    ("kubectx -c", "allow", None),  # new
+    ("stern api -n prod --since 10m", "allow", None),  # new
+    ("lxc-info -n web", "allow", None),  # new
+    ("haproxy -vv", "allow", None),  # new
+    ("caddy list-modules", "allow", None),  # new
+    ("step certificate inspect /etc/step/certs/root_ca.crt --short", "allow", None),  # new
+    ("uv python list", "allow", None),  # new
+    ("go doc net/http.Client", "allow", None),  # new
+    ("php -m", "allow", None),  # new
+    ("mvn -v", "allow", None),  # new
+    ("jps -l", "allow", None),  # new
+    ("pr -2 -t /etc/services", "allow", None),  # new
+    ("k3s kubectl get secret -A", "block", "secrets.cluster_secret"),
+    ("microk8s kubectl delete ns prod", "block", None),
+    ("kubens prod", "confirm", None),
+    ("haproxy -D -f /etc/haproxy/haproxy.cfg", "confirm", None),
+    ("caddy run", "confirm", None),
+    ("step certificate create a.internal a.crt a.key", "confirm", None),
+    ("uv python install 3.12", "confirm", None),
+    ("mvn clean install", "confirm", None),
+    ("python3 -m http.server", "confirm", None),
+    # labelled a person's decision by earlier authors: they stay so
+    ("rsync -avn /etc/nginx/ /var/backups/nginx/", "confirm", None),
+    ("redis-cli --scan --pattern 'sess:*'", "confirm", None),
+]
+
+# package managers' login stores
+LOGIN_STORES: list[Case] = [
+    ("nl ~/.config/pypoetry/auth.toml", "block", "secrets.credential_store"),  # new
+    ("cat ~/.m2/settings.xml", "block", None),  # new
+    ("cat ~/.gradle/gradle.properties", "block", None),  # new
+    ("cat /srv/app/gradle.properties", "allow", None),
+]
+
 
 @pytest.mark.parametrize("table", [DUMPED_HASHES, AUTORUN, ENDLESS_WRITES, COMPRESSORS,
                                    EXTRACT_TARGETS, TOOLCHAIN_LISTINGS, PRINTED_BY_FEATURE,
                                    CYRILLIC_PATHS, ATTRIBUTES, LOG_DAEMON_SIGNALS, MOUNTED_PATHS,
                                    KV_STORES, NETWORK_TOOLS, KEY_USE, WRITES_AND_WORDS,
-                                   DATABASE_READS],
+                                   DATABASE_READS, TOOL_READS, LOGIN_STORES],
                          ids=["dumped_hashes", "autorun", "endless_writes", "compressors",
                               "extract_targets", "toolchain_listings", "printed_by_feature",
                               "cyrillic_paths", "attributes", "log_daemon_signals",
                               "mounted_paths", "kv_stores", "network_tools", "key_use",
-                              "writes_and_words", "database_reads"])
+                              "writes_and_words", "database_reads", "tool_reads",
+                              "login_stores"])
 def test_class(policy: Policy, table: list[Case]) -> None:
     wrong = misjudged(policy, table)
     assert not wrong, wrong

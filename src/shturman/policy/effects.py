@@ -551,6 +551,9 @@ def _tar(args: Sequence[Word], pos: list[str], eff: Effects) -> None:
 
 
 def _rsync(args: Sequence[Word], pos: list[str], eff: Effects) -> None:
+    if _has_flag(args, "n") or any(w.value == "--dry-run" for w in args):
+        eff.reads.extend(p for p in pos if ":" not in p)  # `-n`: lists what it would copy
+        return
     if len(pos) >= 2:
         eff.reads.extend(p for p in pos[:-1] if ":" not in p)
         dest = pos[-1]

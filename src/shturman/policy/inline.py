@@ -124,7 +124,7 @@ def inline_code(family: str, args: Sequence[str]) -> tuple[str | None, bool]:
             if o.startswith("--") and a.startswith(o + "="):
                 return a.split("=", 1)[1], False
     positionals = [a for a in args if not a.startswith("-")]
-    return None, bool(positionals) or "-m" in args
+    return None, bool(positionals) or (family in ("python", "pypy") and "-m" in args)
 
 
 def analyse_code(code: str) -> CodeFindings:

@@ -408,6 +408,15 @@ def _unwrap_into_tail(out: Unwrapped, via: tuple[str, ...], depth: int) -> None:
     out.startup.extend(sub.startup)
 
 
+# distributions that bundle a client as a subcommand: the client runs with the rest
+_BUNDLED = {
+    "k3s": frozenset(["kubectl", "crictl", "ctr"]),
+    "microk8s": frozenset(["kubectl", "ctr", "helm", "helm3"]),
+    "minikube": frozenset(["kubectl"]),
+    "k0s": frozenset(["kubectl", "ctr"]),
+}
+
+
 def _next(out: Unwrapped, name: str, args: list[Word]) -> tuple[list[Word], set[str]] | None:
     """The wrapped command's words, or None when `name` wraps nothing."""
     if name in _SIMPLE:
@@ -432,6 +441,10 @@ def _next(out: Unwrapped, name: str, args: list[Word]) -> tuple[list[Word], set[
             if "=" in w.value and _is_env_assignment(w.value):
                 out.env.append(w.value)
         return args[start:], set()
+    if name in _BUNDLED and args and args[0].value in _BUNDLED[name]:
+        # `k3s kubectl get pods`, `microk8s kubectl …`, `minikube kubectl -- get pods`
+        rest = args[2:] if args[1:2] and args[1].value == "--" else args[1:]
+        return [args[0], *rest], set()
     if name in SHELLS:
         return _shell(out, name, args)
     if name in ("su", "sg"):
