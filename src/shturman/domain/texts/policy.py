@@ -59,6 +59,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "имя программы записано замаскированно (кавычки, экранирование)",
         "the program name is written in a disguised way (quotes, escapes)",
     ),
+    "policy.shell.sliced_name": (
+        "имя программы вырезается из другой строки (`${{v:2:2}}`, `${{v#…}}`): так прячут "
+        "команду",
+        "the program name is cut out of another string (`${{v:2:2}}`, `${{v#…}}`): a way to "
+        "hide a command",
+    ),
     "policy.shell.dynamic_script": (
         "выполняет скрипт, собранный на лету ({origin}); проверить нельзя",
         "runs a script built at run time ({origin}); it cannot be checked",
