@@ -52,14 +52,17 @@ GATES = {
     # held out #3 (812, written blind 2026-12-07 by a helper who read neither the code nor
     # the corpora; never read or fixed against: aggregates only). Measured before the sixth
     # pass: block→allow 3, confirm→allow 0, allow kept 308 of 319 (96.6%); after it: 2 / 0 /
-    # 308 of 319
-    "corpus_final_blind3.yaml": Gates(block_as_allow=2, confirm_as_allow=0, allow_kept=0.96),
+    # 308 of 319; after the seventh pass: block 2 / 13 / 275, confirm 0 / 202 / 1, allow
+    # 311 / 8 / 0 (97.5%)
+    "corpus_final_blind3.yaml": Gates(block_as_allow=2, confirm_as_allow=0, allow_kept=0.97),
     # held out #4 (807, written blind 2026-12-07 after the sixth pass by a fourth author who
     # read neither the code nor any corpus: the long tail of programs, runbook one-liners,
     # secrets through a program's own features, persistence; never read or fixed against:
     # aggregates only). Measured once, on the tree of the sixth pass: block 286 → 2 allow / 13
-    # confirm / 271 block, confirm 203 → 0 / 201 / 2, allow 318 → 301 / 16 / 1 (94.7%)
-    "corpus_final_blind4.yaml": Gates(block_as_allow=2, confirm_as_allow=0, allow_kept=0.94),
+    # confirm / 271 block, confirm 203 → 0 / 201 / 2, allow 318 → 301 / 16 / 1 (94.7%).
+    # After the seventh pass (fixed against blind #10 only): block 1 / 9 / 276, confirm
+    # 0 / 202 / 1, allow 303 / 14 / 1 (95.3%)
+    "corpus_final_blind4.yaml": Gates(block_as_allow=1, confirm_as_allow=0, allow_kept=0.95),
     # blind #7 (907, written blind 2026-12-07; interpreters, environment hijacks, editors,
     # archivers, systemd and D-Bus tools, kernel, database and cloud CLIs, wrappers,
     # redirections). Before any fix: block 313 → 1 allow / 31 confirm / 281 block; confirm
@@ -92,6 +95,15 @@ GATES = {
     # The held-out corpora moved with it (aggregates only): final_blind allow kept 322 → 334
     # of 362, final_blind2 385 → 392 of 427, their block→allow and confirm→allow unchanged.
     "corpus_blind6.yaml": Gates(block_as_allow=0, confirm_as_allow=2, allow_kept=0.96),
+    # blind #10 (792, written blind 2026-12-07 by a helper who read neither the code nor any
+    # corpus: containers and orchestration, database and cache clients, web servers and TLS,
+    # toolchains, text tools with writing options, encodings, Russian admins' habits).
+    # Before any fix (at ec3e093): block 280 → 1 allow / 18 confirm / 261 block, confirm 0 / 189 / 8, allow 280 / 33 / 2 (88.9% kept). After the
+    # seventh pass (test_pass7): block 0 / 0 / 280, confirm 0 / 196 / 1, allow 301 / 14 / 0
+    # (95.6%). The allow → confirm left are decisions: SQL through a database client asks
+    # (earlier authors label `SHOW DATABASES` a change), `rsync -n` and `redis-cli --scan`
+    # ask (labelled so before), a GET to an outside URL asks.
+    "corpus_blind10.yaml": Gates(block_as_allow=0, confirm_as_allow=0, allow_kept=0.95),
 }
 
 
