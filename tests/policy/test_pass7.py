@@ -265,6 +265,17 @@ LOGIN_STORES: list[Case] = [
     ("cat ~/.m2/settings.xml", "block", None),  # new
     ("cat ~/.gradle/gradle.properties", "block", None),  # new
     ("cat /srv/app/gradle.properties", "allow", None),
+    ("cat /etc/exim4/passwd.client", "block", "secrets.credential_store"),  # new
+    ("cat /etc/dovecot/users", "block", None),  # new
+    ("cat /etc/mosquitto/passwd", "block", None),  # new
+    ("cat ~/.local/share/keyrings/login.keyring", "block", None),  # new
+    ("cat /etc/letsencrypt/accounts/acme-v02.api.letsencrypt.org/directory/4f2a/"
+     "private_key.json", "block", None),  # new
+    ("cat /var/lib/cloud/instance/user-data.txt", "block", None),  # new
+    ("cat /opt/consul/data/acl-tokens.json", "block", None),  # new
+    ("ls ~/.local/share/keyrings/", "allow", None),
+    ("grep -rn private_key_path /etc/app", "allow", None),
+    ("cat /etc/redis/redis.conf | grep -E '^(bind|port|maxmemory)'", "allow", None),
 ]
 
 # an output process substitution is fed like a pipe; a program name cut from a string is hidden

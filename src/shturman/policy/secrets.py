@@ -174,6 +174,20 @@ _TABLE: tuple[tuple[Kind, tuple[str, ...], tuple[str, ...]], ...] = (
             # package managers' login stores: poetry, pip's keyring-less config, yarn 2+, uv,
             # Docker's hub login for buildx, Helm's registry logins, Maven's and Gradle's
             "**/pypoetry/auth.toml",
+            # mail, broker and proxy password files; desktop keyrings; ACME account keys;
+            # cloud-init's user data (where instances get their passwords); consul ACL tokens
+            "/etc/exim4/passwd.client",
+            "/etc/dovecot/users",
+            "/etc/dovecot/passwd*",
+            "/etc/mosquitto/passwd",
+            "/etc/mosquitto/*.passwd",
+            "/etc/squid/passwd*",
+            "**/.local/share/keyrings/*.keyring",
+            "**/letsencrypt/accounts/**/private_key.json",
+            "**/private_key.json",
+            "/var/lib/cloud/instance/user-data.txt*",
+            "/var/lib/cloud/instances/*/user-data.txt*",
+            "**/acl-tokens.json",
             "**/.yarnrc.yml",
             "**/uv/credentials.toml",
             "**/.config/helm/registry/config.json",
