@@ -194,6 +194,13 @@ def _best(runs: list[dict[str, float]]) -> dict[str, float]:
     return max(runs, key=lambda r: r["per_second"])
 
 
+def steady(short: dict[str, float], long: dict[str, float]) -> float:
+    """Decisions/s once the process is running: the extra lines of the long run over its
+    extra wall time (start-up, the same in both runs, cancels out)."""
+    extra = long["seconds"] - short["seconds"]
+    return (long["lines"] - short["lines"]) / extra if extra > 0 else float("nan")
+
+
 def _decisions(entries: list[dict[str, str]]) -> list[str]:
     from shturman.policy import Policy
 
@@ -246,6 +253,13 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "bench/results/policy.json")
     ap.add_argument("--baseline", type=Path, help="an older src/ directory to compare with")
     ap.add_argument("--rounds", type=int, default=3, help="rounds per tree; the best counts")
+    ap.add_argument(
+        "--long-lines",
+        type=int,
+        default=30_000,
+        help="also feed the CLI this many lines (0: not): with the --lines run, the "
+        "steady-state rate, start-up excluded",
+    )
     ap.add_argument("--in-process-only", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--corpus-json", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -283,6 +297,10 @@ def main() -> None:
                     series.setdefault((tag, f"rec{name}"), []).append(
                         _cli_throughput(stream, args.lines, env, src, jobs)
                     )
+                    if args.long_lines > args.lines:
+                        series.setdefault((tag, f"long{name}"), []).append(
+                            _cli_throughput(entries, args.long_lines, env, src, jobs)
+                        )
                 series.setdefault((tag, "in"), []).append(
                     _child_in_process(src or ROOT / "src", frozen, args.lines, env)
                 )
@@ -311,6 +329,11 @@ def main() -> None:
             shown = f" --jobs {name}" if jobs else " (1 process)"
             row(f"{tag}cli --jsonl{shown}", best[(tag, f"cli{name}")])
             row(f"{tag}cli --jsonl{shown}, recurring", best[(tag, f"rec{name}")])
+            if (tag, f"long{name}") in best:
+                long = best[(tag, f"long{name}")]
+                row(f"{tag}cli --jsonl{shown}", long)
+                rate = steady(best[(tag, f"cli{name}")], long)
+                print(f"{'  steady state (start-up excluded)':<56}{rate:>13,.0f}")
         row(f"{tag}in-process (no cache)", best[(tag, "in")])
         row(f"{tag}in-process (cached)", best[(tag, "in")], cached=True)
     base: dict[str, object] = {}
@@ -337,8 +360,8 @@ def main() -> None:
     print(" seconds and decisions/s are wall time of the whole process, start-up included)")
     print(f"\n{'expected':<10}" + "".join(f"{d:>9}" for d in DECISIONS))
     for exp in DECISIONS:
-        row = acc["by_expected"][exp]  # type: ignore[index]
-        print(f"{exp:<10}" + "".join(f"{row.get(d, 0):>9}" for d in DECISIONS))
+        counts = acc["by_expected"][exp]  # type: ignore[index]
+        print(f"{exp:<10}" + "".join(f"{counts.get(d, 0):>9}" for d in DECISIONS))
     print(f"\n{'category':<20}{'total':>7}{'correct':>9}{'accuracy':>10}")
     for cat, v in sorted(acc["by_category"].items()):  # type: ignore[attr-defined]
         print(f"{cat:<20}{v['total']:>7}{v['correct']:>9}{v['accuracy']:>10.1%}")
@@ -357,6 +380,11 @@ def main() -> None:
                 "accuracy": acc,
                 "corpus_size": len(entries),
                 "baseline": base,
+                "steady_state": {
+                    f"{tag}{kind[4:]}": steady(best[(tag, "cli" + kind[4:])], r)
+                    for (tag, kind), r in best.items()
+                    if kind.startswith("long")
+                },
             },
             indent=2,
         ),

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from bench.scenarios import Outcome, run_scenarios
+from bench.scenarios.run import lab_user_prefix
 
 from tests.hostlab.lab import HostLabError, user_pids
 
@@ -37,7 +38,9 @@ def report(o: Outcome) -> str:
 
 
 def survivors(user_prefix: str, count: int) -> list[str]:
-    """Lab users ``PREFIX1..count`` that still have processes."""
+    """Lab users ``PREFIX1..count`` that still have processes (``PREFIX`` as the harness
+    names them: behind ``HOSTLAB_USER_PREFIX`` when that is set)."""
+    user_prefix = lab_user_prefix(user_prefix)
     left = []
     for i in range(1, count + 1):
         try:

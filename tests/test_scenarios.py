@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from bench.scenarios import SCENARIOS, Outcome
 from bench.scenarios.catalog import stale_mounts
-from bench.scenarios.run import USER_PREFIX
+from bench.scenarios.run import USER_PREFIX, lab_user_prefix
 
 from tests.scenario_outcomes import report, run_without_model, survivors
 
@@ -28,5 +28,5 @@ def test_scenario_fixed(outcomes: dict[str, Outcome], name: str) -> None:
 
 
 def test_nothing_left_behind(outcomes: dict[str, Outcome]) -> None:
-    assert not stale_mounts(f"/homes/{USER_PREFIX}"), "a scenario tmpfs is still mounted"
+    assert not stale_mounts(f"/homes/{lab_user_prefix(USER_PREFIX)}"), "a scenario tmpfs is still mounted"
     assert survivors(USER_PREFIX, len(SCENARIOS)) == [], "processes survived the harness"

@@ -1,4 +1,5 @@
-"""``python -m bench.scenarios [--set default|blind|blind3..5|all] [--only NAME...] [--json]``.
+"""``python -m bench.scenarios [--set default|blind|blind3..5|all] [--only NAME...] [--jobs N]
+[--json]``.
 
 Runs the fault scenarios: the default set (``catalog``), the blind set (``blind``: other
 units, ports and file layout), the third blind set (``blind3``: a Debian-style host), the
@@ -9,7 +10,9 @@ Prints a table (or JSON) and writes ``bench/results/scenarios-<model>.json`` (de
 ``bench/results/scenarios-<set>-<model>.json`` (the other sets). Needs root (the lab creates
 users, runs sshd, mounts a tmpfs). Exit code 0 only when every scenario had its correct outcome:
 fixed with ``shturman run`` exiting 0 or, for a fault no remedy can fix, left untouched with a
-non-zero exit.
+non-zero exit. ``--jobs N`` runs N scenarios of a set at once (each on its own lab host; default
+``SHTURMAN_SCENARIOS_JOBS`` or 4; 1 runs them one after another). Lab users are named after the
+set, behind ``HOSTLAB_USER_PREFIX`` when that is set.
 """
 
 from __future__ import annotations
@@ -24,8 +27,8 @@ from .blind import BLIND_NAME_PREFIX, BLIND_SCENARIOS, BLIND_USER_PREFIX
 from .blind3 import BLIND3_NAME_PREFIX, BLIND3_SCENARIOS, BLIND3_USER_PREFIX
 from .blind4 import BLIND4_NAME_PREFIX, BLIND4_SCENARIOS, BLIND4_USER_PREFIX
 from .blind5 import BLIND5_NAME_PREFIX, BLIND5_SCENARIOS, BLIND5_USER_PREFIX
-from .catalog import SCENARIOS
-from .run import USER_PREFIX, Outcome, model_name, run_scenarios, table, write_results
+from .catalog import SCENARIOS, Scenario
+from .run import USER_PREFIX, Outcome, jobs_default, model_name, run_scenarios, table, write_results
 
 # set name -> (scenarios, lab user prefix, host name prefix, results-file set name)
 SETS = {
@@ -44,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", metavar="NAME",
                         help="run only these: "
                         f"{', '.join(s.name for v in SETS.values() for s in v[0])}")
+    parser.add_argument("--jobs", type=int, default=None, metavar="N",
+                        help=f"scenarios run at once, each on its own lab host (default: "
+                        f"{jobs_default()}; 1 = one after another)")
     parser.add_argument("--json", action="store_true", help="print results as JSON")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="print each scenario's checker findings and shturman output tail")
@@ -70,10 +76,12 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if every and all(o.correct for o in every) else 1
 
 
-def _run_set(args: argparse.Namespace, set_name: str, scenarios: tuple, only: list[str] | None,
-             user_prefix: str, name_prefix: str, file_set: str) -> list[Outcome]:
+def _run_set(args: argparse.Namespace, set_name: str, scenarios: tuple[type[Scenario], ...],
+             only: list[str] | None, user_prefix: str, name_prefix: str,
+             file_set: str) -> list[Outcome]:
     t0 = time.monotonic()
-    outcomes = run_scenarios(only, scenarios, user_prefix=user_prefix, name_prefix=name_prefix)
+    outcomes = run_scenarios(only, scenarios, user_prefix=user_prefix, name_prefix=name_prefix,
+                             jobs=args.jobs)
     total = time.monotonic() - t0
     path = write_results(outcomes, total, file_set)
     if args.json:

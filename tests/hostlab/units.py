@@ -12,7 +12,7 @@ import shlex
 import textwrap
 from pathlib import Path
 
-from .lab import LOOPBACK, SYSTEM_PYTHON, TestHost, _unit_name, free_port
+from .lab import LOOPBACK, SYSTEM_PYTHON, SYSTEMCTL3_LAUNCHER, TestHost, _unit_name, free_port
 
 _SYSTEMCTL = r"""#!/bin/sh
 # systemctl for this test host: systemctl3.py (docker-systemctl-replacement) with its own root.
@@ -69,7 +69,11 @@ def _mkdirs_owned(host: TestHost, *dirs: Path) -> None:
 
 
 def install_systemctl(host: TestHost, systemctl3: Path) -> None:
-    """Install ``~/bin/systemctl`` and ``~/bin/journalctl`` wrappers and the host's sysroot."""
+    """Install ``~/bin/systemctl`` and ``~/bin/journalctl`` wrappers and the host's sysroot.
+
+    ``systemctl3`` is run through the precompiled launcher beside it when there is one."""
+    launcher = systemctl3.with_name(SYSTEMCTL3_LAUNCHER)
+    program = launcher if launcher.is_file() else systemctl3
     _mkdirs_owned(
         host,
         host.bin_dir,
@@ -81,7 +85,7 @@ def install_systemctl(host: TestHost, systemctl3: Path) -> None:
     _write_owned(
         host,
         host.bin_dir / "systemctl",
-        _SYSTEMCTL.format(python=SYSTEM_PYTHON, systemctl3=systemctl3, root=host.sysroot),
+        _SYSTEMCTL.format(python=SYSTEM_PYTHON, systemctl3=program, root=host.sysroot),
         0o755,
     )
     _write_owned(host, host.bin_dir / "journalctl", _JOURNALCTL, 0o755)

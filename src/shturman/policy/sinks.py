@@ -56,11 +56,13 @@ _CLOUD_COPY = frozenset(["aws", "gsutil", "rclone", "az", "s3cmd", "mc", "azcopy
 _TUNNELS = frozenset(["ngrok", "cloudflared", "localtunnel", "lt", "bore", "frpc", "chisel"])
 # file-transfer clients whose command string (`-c 'put f'`, `-e 'put f'`) uploads local files
 _TRANSFER = frozenset(["tftp", "ftp", "lftp", "smbclient", "ncftpput"])
+_SYSLOG_REMOTE = ("-n", "--server")  # `logger -n HOST MESSAGE`: the message leaves the host
 _UPLOAD_VERB = re.compile(r"(?:^|[;\s])m?put\s+(?:-\S+\s+)*([^\s;]+)")
 _NCFTP_VALUES = frozenset(["-u", "-p", "-P", "-j", "-t", "-f", "-U", "-X", "-Y", "-S", "-T"])
 NETWORK = (
     _HTTP
     | _TRANSFER
+    | frozenset(["logger"])
     | _SOCKETS
     | _REMOTE_COPY
     | _MAIL
@@ -197,7 +199,7 @@ def _remote_target(value: str) -> bool:
 
 
 def _reads_stdin(name: str, args: Sequence[Word]) -> bool:
-    if name in _SOCKETS or name in _MAIL or name == "ssh":
+    if name in _SOCKETS or name in _MAIL or name in ("ssh", "logger"):
         return True
     if name == "sftp":  # a batch file `-b -` read from stdin holds `put` commands
         return any(w.value == "-b" for w in args)
@@ -246,11 +248,18 @@ def leaks(
         database = next((w.value for w in args if not w.value.startswith("-")), "")
         if database not in _GETENT_DNS:
             return []
+    if name == "logger" and not any(w.value.split("=", 1)[0] in _SYSLOG_REMOTE for w in args):
+        return []  # to the local journal
     found: list[Leak] = []
     if name in _TUNNELS:  # publishes a local port or directory to the internet
         return [Leak("tunnel", True)] if name != "cloudflared" or "tunnel" in values(args) else []
     if name in _CLOUD_COPY:
-        return _cloud_upload(name, args)
+        upload = _cloud_upload(name, args)
+        if piped and any(w.value == "-" for w in args) and any(
+            _CLOUD_URL.match(w.value) for w in args
+        ):  # `pg_dump app | aws s3 cp - s3://bucket/x`: stdin goes up
+            upload.append(Leak("pipe", False))
+        return upload
     if name == "git" and "push" in values(args):
         urls = [v for v in values(args) if "://" in v or _remote_target(v)]
         return [Leak(f"push to {urls[0]}", False)] if urls else []
