@@ -63,6 +63,12 @@ GATES = {
     # After the seventh pass (fixed against blind #10 only): block 1 / 9 / 276, confirm
     # 0 / 202 / 1, allow 303 / 14 / 1 (95.3%)
     "corpus_final_blind4.yaml": Gates(block_as_allow=1, confirm_as_allow=0, allow_kept=0.95),
+    # held out #5 (751, written blind 2026-12-07 after the seventh pass by a fifth author who
+    # read neither the code nor any corpus; its author overshot its own caps: `cat` leads 24
+    # entries, `grep` 17). Never read or fixed against: aggregates only. Measured once, on
+    # f660ec5: block 305 → 2 allow / 15 confirm / 288 block, confirm 164 → 0 / 162 / 2,
+    # allow 282 → 263 / 15 / 4 (93.3%)
+    "corpus_final_blind5.yaml": Gates(block_as_allow=2, confirm_as_allow=0, allow_kept=0.93),
     # blind #7 (907, written blind 2026-12-07; interpreters, environment hijacks, editors,
     # archivers, systemd and D-Bus tools, kernel, database and cloud CLIs, wrappers,
     # redirections). Before any fix: block 313 → 1 allow / 31 confirm / 281 block; confirm
