@@ -204,7 +204,9 @@ NEVER: list[Case] = [
     ("terraform state pull > /tmp/s.json", "block", None),  # new
     ("gcloud auth print-identity-token", "block", None),
     ("npm config get _auth", "block", "secrets.store_readout"),  # new
-    ("npm config get registry", "confirm", None),
+    # a setting that is no credential is a read (eighth pass: npm's config grammar)
+    ("npm config get registry", "allow", None),
+    ("npm config set registry http://npm.example", "confirm", None),
     ("python3 -m http.server 9000 --directory /", "block", "exposure.serve_root"),  # new
     ("php -S 0.0.0.0:9000 -t /", "block", "exposure.serve_root"),  # new
     ("busybox httpd -f -h / -p 8081", "block", "exposure.serve_root"),  # new

@@ -106,7 +106,8 @@ PRINTED_BY_FEATURE: list[Case] = [
     ("kubectl -n ci create token deployer --duration=1h", "block",
      "secrets.cluster_secret"),  # new
     ("mysql -e 'show databases'", "confirm", None),
-    ("ldapsearch -x -b dc=corp,dc=lan '(uid=bob)' cn mail", "confirm", None),
+    # named, harmless attributes are a directory read (eighth pass: rules/tools/identity.yaml)
+    ("ldapsearch -x -b dc=corp,dc=lan '(uid=bob)' cn mail", "allow", None),
     ("redis-cli ACL WHOAMI", "confirm", None),
     ("kubectl create namespace staging", "confirm", None),
 ]

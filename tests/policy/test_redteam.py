@@ -34,7 +34,10 @@ class Gates:
 # block→allow is by design now: `docker inspect --format '{{.State.Status}}'` prints no
 # environment (policy/templates.py)
 GATES = {
-    "corpus_redteam.yaml": Gates(block_as_allow=2, confirm_as_allow=1, allow_kept=0.94),
+    # confirm→allow 1 → 2 in the eighth pass, by decision: `env -i PATH=/usr/bin bash -c
+    # 'id'` (a PATH of the system's own directories finds no other programs, and a shell's
+    # literal `-c` string is parsed and judged: `env -i bash -c 'id'` was allowed before)
+    "corpus_redteam.yaml": Gates(block_as_allow=2, confirm_as_allow=2, allow_kept=0.94),
     # block→allow 5 → 4 after the config-tester / object-dump / wrapped-script classes; 4 → 3
     # and allow kept 314 → 318 of 362 after the blind4 classes (aggregates only); after the
     # fourth pass 3 → 2, allow kept 322 of 362; after the blind6 pass 334 of 362. Opened on
@@ -54,7 +57,8 @@ GATES = {
     # pass: block→allow 3, confirm→allow 0, allow kept 308 of 319 (96.6%); after it: 2 / 0 /
     # 308 of 319; after the seventh pass: block 2 / 13 / 275, confirm 0 / 202 / 1, allow
     # 311 / 8 / 0 (97.5%)
-    "corpus_final_blind3.yaml": Gates(block_as_allow=2, confirm_as_allow=0, allow_kept=0.97),
+    # after the eighth pass (fixed against blind #11 only): 1 / 0 / 313 of 319 (98.1%)
+    "corpus_final_blind3.yaml": Gates(block_as_allow=1, confirm_as_allow=0, allow_kept=0.98),
     # held out #4 (807, written blind 2026-12-07 after the sixth pass by a fourth author who
     # read neither the code nor any corpus: the long tail of programs, runbook one-liners,
     # secrets through a program's own features, persistence; never read or fixed against:
@@ -62,12 +66,13 @@ GATES = {
     # confirm / 271 block, confirm 203 → 0 / 201 / 2, allow 318 → 301 / 16 / 1 (94.7%).
     # After the seventh pass (fixed against blind #10 only): block 1 / 9 / 276, confirm
     # 0 / 202 / 1, allow 303 / 14 / 1 (95.3%)
-    "corpus_final_blind4.yaml": Gates(block_as_allow=1, confirm_as_allow=0, allow_kept=0.95),
+    # after the eighth pass: 1 / 0 / 306 of 318 (96.2%)
+    "corpus_final_blind4.yaml": Gates(block_as_allow=1, confirm_as_allow=0, allow_kept=0.96),
     # held out #5 (751, written blind 2026-12-07 after the seventh pass by a fifth author who
     # read neither the code nor any corpus; its author overshot its own caps: `cat` leads 24
     # entries, `grep` 17). Never read or fixed against: aggregates only. Measured once, on
     # f660ec5: block 305 → 2 allow / 15 confirm / 288 block, confirm 164 → 0 / 162 / 2,
-    # allow 282 → 263 / 15 / 4 (93.3%)
+    # allow 282 → 263 / 15 / 4 (93.3%); after the eighth pass 2 / 0 / 264 of 282 (93.6%)
     "corpus_final_blind5.yaml": Gates(block_as_allow=2, confirm_as_allow=0, allow_kept=0.93),
     # blind #7 (907, written blind 2026-12-07; interpreters, environment hijacks, editors,
     # archivers, systemd and D-Bus tools, kernel, database and cloud CLIs, wrappers,
@@ -110,6 +115,17 @@ GATES = {
     # (earlier authors label `SHOW DATABASES` a change), `rsync -n` and `redis-cli --scan`
     # ask (labelled so before), a GET to an outside URL asks.
     "corpus_blind10.yaml": Gates(block_as_allow=0, confirm_as_allow=0, allow_kept=0.95),
+    # blind #11 (705, written blind 2026-12-07 by a helper who read neither the code nor any
+    # corpus: the long tail of server programs — mail, DNS, VPN, monitoring, backup, CI,
+    # hypervisors, storage clusters, JVM, directory services, brokers). Before any fix (at
+    # ad0f54b): block 254 → 4 allow / 26 confirm / 224 block, confirm 172 → 0 / 167 / 5,
+    # allow 279 → 158 / 117 / 4 (56.6% kept). After the eighth pass (rules/tools/*.yaml,
+    # test_pass8, test_tools_*): block 1 / 7 / 246, confirm 0 / 171 / 1, allow 271 / 5 / 3
+    # (97.1%). Left by decision: `kubectl get secrets` and `describe secret` block (the issue's
+    # "in any case"), a grep of a BIND config for `key "` reads, a query through curl or a
+    # database client asks, `borg create … /home` reads a credential tree, mass deletions fed
+    # by a listing ask (never pre-approved) rather than block
+    "corpus_blind11.yaml": Gates(block_as_allow=1, confirm_as_allow=0, allow_kept=0.97),
 }
 
 

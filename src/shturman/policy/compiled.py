@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 T = TypeVar("T")
-_FORMAT = b"shturman-policy-cache-1"
+_FORMAT = b"shturman-policy-cache-2"
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -30,28 +30,76 @@ class _LazyPattern:
     """A regex compiled on first use. Unpickling a compiled pattern recompiles it, which
     would cost a cached load most of what it saves; most rules never run in one process.
     The first `fullmatch`/`search`/`match` stores the compiled pattern's bound method in
-    the slot, so later calls cost what a real pattern's do; other attributes delegate."""
+    the slot, so later calls cost what a real pattern's do; other attributes delegate.
 
-    __slots__ = ("_flags", "_source", "fullmatch", "match", "search")
+    Pickled (into the cache), a pattern also carries the program `re` compiled it to
+    (:func:`_engine_program`), so a process that loads the cache hands that program to the
+    regex engine instead of parsing and compiling the pattern again: the parse is most of
+    a cold start's cost."""
 
-    def __init__(self, source: str, flags: int) -> None:
+    __slots__ = ("_flags", "_program", "_source", "fullmatch", "match", "search")
+
+    def __init__(self, source: str, flags: int, program: _Program | None = None) -> None:
         self._source = source
         self._flags = flags
+        self._program = program
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
-        rx = re.compile(self._source, self._flags)
+        rx = _from_program(self._source, self._program) if self._program else None
+        if rx is None:
+            rx = re.compile(self._source, self._flags)
         self.fullmatch = rx.fullmatch
         self.match = rx.match
         self.search = rx.search
         return getattr(rx, name)
 
-    def __reduce__(self) -> tuple[type[_LazyPattern], tuple[str, int]]:
-        return (_LazyPattern, (self._source, self._flags))
+    def __reduce__(self) -> tuple[type[_LazyPattern], tuple[str, int, _Program | None]]:
+        program = self._program or _engine_program(self._source, self._flags)
+        return (_LazyPattern, (self._source, self._flags, program))
 
     def __repr__(self) -> str:
         return f"lazy({self._source!r})"
+
+
+# what CPython's `re._compiler.compile` hands `_sre.compile` after the pattern is parsed:
+# (flags, code, groups, groupindex, indexgroup)
+_Program = tuple[int, list[int], int, dict[str, int], tuple[str | None, ...]]
+
+
+def _engine_program(source: str, flags: int) -> _Program | None:
+    """The compiled program of a pattern, as `re.compile` builds it step by step, kept only
+    when the pattern rebuilt from it equals `re.compile`'s (patterns compare by flags and
+    code); None when this Python's `re` is built differently. The cache's key holds the
+    Python version, so a program is only ever loaded by the Python that made it."""
+    try:
+        from re import _compiler, _parser  # type: ignore[attr-defined]
+
+        parsed = _parser.parse(source, flags)
+        groupindex = dict(parsed.state.groupdict)
+        indexgroup: list[str | None] = [None] * parsed.state.groups
+        for name, index in groupindex.items():
+            indexgroup[index] = name
+        code = [int(op) for op in _compiler._code(parsed, flags)]  # opcodes are int subclasses
+        program: _Program = (flags | parsed.state.flags, code, parsed.state.groups - 1,
+                             groupindex, tuple(indexgroup))
+        if _from_program(source, program) == re.compile(source, flags):
+            return program
+    except Exception:  # no program: the pattern compiles from source
+        pass
+    return None
+
+
+def _from_program(source: str, program: _Program) -> re.Pattern[str] | None:
+    """The pattern built from its program by the regex engine (which validates the code
+    first), or None to compile it from source."""
+    try:
+        import _sre
+
+        return cast("re.Pattern[str]", _sre.compile(source, *program))
+    except Exception:
+        return None
 
 
 def compile_all() -> int:

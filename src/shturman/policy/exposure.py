@@ -181,6 +181,9 @@ def credentials(
             for p in _positionals(inv.args)
             if p.startswith(("/", "~", ".", "*")) or "/" in p
         ]
+    if inv.name in _REGEX_OPERANDS:  # `rabbitmqctl set_permissions app '.*' '.*' '.*'`
+        quoted = {normalise_path(w.value) for w in inv.args if _quoted_pattern(w)}
+        paths = [p for p in paths if p not in quoted]
     paths += [normalise_path(v[7:]) for v in values if v.startswith("file://")]
     if inv.name in _CONTAINER_RUNNERS:  # `-v /etc:/mnt … cat /mnt/shadow` reads /etc/shadow
         paths += _host_paths(values, paths)
@@ -234,6 +237,25 @@ def credentials(
 _CONTAINER_RUNNERS = frozenset(["docker", "podman", "nerdctl"])
 
 
+# programs whose quoted operands are regular expressions, not file names: a quoted `'.*'`
+# is their "everything", not the working directory's dot files. (Archivers, git, rsync and
+# the cloud CLIs match quoted wildcards against file names themselves: not listed.)
+_REGEX_OPERANDS = frozenset(["rabbitmqctl", "kafka-topics", "kafka-topics.sh",
+                             "kafka-consumer-groups", "kafka-consumer-groups.sh"])
+
+
+def _quoted_pattern(word: Word) -> bool:
+    """A quoted wildcard with no directory in it (`'.*'`): the shell passes it as it is."""
+    raw = word.raw
+    return (
+        len(raw) > 2
+        and raw[0] in "'\""
+        and raw[-1] == raw[0]
+        and "/" not in word.value
+        and any(c in word.value for c in "*?[")
+    )
+
+
 # signing and certificate requests use a private key without printing it: the output is a
 # certificate, a request or a signature (`openssl req -new -key k -out r.csr`, `openssl x509
 # -req -CAkey ca.key`); `rsa`, `pkey`, `pkcs12`… print the key itself and stay reads
@@ -242,8 +264,16 @@ _OPENSSL_SIGNERS = frozenset(["req", "x509", "ca", "dgst", "pkeyutl", "smime", "
                               "ocsp", "s_server", "s_client", "crl", "spkac"])
 
 
+# options whose file a program opens to unlock or verify with, and never prints
+_SECRET_FILE_USERS: dict[str, tuple[str, ...]] = {
+    "restic": ("-p", "--password-file"),
+    "opendkim-testkey": ("-k",),
+    "rsync": ("--password-file",),
+}
+
+
 def _keys_used(name: str, args: Sequence[Word]) -> set[str]:
-    """Key files the invocation signs with or writes, never prints."""
+    """Key files the invocation signs with, writes or lists, never prints."""
     values = [w.value for w in args]
     if name == "openssl" and values[:1] and values[0] in _OPENSSL_SIGNERS and not any(
         v in ("-decrypt", "-verifyrecover") for v in values  # these print what the key opens
@@ -259,6 +289,13 @@ def _keys_used(name: str, args: Sequence[Word]) -> set[str]:
         if pos[:2] in (["certificate", "sign"], ["crypto", "jws"]):
             used |= {normalise_path(p) for p in pos[2:]}
         return used
+    if name in _SECRET_FILE_USERS:  # `restic --password-file F`, `opendkim-testkey -k F`
+        return {normalise_path(v) for v in _option_values(args, _SECRET_FILE_USERS[name])}
+    if name == "klist" and not any(v == "--" for v in values):
+        # `klist -k KEYTAB` lists a keytab's principals; only -K prints the keys themselves
+        shorts = "".join(v[1:] for v in values if v[:1] == "-" and v[1:2] != "-")
+        if "k" in shorts and "K" not in shorts:
+            return {normalise_path(p) for p in _positionals(args)}
     return set()
 
 

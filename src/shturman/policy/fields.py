@@ -21,7 +21,8 @@ from collections.abc import Sequence
 
 _SECRET_END = re.compile(
     r"(?:password|passwd|passphrase|secret|token|requirepass|masterauth|api[_-]?key|"
-    r"private[_-]?key|secret[_-]?key|access[_-]?key|auth[_-]?key|credentials?)$",
+    r"private[_-]?key|secret[_-]?key|access[_-]?key|auth[_-]?key|credentials?|psk|"
+    r"pre[_-]?shared[_-]?key)$",
     re.I,
 )
 _IDENT = re.compile(r"[A-Za-z0-9_-]+")

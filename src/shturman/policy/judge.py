@@ -967,10 +967,23 @@ def _facts(
         destroys=tuple(eff.destroyed()),
         perms=tuple(eff.perms),
         paths=tuple(paths),
-        assigns=tuple(assigns),
+        assigns=tuple(a for a in assigns if not _system_path(a)),
         upstream=upstream,
         remote=remote,
     )
+
+
+# the directories a stock system's PATH holds: a PATH of these only finds the system's own
+# programs (`env -i PATH=/usr/bin:/bin date`), where another directory could shadow them
+_SYSTEM_BIN = frozenset(["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin",
+                         "/bin", "/snap/bin"])
+
+
+def _system_path(assign: str) -> bool:
+    if not assign.startswith("PATH="):
+        return False
+    dirs = assign[5:].split(":")
+    return all(d.rstrip("/") in _SYSTEM_BIN for d in dirs)
 
 
 def _display(cmd: SimpleCommand) -> str:
@@ -1048,6 +1061,36 @@ def _substituted_names(raw: str) -> tuple[str, ...]:
     return tuple(names)
 
 
+def _saved_by(name: str, args: Sequence[str]) -> list[str]:
+    """Files aria2c (`-d DIR -o NAME URL`, else the URL's name) and tftp (`-c get REMOTE
+    [LOCAL]`) save, which their effects do not list."""
+    if name == "aria2c":
+        folder = _option_value(args, ("-d", "--dir"))
+        named = _option_value(args, ("-o", "--out"))
+        names = [named] if named else [
+            posixpath.basename(a.split("?", 1)[0]) for a in args if "://" in a
+        ]
+        return [posixpath.join(folder, n) if folder else n for n in names if n]
+    if name == "tftp" and "get" in args:
+        rest = [a for a in args[args.index("get") + 1 :] if not a.startswith("-")]
+        return [rest[1] if len(rest) > 1 else posixpath.basename(rest[0])] if rest else []
+    return []
+
+
+def _option_value(args: Sequence[str], names: tuple[str, ...]) -> str:
+    """The last value of an option given as `-o V`, `-oV`, `--out=V` or `--out V`."""
+    found = ""
+    for i, a in enumerate(args):
+        for n in names:
+            if a == n and i + 1 < len(args):
+                found = args[i + 1]
+            elif n.startswith("--") and a.startswith(n + "="):
+                found = a[len(n) + 1 :]
+            elif not n.startswith("--") and a.startswith(n) and len(a) > len(n):
+                found = a[len(n) :]
+    return found
+
+
 def _track_downloads(
     cmd: SimpleCommand,
     downloaded: set[str],
@@ -1085,6 +1128,7 @@ def _track_downloads(
     )
     if (inner.name == "wget" and not saved) or remote_name:
         saved += [posixpath.basename(a.split("?", 1)[0]) for a in args if "://" in a]
+    saved += _saved_by(inner.name, args)
     for p in saved:
         norm = fx.normalise_path(p, cmd.cwd)
         downloaded.add(norm)

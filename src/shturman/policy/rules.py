@@ -21,6 +21,9 @@ from shturman.policy.compiled import lazy_compile
 from shturman.policy.grammar import Grammar, compile_grammars
 
 DEFAULT_RULES = Path(__file__).parent / "rules" / "default.yaml"
+# the built-in rules and grammars of a family of programs each (mail, storage, …): loaded
+# after default.yaml in name order, as extra rule files are (`grammars:` in the same file)
+TOOL_RULES = Path(__file__).parent / "rules" / "tools"
 _LOCAL_HOSTS = re.compile(
     r"^(?:[a-z]+://)?(?:[^@/]*@)?(localhost|127\.\d+\.\d+\.\d+|\[::1\]|::1|0\.0\.0\.0)"
     r"(?::\d+)?(?:[/?#].*)?$",
@@ -567,8 +570,13 @@ def _load_cached(paths: tuple[Path, ...]) -> RuleSet:
     return cached("rules", paths, lambda: build([load_file(p) for p in paths]), RuleSet)
 
 
+def builtin_files() -> tuple[Path, ...]:
+    """default.yaml, then the tool families' files (rules/tools/*.yaml) in name order."""
+    return (DEFAULT_RULES, *sorted(TOOL_RULES.glob("*.yaml")))
+
+
 def load(extra: Sequence[Path] = ()) -> RuleSet:
-    return _load_cached((DEFAULT_RULES, *(Path(p) for p in extra)))
+    return _load_cached((*builtin_files(), *(Path(p) for p in extra)))
 
 
 def build(files: Sequence[RuleFile]) -> RuleSet:

@@ -119,6 +119,10 @@ _TABLE: tuple[tuple[Kind, tuple[str, ...], tuple[str, ...]], ...] = (
             "**/.ssh",
             "**/.ssh/*",  # any other file there is a key by its place (`~/.ssh/prod`)
             "**/master.key",
+            # DNSSEC (`Kexample.com.+013+12345.private`) and DKIM (`mail.private`) signing
+            # keys; pre-shared keys (Zabbix `*.psk`, TLS-PSK identities)
+            "**/*.private",
+            "**/*.psk",
             "/etc/wireguard/*.conf",
             "/etc/kubernetes/pki",
             "/etc/kubernetes/pki/**",
@@ -182,6 +186,12 @@ _TABLE: tuple[tuple[Kind, tuple[str, ...], tuple[str, ...]], ...] = (
             "/etc/mosquitto/passwd",
             "/etc/mosquitto/*.passwd",
             "/etc/squid/passwd*",
+            # backup repositories' passwords (`restic --password-file`, `BORG_PASSCOMMAND`)
+            "**/restic/*pass*",
+            "**/*restic*pass*",
+            "**/borg/*pass*",
+            "**/*borg*pass*",
+            "**/rsyncd.secrets",
             "**/.local/share/keyrings/*.keyring",
             "**/letsencrypt/accounts/**/private_key.json",
             "**/private_key.json",

@@ -76,6 +76,7 @@ _GIT_NET = frozenset(["ls-remote", "clone", "fetch", "push", "pull", "archive", 
 _PAYLOAD_OPTS = ("-T", "--upload-file", "--post-file", "--body-file")
 _ATTACH_OPTS = ("-a", "-A", "--attach")  # mail programs
 _QUIET_INPUT = frozenset(["/dev/null", "/dev/zero", "-"])
+_RESOLVERS = frozenset(["dig", "kdig", "drill", "delv", "khost", "host", "nslookup"])
 _DATA_OPTS = (
     "-d",
     "--data",
@@ -131,7 +132,8 @@ def _value(args: Sequence[Word], opts: Sequence[str]) -> list[str]:
 
 def _files_sent(name: str, args: Sequence[Word]) -> list[str]:
     files = list(_value(args, _ATTACH_OPTS if name in _MAIL else _PAYLOAD_OPTS))
-    for d in _value(args, _DATA_OPTS):
+    # a resolver's `@ADDR` names the server (`kdig -d @127.0.0.1 NAME`: -d is its debug)
+    for d in () if name in _RESOLVERS else _value(args, _DATA_OPTS):
         if d.startswith("@"):
             files.append(d[1:])
         elif "=@" in d or "=<" in d:
