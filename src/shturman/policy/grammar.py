@@ -289,6 +289,37 @@ class ProgramTable(Mapping[str, Grammar]):
         return (ProgramTable, ({}, blobs))
 
 
+class LayeredPrograms(Mapping[str, Grammar]):
+    """The rule files' own grammars over the built-in ones, looked up per name: merging the
+    two into one dict would unpickle every grammar of both at start-up."""
+
+    __slots__ = ("_base", "_top")
+
+    def __init__(self, base: Mapping[str, Grammar], top: Mapping[str, Grammar]) -> None:
+        self._base = base
+        self._top = top
+
+    def __getitem__(self, name: str) -> Grammar:
+        g = self.get(name)
+        if g is None:
+            raise KeyError(name)
+        return g
+
+    def get(self, name: str, default: Grammar | None = None) -> Grammar | None:  # type: ignore[override]
+        g = self._top.get(name)
+        return g if g is not None else self._base.get(name, default)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._top or name in self._base
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._top
+        yield from (n for n in self._base if n not in self._top)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 @dataclass(frozen=True, slots=True)
 class Grammars:
     programs: Mapping[str, Grammar]

@@ -222,7 +222,8 @@ class Judge:
         base = grammar.load()
         # a rule file's own grammars (for the programs it allows) add to the default ones
         self.grammars = (
-            grammar.Grammars({**base.programs, **rules.grammars}, base.version_only)
+            grammar.Grammars(grammar.LayeredPrograms(base.programs, rules.grammars),
+                             base.version_only)
             if rules.grammars
             else base
         )

@@ -8,7 +8,7 @@ needs confirmation. See `rules/default.yaml` for the format in use.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -18,7 +18,7 @@ from shturman.domain.errors import PolicyError
 from shturman.domain.models import Decision
 from shturman.domain.verdict import Autonomy
 from shturman.policy.compiled import lazy_compile
-from shturman.policy.grammar import Grammar, compile_grammars
+from shturman.policy.grammar import Grammar, ProgramTable, compile_grammars
 
 DEFAULT_RULES = Path(__file__).parent / "rules" / "default.yaml"
 # the built-in rules and grammars of a family of programs each (mail, storage, …): loaded
@@ -495,7 +495,8 @@ class RuleSet:
     value_options: dict[str, frozenset[str]]
     examples: tuple[str, ...]
     known_names: frozenset[str]
-    grammars: dict[str, Grammar] = field(default_factory=dict)  # from the rule files
+    # from the rule files (a ProgramTable: each unpickled from the cache on first use)
+    grammars: Mapping[str, Grammar] = field(default_factory=dict)
     # name → its candidate rules; depends on the name only, so computed once per name
     _candidates: dict[tuple[str, int], tuple[Rule, ...]] = field(
         default_factory=dict, compare=False, repr=False
@@ -621,5 +622,5 @@ def build(files: Sequence[RuleFile]) -> RuleSet:
         value_options,
         tuple(examples),
         known,
-        grammars,
+        ProgramTable(grammars),
     )
