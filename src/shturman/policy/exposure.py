@@ -264,11 +264,12 @@ _OPENSSL_SIGNERS = frozenset(["req", "x509", "ca", "dgst", "pkeyutl", "smime", "
                               "ocsp", "s_server", "s_client", "crl", "spkac"])
 
 
-# options whose file a program opens to unlock or verify with, and never prints
+# options whose file a program opens to unlock or verify with locally, and never prints or
+# sends (restic derives its repository key from the password; rsync's --password-file is
+# not here: it answers a daemon that may be anyone's)
 _SECRET_FILE_USERS: dict[str, tuple[str, ...]] = {
     "restic": ("-p", "--password-file"),
     "opendkim-testkey": ("-k",),
-    "rsync": ("--password-file",),
 }
 
 
