@@ -126,6 +126,16 @@ GATES = {
     # database client asks, `borg create … /home` reads a credential tree, mass deletions fed
     # by a listing ask (never pre-approved) rather than block
     "corpus_blind11.yaml": Gates(block_as_allow=1, confirm_as_allow=0, allow_kept=0.97),
+    # blind #12 (648, written blind 2026-12-07 by a helper who read neither the code nor any
+    # corpus: subtle forms of what must be blocked — unusual readers and places of secrets,
+    # unusual exfiltration channels, every autorun place, log tampering, obfuscation — each
+    # with harmless twins). Before any fix (at d43a437): block 226 → 1 allow / 9 confirm / 216
+    # block, confirm 160 → 1 / 158 / 1, allow 262 → 249 / 11 / 2 (95.0% kept). After the
+    # second half of the eighth pass: block 0 / 3 / 223, confirm 1 / 158 / 1, allow
+    # 251 / 10 / 1 (95.8%). The confirm→allow is by decision (`ssh HOST uptime`, a wrapped
+    # read); left asking: a push to a remote added on the same line, `npm publish`, a push to
+    # a bare-address registry (a person sees them), SQL through database clients
+    "corpus_blind12.yaml": Gates(block_as_allow=0, confirm_as_allow=1, allow_kept=0.95),
 }
 
 

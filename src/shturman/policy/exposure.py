@@ -185,6 +185,9 @@ def credentials(
         quoted = {normalise_path(w.value) for w in inv.args if _quoted_pattern(w)}
         paths = [p for p in paths if p not in quoted]
     paths += [normalise_path(v[7:]) for v in values if v.startswith("file://")]
+    # `tar -xOf backup.tgz etc/shadow`, `unzip -p b.zip home/u/.ssh/id_rsa`: a member printed
+    # is the file it was archived from (member names are relative to the root)
+    paths += ["/" + m.lstrip("./") for m in _members_printed(inv.name, values) if m.strip("./")]
     if inv.name in _CONTAINER_RUNNERS:  # `-v /etc:/mnt … cat /mnt/shadow` reads /etc/shadow
         paths += _host_paths(values, paths)
     if inv.name in ("lxc", "incus") and values[:2] == ["file", "pull"]:
@@ -235,6 +238,31 @@ def credentials(
 
 
 _CONTAINER_RUNNERS = frozenset(["docker", "podman", "nerdctl"])
+
+
+def _members_printed(name: str, values: Sequence[str]) -> list[str]:
+    """The archive members an extraction prints to standard output (tar -xO, unzip -p/-c)."""
+    if name == "unzip":
+        if not any(v in ("-p", "-c") or (v[:1] == "-" and set(v[1:]) & {"p", "c"}) for v in values):
+            return []
+        return [v for v in values if not v.startswith("-")][1:]
+    if name not in ("tar", "bsdtar", "gtar"):
+        return []
+    shorts = "".join(v.lstrip("-") for v in values[:1] if not v.startswith("--")) + "".join(
+        v[1:] for v in values[1:] if v[:1] == "-" and v[1:2] != "-"
+    )
+    longs = {v.split("=", 1)[0] for v in values if v.startswith("--")}
+    extracting = "x" in shorts or longs & {"--extract", "--get"}
+    if not extracting or not ("O" in shorts or "--to-stdout" in longs):
+        return []
+    archive = ""
+    for i, v in enumerate(values):
+        if v.startswith("--file="):
+            archive = v[7:]
+        elif (v == "--file" or (not v.startswith("--") and "f" in v and (i == 0 or v[:1] == "-"))
+              ) and i + 1 < len(values):
+            archive = values[i + 1]
+    return [v for i, v in enumerate(values) if i and not v.startswith("-") and v != archive]
 
 
 # programs whose quoted operands are regular expressions, not file names: a quoted `'.*'`

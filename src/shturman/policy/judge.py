@@ -1062,6 +1062,25 @@ def _substituted_names(raw: str) -> tuple[str, ...]:
     return tuple(names)
 
 
+_INSTALLERS = frozenset(["apt", "apt-get", "yum", "dnf", "zypper", "pip", "pip3", "pipx", "npm",
+                         "gem", "snap", "flatpak"])
+
+
+def _installed_files(name: str, args: Sequence[str]) -> list[str]:
+    """Package files an installer is handed (`dpkg -i x.deb`, `rpm -Uvh x.rpm`, `apt install
+    ./x.deb`, `pip install x.whl`): installing one runs its maintainer scripts, as root."""
+    operands = [a for a in args if not a.startswith("-")]
+    if name == "dpkg" and any(a in ("-i", "--install") or a.startswith("-i") for a in args):
+        return operands
+    if name == "rpm" and any(
+        a in ("--install", "--upgrade", "--freshen") or (a[:2] in ("-i", "-U", "-F")) for a in args
+    ):
+        return operands
+    if name in _INSTALLERS and "install" in operands:
+        return operands[operands.index("install") + 1 :]
+    return []
+
+
 def _saved_by(name: str, args: Sequence[str]) -> list[str]:
     """Files aria2c (`-d DIR -o NAME URL`, else the URL's name) and tftp (`-c get REMOTE
     [LOCAL]`) save, which their effects do not list."""
@@ -1114,6 +1133,7 @@ def _track_downloads(
             ran.append(inner.name)
         if inner.name in SHELLS or inner.name in (".", "source") or interpreter_family(inner.name):
             ran.extend(w.value for w in inner.args if not w.value.startswith("-"))
+        ran.extend(_installed_files(inner.name, [w.value for w in inner.args]))
         for path in ran:
             norm = fx.normalise_path(path, cmd.cwd)
             if norm in downloaded or posixpath.basename(norm) in downloaded:
