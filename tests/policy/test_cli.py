@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -89,3 +90,32 @@ def test_extra_rules_option(tmp_path: Path) -> None:
 def test_explain() -> None:
     res = runner.invoke(app, ["policy", "explain", "--lang", "en", "sudo rm -rf /"])
     assert res.exit_code == 0 and "fs.rm_system" in res.output
+
+
+def test_a_broken_rules_file_is_one_sentence_and_exit_3(tmp_path: Path) -> None:
+    """A --rules file that does not parse (or does not exist) is named in one `✗` line on
+    standard error, in the user's language, exit 3 (configuration) — on the fast path
+    (`--json`, `--jsonl`) as on the typer one, and never a traceback."""
+    bad = tmp_path / "site.yaml"
+    bad.write_text("rules:\n  - id: x\n    decision: allow\n    en: a: b\n", encoding="utf-8")
+    missing = tmp_path / "nowhere.yaml"
+    cases = [
+        (["policy", "check", "--json", "ls", "--rules", str(bad)], "", "Файл правил"),
+        (["policy", "check", "--jsonl", "-", "--rules", str(bad)], '{"cmd": "ls"}\n',
+         "Файл правил"),
+        (["policy", "check", "--lang", "en", "ls", "--rules", str(bad)], "",
+         "A policy rules file does not load"),
+        (["policy", "explain", "ls", "--rules", str(missing)], "", "nowhere.yaml"),
+    ]
+    for args, stdin, expected in cases:
+        proc = subprocess.run(
+            [sys.executable, "-c", "from shturman.app import main; main()", *args],
+            input=stdin, capture_output=True, text=True, timeout=60, check=False,
+            env={**os.environ, "SHTURMAN_LANGUAGE": "ru"},
+        )
+        assert proc.returncode == 3, (args, proc.stderr)
+        assert "Traceback" not in proc.stderr, proc.stderr
+        lines = [line for line in proc.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1 and lines[0].startswith("✗"), proc.stderr
+        assert expected in lines[0] and proc.stdout == "", (args, proc.stderr)
+    assert str(bad) in lines[0] or str(missing) in lines[0]

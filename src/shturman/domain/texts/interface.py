@@ -138,6 +138,10 @@ TEXTS: dict[str, tuple[str, str]] = {
                               "{server}: could not confirm that «{command}» stopped on the "
                               "server — it may still be running. Check: "
                               "shturman exec {server} -- ps -ef"),
+    "err.rules_file": ("Файл правил политики не загружается: {detail}. Исправьте его или уберите "
+                       "из --rules / policy.rules_files.",
+                       "A policy rules file does not load: {detail}. Fix it or drop it from "
+                       "--rules / policy.rules_files."),
     "err.unknown_job": ("Задание {id} не найдено. Список: shturman jobs list.",
                         "No job {id}. See `shturman jobs list`."),
     "err.job_final": ("Задание {id} уже завершено ({status}): отменять нечего.",

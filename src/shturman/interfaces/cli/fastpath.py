@@ -98,9 +98,13 @@ def _policy_check(args: list[str]) -> int | str:
         return DECLINED  # human output, a bad --lang or --jobs, no command: typer says it
     if jsonl is not None and jsonl != "-" and not Path(jsonl).is_file():
         return DECLINED
+    from shturman.domain.errors import PolicyError
     from shturman.services.policy_checks import PolicyChecks, payload
 
-    checks = PolicyChecks(tuple(rules))
+    try:
+        checks = PolicyChecks(tuple(rules))
+    except PolicyError:
+        return DECLINED  # the typer CLI says what is wrong with the rules file, in one line
     if jsonl is not None:
         from shturman.interfaces.cli.policy_batch import WorkerDied, judge_batch
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TextIO
 import typer
 
 if TYPE_CHECKING:
-    pass
+    from shturman.services.policy_checks import PolicyChecks
 
 app = typer.Typer(
     help="Check commands against the safety policy. / Проверка команд политикой.",
@@ -118,11 +118,11 @@ def check(
     Example: shturman policy check --json 'df -h && rm -rf /'
     """
     from shturman.interfaces.cli.policy_batch import WorkerDied, judge_batch, parse_jobs
-    from shturman.services.policy_checks import PolicyChecks, payload
+    from shturman.services.policy_checks import payload
 
     if jsonl is None and command is None:
         raise typer.BadParameter("give a COMMAND or --jsonl FILE")
-    checks = PolicyChecks(tuple(rules or ()))
+    checks = _checks(ctx, rules, lang)
     if jsonl is not None:
         try:
             if jsonl == "-":
@@ -171,6 +171,16 @@ def explain(
     lang: LangOpt = None,
 ) -> None:
     """Show how a command is parsed and which rule decided each part."""
+    typer.echo(_checks(ctx, rules, lang).explain(command, _language(ctx, lang)))
+
+
+def _checks(ctx: typer.Context, rules: list[Path] | None, lang: str | None) -> PolicyChecks:
+    """The policy with the --rules files; one that does not load is one sentence, exit 3."""
+    from shturman.domain.errors import PolicyError
+    from shturman.interfaces.cli.runtime import fail
     from shturman.services.policy_checks import PolicyChecks
 
-    typer.echo(PolicyChecks(tuple(rules or ())).explain(command, _language(ctx, lang)))
+    try:
+        return PolicyChecks(tuple(rules or ()))
+    except PolicyError as exc:
+        fail(exc, _language(ctx, lang))

@@ -18,6 +18,7 @@ from shturman.domain.errors import (
     HostError,
     HostKeyError,
     JobStateError,
+    PolicyError,
     ServerExistsError,
     ShturmanError,
     UnknownJobError,
@@ -200,6 +201,8 @@ def describe(exc: ShturmanError, lang: str = "ru") -> str:
         return t(f"err.user_{exc.reason}", lang, name=exc.name, value=exc.value)
     if isinstance(exc, UnknownJobError):
         return t("err.unknown_job", lang, id=exc.job_id)
+    if isinstance(exc, PolicyError):
+        return t("err.rules_file", lang, detail=" ".join(str(exc).split()))
     if isinstance(exc, JobStateError):
         return t("err.job_final", lang, id=exc.job_id, status=exc.status)
     if isinstance(exc, UnknownServerError):
@@ -226,7 +229,7 @@ def exit_code(exc: ShturmanError) -> int:
     chosen = getattr(exc, "exit_code", None)  # an error relayed from `shturman serve`
     if isinstance(chosen, int):
         return chosen
-    if isinstance(exc, ConfigError | VaultError):
+    if isinstance(exc, ConfigError | VaultError | PolicyError):  # a rules file is configuration
         return 3
     if isinstance(exc, UnreachableError | AuthError | HostKeyError):
         return 4
