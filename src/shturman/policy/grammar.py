@@ -246,7 +246,19 @@ def compile_spec(name: str, spec: SpecModel | str | None, parent: Grammar | None
     return g
 
 
-class ProgramTable(Mapping[str, Grammar]):
+class _Programs(Mapping[str, Grammar]):
+    """A program table whose lookups are all `get` (each subclass loads grammars its way)."""
+
+    __slots__ = ()
+
+    def __getitem__(self, name: str) -> Grammar:
+        g = self.get(name)
+        if g is None:
+            raise KeyError(name)
+        return g
+
+
+class ProgramTable(_Programs):
     """Program name → its grammar. From the compiled-rules cache each program's grammar
     is a pickle of its own, rebuilt on first use: a process that judges a few programs
     does not unpickle the grammars of all ~450 (most of what a cached load cost)."""
@@ -256,12 +268,6 @@ class ProgramTable(Mapping[str, Grammar]):
     def __init__(self, built: dict[str, Grammar], blobs: dict[str, bytes] | None = None) -> None:
         self._built = built  # every grammar (compiled now), or those rebuilt so far
         self._blobs = blobs or {}  # from the cache: every program, pickled; never changes
-
-    def __getitem__(self, name: str) -> Grammar:
-        g = self.get(name)
-        if g is None:
-            raise KeyError(name)
-        return g
 
     def get(self, name: str, default: Grammar | None = None) -> Grammar | None:  # type: ignore[override]
         g = self._built.get(name)
@@ -289,7 +295,7 @@ class ProgramTable(Mapping[str, Grammar]):
         return (ProgramTable, ({}, blobs))
 
 
-class LayeredPrograms(Mapping[str, Grammar]):
+class LayeredPrograms(_Programs):
     """The rule files' own grammars over the built-in ones, looked up per name: merging the
     two into one dict would unpickle every grammar of both at start-up."""
 
@@ -298,12 +304,6 @@ class LayeredPrograms(Mapping[str, Grammar]):
     def __init__(self, base: Mapping[str, Grammar], top: Mapping[str, Grammar]) -> None:
         self._base = base
         self._top = top
-
-    def __getitem__(self, name: str) -> Grammar:
-        g = self.get(name)
-        if g is None:
-            raise KeyError(name)
-        return g
 
     def get(self, name: str, default: Grammar | None = None) -> Grammar | None:  # type: ignore[override]
         g = self._top.get(name)
