@@ -234,7 +234,10 @@ DATABASE_READS: list[Case] = [
     ("sqlite3 /var/lib/app/app.db '.shell id'", "block", None),
     ("mysqladmin -u root shutdown", "confirm", None),
     ("mysql -N -e 'SHOW DATABASES'", "confirm", None),
-    ("psql -U postgres -l", "confirm", None),
+    # psql's own listing option is no SQL of the user's (eighth pass: every corpus that has it
+    # labels it a read); `-c`/`-f` SQL still asks
+    ("psql -U postgres -l", "allow", None),
+    ("psql -U postgres -c 'SELECT 1'", "confirm", None),
 ]
 
 # read-only forms of cluster, container, proxy and toolchain clients; their changes still ask

@@ -57,7 +57,7 @@ GATES = {
     # pass: block→allow 3, confirm→allow 0, allow kept 308 of 319 (96.6%); after it: 2 / 0 /
     # 308 of 319; after the seventh pass: block 2 / 13 / 275, confirm 0 / 202 / 1, allow
     # 311 / 8 / 0 (97.5%)
-    # after the eighth pass (fixed against blind #11 only): 1 / 0 / 313 of 319 (98.1%)
+    # after the eighth pass (fixed against blinds #11-#13 only): 1 / 0 / 314 of 319 (98.4%)
     "corpus_final_blind3.yaml": Gates(block_as_allow=1, confirm_as_allow=0, allow_kept=0.98),
     # held out #4 (807, written blind 2026-12-07 after the sixth pass by a fourth author who
     # read neither the code nor any corpus: the long tail of programs, runbook one-liners,
@@ -135,7 +135,16 @@ GATES = {
     # 251 / 10 / 1 (95.8%). The confirm→allow is by decision (`ssh HOST uptime`, a wrapped
     # read); left asking: a push to a remote added on the same line, `npm publish`, a push to
     # a bare-address registry (a person sees them), SQL through database clients
-    "corpus_blind12.yaml": Gates(block_as_allow=0, confirm_as_allow=1, allow_kept=0.95),
+    "corpus_blind12.yaml": Gates(block_as_allow=0, confirm_as_allow=1, allow_kept=0.96),
+    # blind #13 (730, written blind 2026-12-07 by a helper who read neither the code nor any
+    # corpus: read-looking commands that are not reads, because of one option, operand,
+    # redirection or variable, each with its read-only twin). Before any fix (at 62bf1ea):
+    # block 257 → 0 allow / 7 confirm / 250 block, confirm 174 → 0 / 161 / 13, allow 299 →
+    # 274 / 24 / 1 (91.6% kept): the first complaint holds on a fresh set. After the
+    # third part of the eighth pass: block 0 / 2 / 255, confirm 0 / 161 / 13, allow
+    # 280 / 18 / 1 (93.6%). Left asking by decision: SQL through database clients, a GET
+    # to an outside URL, `rsync -n`, a tar extraction to stdout
+    "corpus_blind13.yaml": Gates(block_as_allow=0, confirm_as_allow=0, allow_kept=0.93),
 }
 
 

@@ -222,6 +222,13 @@ def credentials(
     if inv.unknown_args and reads_content and inv.name not in _METADATA_ONLY:
         roots = list(inv.find_roots)
         for words in feeders:
+            # `ls /etc/ssh/ssh_host_*_key | xargs cat`: the names a lister prints are read
+            if words and words[0].value.rsplit("/", 1)[-1] in _LISTERS:
+                for w in words[1:]:
+                    hit = None if w.value.startswith("-") else classify_path(
+                        normalise_path(w.value))
+                    if hit is not None:
+                        found.append(hit)
             if words and words[0].value.rsplit("/", 1)[-1] == "find":
                 for w in words[1:]:
                     if w.value.startswith(("-", "(", "!", ")")):
@@ -238,6 +245,7 @@ def credentials(
 
 
 _CONTAINER_RUNNERS = frozenset(["docker", "podman", "nerdctl"])
+_LISTERS = frozenset(["ls", "echo", "printf"])  # print the names they are given
 
 
 def _members_printed(name: str, values: Sequence[str]) -> list[str]:

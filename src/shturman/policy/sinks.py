@@ -21,6 +21,10 @@ from shturman.policy.shell import Redirect, Word
 _HTTP = frozenset(["curl", "wget", "http", "https", "httpie", "xh", "aria2c", "lynx", "fetch"])
 _SOCKETS = frozenset(["nc", "ncat", "netcat", "socat", "telnet", "openssl", "s_client", "pwncat"])
 _REMOTE_COPY = frozenset(["scp", "rsync", "sftp"])
+_COPY_VALUE_OPTS = frozenset(["-e", "--rsh", "-i", "-P", "-o", "-F", "-c", "-l", "-S", "-J",
+                              "--port", "--exclude", "--include", "--filter", "-f", "-b", "-B",
+                              "--exclude-from", "--include-from", "--files-from", "--rsync-path",
+                              "--chown", "--chmod", "--password-file", "-T", "--temp-dir"])
 _MAIL = frozenset(["mail", "mailx", "sendmail", "mutt", "msmtp", "ssmtp", "s-nail"])
 _DNS = frozenset(
     [
@@ -139,7 +143,9 @@ def _files_sent(name: str, args: Sequence[Word]) -> list[str]:
         elif "=@" in d or "=<" in d:
             files.append(d.split("=", 1)[1][1:].split(";", 1)[0])
     if name in _REMOTE_COPY:
-        pos = [w.value for w in args if not w.value.startswith("-")]
+        # the values of options that take one are no files (`rsync -e 'ssh -p 2222'`)
+        pos = [w.value for i, w in enumerate(args) if not w.value.startswith("-")
+               and not (i and args[i - 1].value in _COPY_VALUE_OPTS)]
         if len(pos) >= 2 and _remote_target(pos[-1]):
             files.extend(p for p in pos[:-1] if not _remote_target(p))
     if name in _TRANSFER:  # `tftp HOST -c put /etc/passwd`, `smbclient … -c 'put f r'`

@@ -578,6 +578,9 @@ def _shell(out: Unwrapped, name: str, args: list[Word]) -> tuple[list[Word], set
     if has_c:
         if i >= len(args):
             out.dynamic.append(f"{name} -c without a script")
+        elif args[i].value.lstrip().startswith(PLACEHOLDER):
+            # `… | xargs -I{} sh -c '{}'`: each input line is the command line itself
+            out.dynamic.append(f"{name} -c with each input line as its script")
         elif args[i].literal:
             out.scripts.append((f"{name} -c", args[i].value))
             bound = bind_positionals(args[i].value, args[i + 1 :])
@@ -586,6 +589,8 @@ def _shell(out: Unwrapped, name: str, args: list[Word]) -> tuple[list[Word], set
         else:
             out.dynamic.append(f"{name} -c")
         return None
+    if any(a.value in ("--version", "--help") for a in args[:i]):
+        return None  # prints and exits, whatever else is on the line: it reads no script
     if i >= len(args) or has_s:
         out.interactive = True  # reads its script from stdin: judged by the caller
     return None
