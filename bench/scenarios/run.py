@@ -207,7 +207,9 @@ def run_scenarios(only: Iterable[str] | None = None,
     workers = max(1, min(jobs or jobs_default(), len(kinds)))
     for stale in stale_mounts(f"/homes/{user_prefix}"):
         unmount(stale)
-    base = Path(tempfile.mkdtemp(prefix="shturman-scenarios-", dir="/tmp"))
+    # a short base: unix socket paths under a lab host's sysroot must stay within 107 bytes,
+    # also when HOSTLAB_USER_PREFIX lengthens the lab users' names
+    base = Path(tempfile.mkdtemp(prefix="shsc-", dir="/tmp"))
     os.chmod(base, 0o755)
     lab = HostLab(base / "lab", len(kinds), user_prefix=user_prefix, name_prefix=name_prefix)
     try:
