@@ -306,6 +306,11 @@ _OPENSSL_SIGNERS = frozenset(["req", "x509", "ca", "dgst", "pkeyutl", "smime", "
 _SECRET_FILE_USERS: dict[str, tuple[str, ...]] = {
     "restic": ("-p", "--password-file"),
     "opendkim-testkey": ("-k",),
+    # a TLS client's own key and certificate sign its handshake; they are not sent
+    "etcdctl": ("--key", "--cert", "--cacert"),
+    "curl": ("--key", "--cert", "-E", "--cacert", "--proxy-key", "--proxy-cert"),
+    "kubectl": ("--client-key", "--client-certificate", "--certificate-authority"),
+    "cosign": ("--key",),
 }
 
 

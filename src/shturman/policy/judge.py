@@ -523,8 +523,11 @@ class Judge:
             for r in cmd.redirects
         ):
             out.add("fs.dynamic_read", Decision.CONFIRM, text)
-        if last and inv.name in _PRINTERS:
-            for w in inv.args:
+        if last and inv.name in _PRINTERS and not _into_login(cmd):
+            # the words it prints, and a here-string it reads (`base64 -d <<< "$KEY"`)
+            given = [*inv.args, *(r.target for r in cmd.redirects
+                                  if r.op == "<<<" and r.target is not None)]
+            for w in given:
                 m = None if w.literal else _SECRET_VAR.search(w.raw)
                 if m:
                     out.add("secrets.variable", Decision.BLOCK, text, var=m.group(1))
@@ -1079,6 +1082,18 @@ def _installed_files(name: str, args: Sequence[str]) -> list[str]:
     if name in _INSTALLERS and "install" in operands:
         return operands[operands.index("install") + 1 :]
     return []
+
+
+def _into_login(cmd: SimpleCommand) -> bool:
+    """`echo "$CI_TOKEN" | docker login REG -u ci --password-stdin`: the secret goes into a
+    login that reads it from stdin (the way such logins are meant to be given one), and
+    nothing prints it."""
+    downstream = [d for d in cmd.downstream if d.words]
+    return bool(downstream) and all(
+        any(w.value == "login" for w in d.words[1:3])
+        and any(w.value == "--password-stdin" for w in d.words)
+        for d in downstream
+    )
 
 
 def _saved_by(name: str, args: Sequence[str]) -> list[str]:

@@ -73,6 +73,11 @@ _TABLE: tuple[tuple[Kind, tuple[str, ...], tuple[str, ...]], ...] = (
             "/etc/shadow-",
             "/etc/gshadow*",
             "/etc/gshadow-",
+            # the same files of another root: a container's or a machine's
+            # (`/var/lib/machines/web/etc/shadow`, `…/rootfs/etc/shadow`, a mounted disk)
+            "**/etc/shadow",
+            "**/etc/shadow-",
+            "**/etc/gshadow",
             "/etc/security/opasswd",
             "/etc/samba/smbpasswd",
             "/var/lib/samba/private/*",
@@ -151,6 +156,13 @@ _TABLE: tuple[tuple[Kind, tuple[str, ...], tuple[str, ...]], ...] = (
             "**/.linode-cli",
             "**/.docker",
             "**/.docker/config.json",
+            # registry logins of podman/buildah/skopeo (`$XDG_RUNTIME_DIR/containers/auth.json`,
+            # `/run/containers/0/auth.json`), regctl's; MinIO client's aliases hold their keys
+            "**/containers/auth.json",
+            "/run/containers/*/auth.json",
+            "**/.regctl/config.json",
+            "**/.mc/config.json",
+            "**/.config/crane/**",
             "**/.kube",
             "**/.kube/config",
             "**/kubeconfig",
