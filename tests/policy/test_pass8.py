@@ -312,6 +312,11 @@ CLOUD_READS: list[Case] = [
     ("gh secret set DEPLOY_KEY", "confirm", None),
     ("gh pr merge 12", "confirm", None),
     ("gh auth token", "block", None),
+    ("mount -t overlay", "allow", None),  # new: a filtered listing
+    ("mount -t ext4 /dev/sdb1 /mnt", "confirm", None),
+    ("rclone check /srv/backups backup:prod/backups --one-way", "allow", None),  # new
+    ("rclone check /srv/a remote:b --combined=/tmp/report", "confirm", None),
+    ("podman images --sort created", "allow", None),  # new
 ]
 
 
