@@ -139,7 +139,7 @@ READ_TOOLS: list[Case] = [
     ("terraform state list", "allow", None),  # new
     ("terraform apply", "confirm", None),
     ("gh auth status", "allow", None),  # new
-    ("gh auth status --show-token", "confirm", None),
+    ("gh auth status --show-token", "block", None),  # prints the token (eighth pass: forges.yaml)
     ("klist -e", "allow", None),  # new
     ("readelf -d /usr/sbin/nginx", "allow", None),  # new
     ("objdump -h /usr/lib/x86_64-linux-gnu/libssl.so.3", "allow", None),  # new

@@ -66,7 +66,7 @@ GATES = {
     # confirm / 271 block, confirm 203 → 0 / 201 / 2, allow 318 → 301 / 16 / 1 (94.7%).
     # After the seventh pass (fixed against blind #10 only): block 1 / 9 / 276, confirm
     # 0 / 202 / 1, allow 303 / 14 / 1 (95.3%)
-    # after the eighth pass: 1 / 0 / 306 of 318 (96.2%)
+    # after the eighth pass: 1 / 0 / 307 of 318 (96.5%)
     "corpus_final_blind4.yaml": Gates(block_as_allow=1, confirm_as_allow=0, allow_kept=0.96),
     # held out #5 (751, written blind 2026-12-07 after the seventh pass by a fifth author who
     # read neither the code nor any corpus; its author overshot its own caps: `cat` leads 24
@@ -145,6 +145,15 @@ GATES = {
     # 280 / 18 / 1 (93.6%). Left asking by decision: SQL through database clients, a GET
     # to an outside URL, `rsync -n`, a tar extraction to stdout
     "corpus_blind13.yaml": Gates(block_as_allow=0, confirm_as_allow=0, allow_kept=0.93),
+    # blind #14 (666, written blind 2026-12-07 by a helper who read neither the code nor any
+    # corpus: containers, orchestration, cloud CLIs, registries, IaC and CI/CD on a server).
+    # Before any fix (at 8cb7ce7): block 229 → 6 allow / 68 confirm / 155 block, confirm 166 →
+    # 0 / 162 / 4, allow 271 → 179 / 90 / 2 (66.1% kept). After the eighth pass's last part
+    # (rules/tools/cloud, registry, gitops, iac, forges; test_tools_cloud, test_tools_gitops):
+    # block 0 / 41 / 188, confirm 0 / 164 / 2, allow 259 / 12 / 0 (95.6%). Left asking by
+    # decision: `ansible -m ping` (a module run on every host; the older corpora label it a
+    # change), a remote container daemon, `lxc config show`, `gitlab-runner list` (tokens)
+    "corpus_blind14.yaml": Gates(block_as_allow=0, confirm_as_allow=0, allow_kept=0.95),
 }
 
 
