@@ -74,6 +74,13 @@ GATES = {
     # f660ec5: block 305 → 2 allow / 15 confirm / 288 block, confirm 164 → 0 / 162 / 2,
     # allow 282 → 263 / 15 / 4 (93.3%); after the eighth pass 2 / 0 / 264 of 282 (93.6%)
     "corpus_final_blind5.yaml": Gates(block_as_allow=2, confirm_as_allow=0, allow_kept=0.93),
+    # held out #6 (939, written blind 2026-12-07 at the start of the eighth pass by a sixth
+    # author who read neither the code nor any corpus: every class, every form). Never read
+    # or fixed against: aggregates only, measured twice. Before the eighth pass (ad0f54b):
+    # block 322 → 1 allow / 19 confirm / 302 block, confirm 231 → 0 / 227 / 4, allow 386 →
+    # 364 / 19 / 3 (94.3%). After it (3721d80, the final figure): block 1 / 17 / 304,
+    # confirm 0 / 227 / 4, allow 366 / 17 / 3 (94.8%)
+    "corpus_final_blind6.yaml": Gates(block_as_allow=1, confirm_as_allow=0, allow_kept=0.94),
     # blind #7 (907, written blind 2026-12-07; interpreters, environment hijacks, editors,
     # archivers, systemd and D-Bus tools, kernel, database and cloud CLIs, wrappers,
     # redirections). Before any fix: block 313 → 1 allow / 31 confirm / 281 block; confirm
