@@ -161,6 +161,12 @@ GATES = {
     # decision: `ansible -m ping` (a module run on every host; the older corpora label it a
     # change), a remote container daemon, `lxc config show`, `gitlab-runner list` (tokens)
     "corpus_blind14.yaml": Gates(block_as_allow=0, confirm_as_allow=0, allow_kept=0.95),
+    # blind #15 (687, written blind 2026-12-08 by a helper who read neither the code nor any
+    # corpus: an incident on a web and database stack). Before any fix (at aa9ff1e): block
+    # 247 → 5 allow / 32 confirm / 210 block, confirm 172 → 0 / 171 / 1, allow 268 → 240 / 27
+    # / 1 (89.6% kept). After: block 0 / 23 / 224, confirm 0 / 171 / 1, allow 240 / 27 / 1
+    # (89.6%): 16 of the 27 reads that ask are SQL through a database client, by decision
+    "corpus_blind15.yaml": Gates(block_as_allow=0, confirm_as_allow=0, allow_kept=0.89),
 }
 
 

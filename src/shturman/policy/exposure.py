@@ -238,7 +238,12 @@ def credentials(
             hit = classify_tree(normalise_path(r))
             if hit is not None:
                 found.append(hit)
-    field = reads_secret_field(inv.name, values)  # `grep requirepass redis.conf` (`fields`)
+    piped = [  # `cat /etc/mysql/conf.d/backup.cnf | grep -i pass`: the files cat printed
+        w.value for words in feeders[:1] if words and words[0].value.rsplit("/", 1)[-1] in
+        ("cat", "head", "tail", "tac", "less", "more") for w in words[1:]
+        if not w.value.startswith("-")
+    ]
+    field = reads_secret_field(inv.name, values, piped)  # `grep requirepass redis.conf`
     if field is not None:
         found.append(Secret(Kind.CREDENTIAL_STORE, field))
     return found

@@ -22,9 +22,12 @@ from collections.abc import Sequence
 _SECRET_END = re.compile(
     r"(?:password|passwd|passphrase|secret|token|requirepass|masterauth|api[_-]?key|"
     r"private[_-]?key|secret[_-]?key|access[_-]?key|auth[_-]?key|credentials?|psk|"
-    r"pre[_-]?shared[_-]?key)$",
+    r"pre[_-]?shared[_-]?key|(?<![a-z])pass|(?<![a-z])pwd)$",
     re.I,
 )
+# phrases that name a secret though no identifier ends in a secret word (HAProxy's `stats auth
+# USER:PASS`, a userlist's `insecure-password`)
+_SECRET_PHRASE = re.compile(r"(?i)stats\s+auth|insecure-password")
 _IDENT = re.compile(r"[A-Za-z0-9_-]+")
 _LOGS = re.compile(r"^(?:/var/log/|/run/log/|/proc/|/sys/|/dev/)|\.log(?:\.\d+)?(?:\.gz)?$")
 _GREPS = frozenset(["grep", "egrep", "fgrep", "zgrep", "rg"])
@@ -89,7 +92,9 @@ def _redis_config_get(args: Sequence[str]) -> bool:
 
 def names_secret(pattern: str) -> bool:
     """The pattern names a secret field: one of its identifiers ends in a secret word."""
-    return any(_SECRET_END.search(tok) for tok in _IDENT.findall(pattern))
+    return bool(_SECRET_PHRASE.search(pattern)) or any(
+        _SECRET_END.search(tok) for tok in _IDENT.findall(pattern)
+    )
 
 
 def _split(
@@ -151,9 +156,12 @@ def _patterns_and_files(name: str, args: Sequence[str]) -> tuple[list[str], list
     return given, pos
 
 
-def reads_secret_field(name: str, args: Sequence[str]) -> str | None:
+def reads_secret_field(
+    name: str, args: Sequence[str], piped_from: Sequence[str] = ()
+) -> str | None:
     """What is extracted (for the reason), when the command prints a secret-named field of a
-    config file it reads; None otherwise."""
+    config file it reads — or of the files `piped_from` (`cat my.cnf | grep -i pass`) when it
+    names none; None otherwise."""
     if name == "redis-cli" and _redis_config_get(args):
         return " ".join([name, *args])[:120]
     if name not in EXTRACTORS:
@@ -162,6 +170,7 @@ def reads_secret_field(name: str, args: Sequence[str]) -> str | None:
     if split is None:
         return None
     patterns, files = split
+    files = files or list(piped_from)
     if name in ("jq", "yq") and any(w in p for p in patterns for w in ("has(", "del(")):
         return None
     if not files or all(_LOGS.search(f) for f in files):

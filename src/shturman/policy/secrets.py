@@ -159,6 +159,12 @@ _TABLE: tuple[tuple[Kind, tuple[str, ...], tuple[str, ...]], ...] = (
             # registry logins of podman/buildah/skopeo (`$XDG_RUNTIME_DIR/containers/auth.json`,
             # `/run/containers/0/auth.json`), regctl's; MinIO client's aliases hold their keys
             "**/containers/auth.json",
+            # HAProxy's certificate bundles hold their private keys; ACME clients' stores and
+            # acme.sh's account file (DNS provider API keys)
+            "/etc/haproxy/**/*.pem",
+            "/etc/haproxy/certs/**",
+            "**/acme.json",
+            "**/.acme.sh/account.conf",
             "/run/containers/*/auth.json",
             "**/.regctl/config.json",
             "**/.mc/config.json",

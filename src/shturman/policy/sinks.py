@@ -192,9 +192,12 @@ def _cloud_upload(name: str, args: Sequence[Word]) -> list[Leak]:
         if start is None:
             return []
         pos = pos[start + 1 :]
-    if len(pos) < 2 or not _CLOUD_URL.match(pos[-1]):
+    # the destination is the last bucket URL: words after it are option values (`--acl
+    # public-read`), not more files
+    last = max((i for i, p in enumerate(pos) if _CLOUD_URL.match(p)), default=-1)
+    if last < 1:
         return []
-    local = [p for p in pos[:-1] if not _CLOUD_URL.match(p)]
+    local = [p for p in pos[:last] if not _CLOUD_URL.match(p)]
     return [Leak(p, classify_path(p) is not None) for p in local]
 
 
