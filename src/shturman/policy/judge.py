@@ -1117,12 +1117,13 @@ def _into_login(cmd: SimpleCommand) -> bool:
     )
 
 
-def _saved_by(name: str, args: Sequence[str]) -> list[str]:
+def _saved_by(name: str, words: Sequence[Word]) -> list[str]:
     """Files aria2c (`-d DIR -o NAME URL`, else the URL's name) and tftp (`-c get REMOTE
     [LOCAL]`) save, which their effects do not list."""
+    args = [w.value for w in words]
     if name == "aria2c":
-        folder = _option_value(args, ("-d", "--dir"))
-        named = _option_value(args, ("-o", "--out"))
+        folder = (fx._option_values(words, ("-d", "--dir")) or [""])[-1]
+        named = (fx._option_values(words, ("-o", "--out")) or [""])[-1]
         names = [named] if named else [
             posixpath.basename(a.split("?", 1)[0]) for a in args if "://" in a
         ]
@@ -1131,20 +1132,6 @@ def _saved_by(name: str, args: Sequence[str]) -> list[str]:
         rest = [a for a in args[args.index("get") + 1 :] if not a.startswith("-")]
         return [rest[1] if len(rest) > 1 else posixpath.basename(rest[0])] if rest else []
     return []
-
-
-def _option_value(args: Sequence[str], names: tuple[str, ...]) -> str:
-    """The last value of an option given as `-o V`, `-oV`, `--out=V` or `--out V`."""
-    found = ""
-    for i, a in enumerate(args):
-        for n in names:
-            if a == n and i + 1 < len(args):
-                found = args[i + 1]
-            elif n.startswith("--") and a.startswith(n + "="):
-                found = a[len(n) + 1 :]
-            elif not n.startswith("--") and a.startswith(n) and len(a) > len(n):
-                found = a[len(n) :]
-    return found
 
 
 def _track_downloads(
@@ -1185,7 +1172,7 @@ def _track_downloads(
     )
     if (inner.name == "wget" and not saved) or remote_name:
         saved += [posixpath.basename(a.split("?", 1)[0]) for a in args if "://" in a]
-    saved += _saved_by(inner.name, args)
+    saved += _saved_by(inner.name, inner.args)
     for p in saved:
         norm = fx.normalise_path(p, cmd.cwd)
         downloaded.add(norm)
